@@ -1,0 +1,89 @@
+/**
+ * The backend seam: memory plus five primitives. Everything else (softmax, losses, layers, optimizers) is
+ * composed from these in `tensor/`, `nn/` and `optim/`, so a new backend implements only this interface.
+ *
+ * A strided copy is the elementwise identity kernel with a strided output.
+ *
+ * Every operand is a {@link View}: a buffer, an element offset and one stride per dimension of the shape the
+ * primitive is called with. Broadcasting is a stride of 0; transposes and permutations are reordered strides.
+ *
+ * @module
+ */
+import type { DType, TypedArray } from "../tensor/dtype.ts";
+import type { Kernel } from "./kernel_ir.ts";
+
+/** A block of device memory holding `length` elements of `dtype`. Its contents belong to its backend. */
+export interface DeviceBuffer {
+  readonly dtype: DType;
+  readonly length: number;
+}
+
+/** A strided window on a buffer: element (i0, i1, …) lives at `offset + Σ ik * strides[k]`. */
+export interface View {
+  readonly buffer: DeviceBuffer;
+  readonly offset: number;
+  readonly strides: readonly number[];
+}
+
+/** Reductions over the trailing dimensions of a view; `argmax`/`argmin` write int32 positions. */
+export type ReduceOp = "sum" | "prod" | "max" | "min" | "argmax" | "argmin";
+
+/**
+ * What a device must implement.
+ *
+ * @example
+ * ```ts
+ * import { device } from "@gradstep/gradstep";
+ * const cpu = await device("cpu");
+ * const buf = cpu.backend.alloc(4, "float32");
+ * cpu.backend.write(buf, new Float32Array([1, 2, 3, 4]));
+ * console.log(await cpu.backend.read(buf)); // Float32Array [1, 2, 3, 4]
+ * ```
+ */
+export interface Backend {
+  /** Allocates `length` zeroed elements of `dtype`. */
+  alloc(length: number, dtype: DType): DeviceBuffer;
+  /** Copies host values into the buffer, starting at element `offset`. */
+  write(buffer: DeviceBuffer, data: TypedArray, offset?: number): void;
+  /**
+   * Resolves to a host copy of `length` elements from `offset` (the whole buffer by default) once every queued
+   * operation on the buffer has run.
+   */
+  read(buffer: DeviceBuffer, offset?: number, length?: number): Promise<TypedArray>;
+  /** Like {@link Backend.read}, synchronously; only backends whose memory is host memory have it. */
+  readSync?(buffer: DeviceBuffer, offset?: number, length?: number): TypedArray;
+  /** Returns the buffer's memory to the device; the buffer must not be used afterwards. */
+  free(buffer: DeviceBuffer): void;
+  /**
+   * The fused elementwise kernel: for every index of `shape`, evaluates the kernel's outputs from its inputs and
+   * scalars and writes them to `outputs`. An output may be the same memory as an input (in-place updates), at the
+   * same element positions.
+   */
+  elementwise(
+    kernel: Kernel,
+    shape: readonly number[],
+    inputs: readonly View[],
+    outputs: readonly View[],
+    scalars: readonly number[],
+  ): void;
+  /**
+   * Reduces the trailing `shape.length - outRank` dimensions of `input` (of `shape`) into the contiguous `out`,
+   * whose shape is `shape.slice(0, outRank)`.
+   */
+  reduce(op: ReduceOp, input: View, shape: readonly number[], outRank: number, out: DeviceBuffer): void;
+  /**
+   * Batched matrix product: `a` is [batch, m, k], `b` is [batch, k, n] (views, a batch stride may be 0), and the
+   * contiguous `out` receives [batch, m, n].
+   */
+  matmul(a: View, b: View, out: DeviceBuffer, batch: number, m: number, n: number, k: number): void;
+  /**
+   * `out[i] = source[i with i[dim] replaced by index[i]]` for every index `i` of `shape` (the index's shape); the
+   * contiguous `out` has that shape. Indices are int32 and already checked to be in range.
+   */
+  gather(source: View, index: View, dim: number, shape: readonly number[], out: DeviceBuffer): void;
+  /**
+   * `target[i with i[dim] replaced by index[i]] += values[i]` for every index `i` of `shape`, accumulating when
+   * indices repeat.
+   */
+  scatterAdd(target: View, index: View, values: View, dim: number, shape: readonly number[]): void;
+}

@@ -1,0 +1,155 @@
+/**
+ * The CPU backend: typed arrays in host memory, kernels compiled to JavaScript loops. It is the reference the
+ * other backends are tested against.
+ *
+ * @module
+ */
+import { type DType, hostArray, type TypedArray } from "../../tensor/dtype.ts";
+import type { Backend, DeviceBuffer, ReduceOp, View } from "../backend.ts";
+import type { Kernel } from "../kernel_ir.ts";
+import { type CompiledKernel, compileKernel, type InnerStride } from "./compile.ts";
+import { gatherCpu, scatterAddCpu } from "./gather.ts";
+import { collapse } from "../layout.ts";
+import { matmulCpu } from "./matmul.ts";
+import { reduceCpu } from "./reduce.ts";
+
+/** A CPU buffer: a typed array of its dtype. */
+export class CpuBuffer implements DeviceBuffer {
+  /** The elements. */
+  readonly array: TypedArray;
+  /** Allocates `length` zeroed elements. */
+  constructor(readonly dtype: DType, readonly length: number) {
+    this.array = hostArray(dtype, length);
+  }
+}
+
+function arrayOf(buffer: DeviceBuffer): TypedArray {
+  if (!(buffer instanceof CpuBuffer)) {
+    throw new Error("Expected a CPU buffer, got a buffer of another device");
+  }
+  return buffer.array;
+}
+
+/**
+ * The CPU implementation of {@link Backend}.
+ *
+ * @example
+ * ```ts
+ * import { CpuBackend } from "@gradstep/gradstep/backends";
+ * const cpu = new CpuBackend();
+ * const buf = cpu.alloc(3, "float32");
+ * cpu.write(buf, new Float32Array([1, 2, 3]));
+ * console.log(cpu.readSync(buf)); // Float32Array [1, 2, 3]
+ * ```
+ */
+export class CpuBackend implements Backend {
+  #kernels = new Map<string, CompiledKernel>();
+
+  /** Allocates `length` zeroed elements of `dtype`. */
+  alloc(length: number, dtype: DType): DeviceBuffer {
+    return new CpuBuffer(dtype, length);
+  }
+
+  /** Copies `data` into the buffer from element `offset` on. */
+  write(buffer: DeviceBuffer, data: TypedArray, offset = 0): void {
+    arrayOf(buffer).set(data, offset);
+  }
+
+  /** A copy of `length` elements from `offset` (the whole buffer by default). */
+  read(buffer: DeviceBuffer, offset = 0, length = buffer.length - offset): Promise<TypedArray> {
+    return Promise.resolve(this.readSync(buffer, offset, length));
+  }
+
+  /** Like {@link CpuBackend.read}, synchronously (only the CPU can). */
+  readSync(buffer: DeviceBuffer, offset = 0, length = buffer.length - offset): TypedArray {
+    return arrayOf(buffer).slice(offset, offset + length);
+  }
+
+  /** Nothing to do: the garbage collector reclaims typed arrays. */
+  free(_buffer: DeviceBuffer): void {}
+
+  /** Runs a fused elementwise kernel, compiling it on first use for each stride pattern. */
+  elementwise(
+    kernel: Kernel,
+    shape: readonly number[],
+    inputs: readonly View[],
+    outputs: readonly View[],
+    scalars: readonly number[],
+  ): void {
+    if (shape.includes(0)) return;
+    const operands = [...inputs, ...outputs];
+    const layout = collapse(shape, operands.map((v) => v.strides));
+    const inner = layout.strides.map((s): InnerStride => {
+      const last = s[s.length - 1];
+      return last === 1 ? "1" : last === 0 ? "0" : "s";
+    });
+    for (let o = inputs.length; o < operands.length; o++) if (inner[o] === "0") inner[o] = "s";
+    const key = `${kernel.key}#${inner.join("")}`;
+    let run = this.#kernels.get(key);
+    if (run === undefined) {
+      run = compileKernel(kernel, inner);
+      this.#kernels.set(key, run);
+    }
+    run(
+      operands.map((v) => arrayOf(v.buffer)),
+      operands.map((v) => v.offset),
+      layout.strides,
+      layout.shape,
+      scalars,
+    );
+  }
+
+  /** Reduces the trailing dimensions of `input` into `out`. */
+  reduce(op: ReduceOp, input: View, shape: readonly number[], outRank: number, out: DeviceBuffer): void {
+    reduceCpu(op, arrayOf(input.buffer), input.offset, input.strides, shape, outRank, arrayOf(out));
+  }
+
+  /** Batched matrix product. */
+  matmul(a: View, b: View, out: DeviceBuffer, batch: number, m: number, n: number, k: number): void {
+    matmulCpu(
+      arrayOf(a.buffer),
+      a.offset,
+      a.strides,
+      arrayOf(b.buffer),
+      b.offset,
+      b.strides,
+      arrayOf(out),
+      batch,
+      m,
+      n,
+      k,
+    );
+  }
+
+  /** Gathers along `dim`. */
+  gather(source: View, index: View, dim: number, shape: readonly number[], out: DeviceBuffer): void {
+    gatherCpu(
+      arrayOf(source.buffer),
+      source.offset,
+      source.strides,
+      arrayOf(index.buffer),
+      index.offset,
+      index.strides,
+      dim,
+      shape,
+      arrayOf(out),
+    );
+  }
+
+  /** Scatter-adds along `dim`. */
+  scatterAdd(target: View, index: View, values: View, dim: number, shape: readonly number[]): void {
+    scatterAddCpu(
+      arrayOf(target.buffer),
+      target.offset,
+      target.strides,
+      arrayOf(index.buffer),
+      index.offset,
+      index.strides,
+      arrayOf(values.buffer),
+      values.offset,
+      values.strides,
+      dim,
+      shape,
+    );
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * CPU reductions over the trailing dimensions of a strided view. Sums and products accumulate in float64 and
+ * round once on store; max/min propagate NaN as PyTorch does; arg-reductions return the first position.
+ *
+ * @module
+ */
+import type { TypedArray } from "../../tensor/dtype.ts";
+import type { ReduceOp } from "../backend.ts";
+import { collapse } from "../layout.ts";
+
+/** Every element offset of a strided shape, in row-major order. */
+export function offsets(shape: readonly number[], strides: readonly number[]): Float64Array {
+  let count = 1;
+  for (const s of shape) count *= s;
+  const result = new Float64Array(count);
+  const idx = new Array(shape.length).fill(0);
+  let p = 0;
+  for (let i = 0; i < count; i++) {
+    result[i] = p;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      p += strides[d];
+      if (++idx[d] < shape[d]) break;
+      idx[d] = 0;
+      p -= strides[d] * shape[d];
+    }
+  }
+  return result;
+}
+
+/** Reduces the dimensions of `shape` from `outRank` on into the contiguous `out`. */
+export function reduceCpu(
+  op: ReduceOp,
+  src: TypedArray,
+  offset: number,
+  strides: readonly number[],
+  shape: readonly number[],
+  outRank: number,
+  out: TypedArray,
+): void {
+  const outer = collapse(shape.slice(0, outRank), [strides.slice(0, outRank)]);
+  const red = collapse(shape.slice(outRank), [strides.slice(outRank)]);
+  const bases = offsets(outer.shape, outer.strides[0]);
+  const segments = offsets(red.shape.slice(0, -1), red.strides[0].slice(0, -1));
+  const n = red.shape[red.shape.length - 1];
+  const s = red.strides[0][red.strides[0].length - 1];
+  const total = n * segments.length;
+  for (let o = 0; o < out.length; o++) {
+    const base = offset + bases[o];
+    if (op === "sum" || op === "prod") {
+      let acc = op === "sum" ? 0 : 1;
+      for (const seg of segments) {
+        const p = base + seg;
+        if (op === "sum") { for (let j = 0; j < n; j++) acc += src[p + j * s]; }
+        else for (let j = 0; j < n; j++) acc *= src[p + j * s];
+      }
+      out[o] = acc;
+      continue;
+    }
+    // max, min, argmax, argmin: a running best that NaN wins and keeps.
+    const wantMax = op === "max" || op === "argmax";
+    let best = wantMax ? -Infinity : Infinity;
+    let at = 0;
+    let position = 0;
+    scan: for (const seg of segments) {
+      const p = base + seg;
+      for (let j = 0; j < n; j++, position++) {
+        const v = src[p + j * s];
+        if (v !== v) {
+          best = v;
+          at = position;
+          break scan;
+        }
+        if (wantMax ? v > best : v < best) {
+          best = v;
+          at = position;
+        }
+      }
+    }
+    out[o] = op === "argmax" || op === "argmin" ? (total === 0 ? 0 : at) : best;
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Devices: where tensors live and which backend computes on them.
+ *
+ * @module
+ */
+import type { Backend } from "./backend.ts";
+import { CpuBackend } from "./cpu/cpu_backend.ts";
+
+/** The kinds of device. */
+export type DeviceType = "cpu" | "webgpu";
+
+/**
+ * A device tensors live on: its kind, a human-readable name (for WebGPU, the adapter's description) and the
+ * optional features it offers (for WebGPU, e.g. `"shader-f16"`).
+ *
+ * @example
+ * ```ts
+ * import { device } from "@gradstep/gradstep";
+ * const dev = await device("cpu");
+ * console.log(dev.type, dev.name); // "cpu" "cpu"
+ * ```
+ */
+export class Device {
+  /** Creates a device around a backend; use {@link device} to get one. */
+  constructor(
+    readonly type: DeviceType,
+    readonly name: string,
+    readonly features: ReadonlySet<string>,
+    readonly backend: Backend,
+  ) {}
+
+  /** The device's kind, e.g. `"cpu"`. */
+  toString(): string {
+    return this.type;
+  }
+}
+
+/** The CPU device; there is one. */
+export const cpu: Device = new Device("cpu", "cpu", new Set(), new CpuBackend());
+
+let defaultDevice: Device = cpu;
+
+/**
+ * Resolves to a device: `"cpu"`, `"webgpu"` or `"auto"` (WebGPU when it can be used, else the CPU).
+ *
+ * @example
+ * ```ts
+ * import { device } from "@gradstep/gradstep";
+ * const dev = await device("auto");
+ * console.log(`training on ${dev.type} (${dev.name})`);
+ * ```
+ */
+export async function device(kind: "cpu" | "webgpu" | "auto" = "auto"): Promise<Device> {
+  switch (kind) {
+    case "cpu":
+    case "auto":
+      return cpu;
+    case "webgpu":
+      return await webgpu();
+    default:
+      throw new Error(`Unknown device "${kind}": expected "cpu", "webgpu" or "auto"`);
+  }
+}
+
+async function webgpu(): Promise<Device> {
+  const gpu = (globalThis.navigator as { gpu?: { requestAdapter(): Promise<unknown> } } | undefined)?.gpu;
+  const adapter = await gpu?.requestAdapter();
+  if (!adapter) {
+    throw new Error(
+      "No WebGPU adapter found. Deno needs a GPU driver or Mesa's software adapter " +
+        '(on Debian: apt-get install mesa-vulkan-drivers); use device("cpu") meanwhile',
+    );
+  }
+  throw new Error('The WebGPU backend is not available in this version of gradstep yet; use device("cpu")');
+}
+
+/**
+ * Makes `dev` the device new tensors are created on when no `device` option is given.
+ *
+ * @example
+ * ```ts
+ * import { device, setDefaultDevice, zeros } from "@gradstep/gradstep";
+ * setDefaultDevice(await device("auto"));
+ * const t = zeros([2, 2]); // on that device
+ * ```
+ */
+export function setDefaultDevice(dev: Device): void {
+  defaultDevice = dev;
+}
+
+/**
+ * The device new tensors are created on by default (the CPU unless {@link setDefaultDevice} was called).
+ *
+ * @example
+ * ```ts
+ * import { getDefaultDevice } from "@gradstep/gradstep";
+ * console.log(getDefaultDevice().type); // "cpu"
+ * ```
+ */
+export function getDefaultDevice(): Device {
+  return defaultDevice;
+}

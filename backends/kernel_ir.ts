@@ -1,0 +1,263 @@
+/**
+ * The kernel expression IR: a tiny typed expression language for fused elementwise kernels.
+ *
+ * A kernel has typed inputs (tensors, read at the current element), typed runtime scalars (hyperparameters such
+ * as lr or a bias correction: values change per call, the compiled kernel does not) and one expression per
+ * output. Backends compile a kernel once per {@link Kernel.key}: the CPU backend to a JavaScript loop, the
+ * WebGPU backend to a WGSL compute shader.
+ *
+ * @example
+ * ```ts
+ * import { defineKernel, add, mul } from "@gradstep/gradstep/backends/kernel_ir.ts";
+ * // out = a + alpha * b, with alpha a runtime scalar
+ * const axpy = defineKernel(["float32", "float32"], ["float32"], ([a, b], [alpha]) => [add(a, mul(alpha, b))]);
+ * ```
+ *
+ * @module
+ */
+import type { DType } from "../tensor/dtype.ts";
+
+/** Operations of one operand. `recip` is 1/x; `not` is logical negation of a bool. */
+export type UnaryOp =
+  | "neg"
+  | "abs"
+  | "sign"
+  | "sqrt"
+  | "exp"
+  | "log"
+  | "tanh"
+  | "sigmoid"
+  | "floor"
+  | "ceil"
+  | "recip"
+  | "not";
+
+/** Operations of two operands; comparisons and `and`/`or` return bool. */
+export type BinaryOp =
+  | "add"
+  | "sub"
+  | "mul"
+  | "div"
+  | "pow"
+  | "max"
+  | "min"
+  | "eq"
+  | "ne"
+  | "lt"
+  | "le"
+  | "gt"
+  | "ge"
+  | "and"
+  | "or";
+
+/** One node of a kernel expression. Every node knows its dtype and a structural key. */
+export type Expr =
+  | { readonly kind: "input"; readonly index: number; readonly dtype: DType; readonly key: string }
+  | { readonly kind: "scalar"; readonly index: number; readonly dtype: DType; readonly key: string }
+  | { readonly kind: "const"; readonly value: number; readonly dtype: DType; readonly key: string }
+  | {
+    readonly kind: "unary";
+    readonly op: UnaryOp;
+    readonly a: Expr;
+    readonly dtype: DType;
+    readonly key: string;
+  }
+  | {
+    readonly kind: "binary";
+    readonly op: BinaryOp;
+    readonly a: Expr;
+    readonly b: Expr;
+    readonly dtype: DType;
+    readonly key: string;
+  }
+  | {
+    readonly kind: "where";
+    readonly cond: Expr;
+    readonly a: Expr;
+    readonly b: Expr;
+    readonly dtype: DType;
+    readonly key: string;
+  }
+  | { readonly kind: "cast"; readonly a: Expr; readonly dtype: DType; readonly key: string };
+
+/** A compiled-once unit of work: typed inputs and scalars, and one expression per output. */
+export interface Kernel {
+  /** Structural identity; backends cache compiled code by it. */
+  readonly key: string;
+  readonly inputs: readonly DType[];
+  readonly scalars: readonly DType[];
+  readonly outputs: readonly Expr[];
+}
+
+/** An operand of a builder: an expression, or a number that becomes a constant of the other operand's dtype. */
+export type Operand = Expr | number;
+
+const FLOAT_ONLY = new Set<UnaryOp | BinaryOp>([
+  "sqrt",
+  "exp",
+  "log",
+  "tanh",
+  "sigmoid",
+  "recip",
+  "div",
+  "pow",
+]);
+const COMPARISONS = new Set<BinaryOp>(["eq", "ne", "lt", "le", "gt", "ge"]);
+
+/** A constant baked into the kernel; use it for structural values (0, 1), never for hyperparameters. */
+export function constant(value: number, dtype: DType): Expr {
+  return { kind: "const", value, dtype, key: `${dtype[0]}${Object.is(value, -0) ? "-0" : value}` };
+}
+
+/** Reads input `index` (of `dtype`) at the current element. */
+export function input(index: number, dtype: DType): Expr {
+  return { kind: "input", index, dtype, key: `i${index}${dtype[0]}` };
+}
+
+/** Runtime scalar `index` (of `dtype`): the same value for every element, supplied per call. */
+export function scalar(index: number, dtype: DType): Expr {
+  return { kind: "scalar", index, dtype, key: `s${index}${dtype[0]}` };
+}
+
+/** Converts `a` to `dtype` (float to int truncates toward zero; anything to bool is `a != 0`). */
+export function cast(a: Expr, dtype: DType): Expr {
+  return a.dtype === dtype ? a : { kind: "cast", a, dtype, key: `c${dtype[0]}(${a.key})` };
+}
+
+function unary(op: UnaryOp, a: Expr): Expr {
+  if (FLOAT_ONLY.has(op) && a.dtype !== "float32" && a.dtype !== "float16") {
+    throw new TypeError(`Kernel op "${op}" needs a floating-point operand, got ${a.dtype}`);
+  }
+  if (op === "not" && a.dtype !== "bool") {
+    throw new TypeError(`Kernel op "not" needs a bool operand, got ${a.dtype}`);
+  }
+  return { kind: "unary", op, a, dtype: a.dtype, key: `${op}(${a.key})` };
+}
+
+function binary(op: BinaryOp, x: Operand, y: Operand): Expr {
+  const a = typeof x === "number" ? constant(x, (y as Expr).dtype) : x;
+  const b = typeof y === "number" ? constant(y, a.dtype) : y;
+  if (a.dtype !== b.dtype) {
+    throw new TypeError(`Kernel op "${op}" needs operands of one dtype, got ${a.dtype} and ${b.dtype}`);
+  }
+  if (FLOAT_ONLY.has(op) && a.dtype !== "float32" && a.dtype !== "float16") {
+    throw new TypeError(`Kernel op "${op}" needs floating-point operands, got ${a.dtype}`);
+  }
+  if ((op === "and" || op === "or") && a.dtype !== "bool") {
+    throw new TypeError(`Kernel op "${op}" needs bool operands, got ${a.dtype}`);
+  }
+  const dtype = COMPARISONS.has(op) ? "bool" : a.dtype;
+  return { kind: "binary", op, a, b, dtype, key: `${op}(${a.key},${b.key})` };
+}
+
+/** `cond ? a : b`, elementwise; `cond` is any dtype (non-zero is true). */
+export function where(cond: Expr, x: Operand, y: Operand): Expr {
+  const a = typeof x === "number" ? constant(x, (y as Expr).dtype) : x;
+  const b = typeof y === "number" ? constant(y, a.dtype) : y;
+  if (a.dtype !== b.dtype) {
+    throw new TypeError(`Kernel "where" needs branches of one dtype, got ${a.dtype} and ${b.dtype}`);
+  }
+  return { kind: "where", cond, a, b, dtype: a.dtype, key: `where(${cond.key},${a.key},${b.key})` };
+}
+
+/** `-a` */
+export const neg = (a: Expr): Expr => unary("neg", a);
+/** `|a|` */
+export const abs = (a: Expr): Expr => unary("abs", a);
+/** -1, 0 or 1 */
+export const sign = (a: Expr): Expr => unary("sign", a);
+/** square root */
+export const sqrt = (a: Expr): Expr => unary("sqrt", a);
+/** e to the a */
+export const exp = (a: Expr): Expr => unary("exp", a);
+/** natural logarithm */
+export const log = (a: Expr): Expr => unary("log", a);
+/** hyperbolic tangent */
+export const tanh = (a: Expr): Expr => unary("tanh", a);
+/** 1 / (1 + e^-a) */
+export const sigmoid = (a: Expr): Expr => unary("sigmoid", a);
+/** round toward -infinity */
+export const floor = (a: Expr): Expr => unary("floor", a);
+/** round toward +infinity */
+export const ceil = (a: Expr): Expr => unary("ceil", a);
+/** 1 / a */
+export const recip = (a: Expr): Expr => unary("recip", a);
+/** logical not of a bool */
+export const not = (a: Expr): Expr => unary("not", a);
+/** a + b */
+export const add = (a: Operand, b: Operand): Expr => binary("add", a, b);
+/** a - b */
+export const sub = (a: Operand, b: Operand): Expr => binary("sub", a, b);
+/** a * b */
+export const mul = (a: Operand, b: Operand): Expr => binary("mul", a, b);
+/** a / b (floating point only) */
+export const div = (a: Operand, b: Operand): Expr => binary("div", a, b);
+/** a to the b (floating point only) */
+export const pow = (a: Operand, b: Operand): Expr => binary("pow", a, b);
+/** the larger of a and b; NaN if either is NaN */
+export const max = (a: Operand, b: Operand): Expr => binary("max", a, b);
+/** the smaller of a and b; NaN if either is NaN */
+export const min = (a: Operand, b: Operand): Expr => binary("min", a, b);
+/** a == b */
+export const eq = (a: Operand, b: Operand): Expr => binary("eq", a, b);
+/** a != b */
+export const ne = (a: Operand, b: Operand): Expr => binary("ne", a, b);
+/** a < b */
+export const lt = (a: Operand, b: Operand): Expr => binary("lt", a, b);
+/** a <= b */
+export const le = (a: Operand, b: Operand): Expr => binary("le", a, b);
+/** a > b */
+export const gt = (a: Operand, b: Operand): Expr => binary("gt", a, b);
+/** a >= b */
+export const ge = (a: Operand, b: Operand): Expr => binary("ge", a, b);
+/** logical and of bools */
+export const and = (a: Operand, b: Operand): Expr => binary("and", a, b);
+/** logical or of bools */
+export const or = (a: Operand, b: Operand): Expr => binary("or", a, b);
+
+/**
+ * Builds a kernel from typed inputs and scalars and a function returning one expression per output.
+ *
+ * @example
+ * ```ts
+ * import { defineKernel, mul, sub } from "@gradstep/gradstep/backends/kernel_ir.ts";
+ * // SGD without momentum, in place: p = p - lr * g
+ * const sgd = defineKernel(["float32", "float32"], ["float32"], ([p, g], [lr]) => [sub(p, mul(lr, g))]);
+ * ```
+ */
+export function defineKernel(
+  inputs: readonly DType[],
+  scalars: readonly DType[],
+  body: (inputs: Expr[], scalars: Expr[]) => Expr[],
+): Kernel {
+  const outputs = body(inputs.map((d, i) => input(i, d)), scalars.map((d, i) => scalar(i, d)));
+  const key = `${inputs.map((d) => d[0]).join("")}|${scalars.map((d) => d[0]).join("")}|${
+    outputs.map((o) => `${o.dtype[0]}:${o.key}`).join(";")
+  }`;
+  return { key, inputs, scalars, outputs };
+}
+
+/**
+ * The distinct nodes of a kernel's outputs in dependency order (each node after its operands), so that a
+ * backend emits every shared subexpression once.
+ */
+export function topoOrder(outputs: readonly Expr[]): Expr[] {
+  const seen = new Set<string>();
+  const order: Expr[] = [];
+  const visit = (e: Expr): void => {
+    if (seen.has(e.key)) return;
+    seen.add(e.key);
+    if (e.kind === "unary" || e.kind === "cast") visit(e.a);
+    else if (e.kind === "binary") {
+      visit(e.a);
+      visit(e.b);
+    } else if (e.kind === "where") {
+      visit(e.cond);
+      visit(e.a);
+      visit(e.b);
+    }
+    order.push(e);
+  };
+  outputs.forEach(visit);
+  return order;
+}

@@ -1,0 +1,9 @@
+/**
+ * Backends: the Backend interface, the kernel expression IR, devices and the CPU backend.
+ *
+ * @module
+ */
+export type { Backend, DeviceBuffer, ReduceOp, View } from "./backend.ts";
+export * from "./kernel_ir.ts";
+export { cpu, Device, device, type DeviceType, getDefaultDevice, setDefaultDevice } from "./device.ts";
+export { CpuBackend } from "./cpu/cpu_backend.ts";
