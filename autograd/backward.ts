@@ -1,0 +1,137 @@
+/**
+ * The backward pass: walks the tape from a root in reverse topological order, applies each node's rule, and
+ * accumulates into the `.grad` of leaves (and of tensors that asked to retain theirs), exactly as PyTorch does.
+ * Intermediate gradients are disposed when the pass ends.
+ *
+ * @module
+ */
+import { cast, copyInto } from "../tensor/elementwise.ts";
+import { keep, tidy } from "../tensor/memory.ts";
+import { empty, isContiguous, sameShape } from "../tensor/shape.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+import { type Node, noGrad } from "./node.ts";
+import { type Rule, rules } from "./rules.ts";
+
+/** Every node reachable from `root`, each after all nodes that consume its output. */
+function reverseTopological(root: Node): Node[] {
+  const order: Node[] = [];
+  const seen = new Set<Node>([root]);
+  const stack: [Node, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const [node, i] = top;
+    if (node.released) {
+      throw new Error(
+        "Trying to backward through the graph a second time (or directly access saved tensors after they have " +
+          "already been freed). Saved intermediate values of the graph are freed when you call .backward(). " +
+          "Specify retainGraph: true if you need to backward through the graph a second time",
+      );
+    }
+    if (i < node.inputs.length) {
+      top[1]++;
+      const next = node.inputs[i].gradFn;
+      if (next !== null && !seen.has(next)) {
+        seen.add(next);
+        stack.push([next, 0]);
+      }
+    } else {
+      stack.pop();
+      order.push(node);
+    }
+  }
+  return order.reverse();
+}
+
+function checkSeed(root: Tensor, gradient: Tensor | undefined): Tensor {
+  if (gradient === undefined) {
+    if (root.numel !== 1) {
+      throw new Error(
+        `grad can be implicitly created only for scalar outputs; this output has shape [${root.shape}]`,
+      );
+    }
+    return empty(root.shape, root).fill_(1);
+  }
+  if (!sameShape(gradient.shape, root.shape)) {
+    throw new Error(
+      `Mismatch in shape: grad_output[0] has a shape of [${gradient.shape}] and output[0] has a shape of [${root.shape}]`,
+    );
+  }
+  if (gradient.device !== root.device) {
+    throw new Error(`Gradient is on ${gradient.device}, but the tensor is on ${root.device}`);
+  }
+  return cast(gradient, root.dtype);
+}
+
+/** `g` as a gradient `t` may own: t's dtype, contiguous, in storage nothing else holds. */
+function owned(g: Tensor, t: Tensor, userGradient: Tensor | undefined, claimed: Set<unknown>): Tensor {
+  const own = g !== userGradient && g.dtype === t.dtype && isContiguous(g) && g.offset === 0 &&
+    g.numel === g.storage.length && g.storage.refs === 1 && !claimed.has(g.storage);
+  const result = own ? g : copyInto(empty(t.shape, t), g);
+  claimed.add(result.storage);
+  return result;
+}
+
+function add(map: Map<unknown, Tensor>, key: unknown, g: Tensor): void {
+  const prior = map.get(key);
+  map.set(key, prior === undefined ? g : prior.add(g));
+}
+
+/** Applies the rules of `order` from the root's gradient; returns the gradients of leaves and retained tensors. */
+function propagate(
+  root: Tensor,
+  seed: Tensor,
+  order: readonly Node[],
+  retainGraph: boolean,
+): Map<Tensor, Tensor> {
+  const nodeGrads = new Map<unknown, Tensor>();
+  const finalGrads = new Map<unknown, Tensor>();
+  add(root.gradFn === null ? finalGrads : nodeGrads, root.gradFn ?? root, seed);
+  for (const node of order) {
+    const g = nodeGrads.get(node);
+    const output = node.output!;
+    if (g !== undefined) {
+      if (output.retainsGrad) add(finalGrads, output, g);
+      const grads = (rules[node.op] as Rule<unknown>)(g, node.inputs, output, node.args);
+      node.inputs.forEach((input, i) => {
+        const gi = grads[i];
+        if (!input.requiresGrad || gi === null || gi === undefined) return;
+        if (!sameShape(gi.shape, input.shape)) {
+          throw new Error(
+            `The rule of ${node.op} gave a gradient of shape [${gi.shape}] for an input of shape [${input.shape}]`,
+          );
+        }
+        add(input.gradFn === null ? finalGrads : nodeGrads, input.gradFn ?? input, gi);
+      });
+    }
+    if (!retainGraph) {
+      node.released = true;
+      node.inputs = [];
+      node.output = null;
+    }
+  }
+  return finalGrads as Map<Tensor, Tensor>;
+}
+
+/**
+ * Runs backward from `root` (seeded with `gradient`, or 1 for a one-element root) and frees the graph unless
+ * `retainGraph`.
+ */
+export function backward(root: Tensor, gradient: Tensor | undefined, retainGraph: boolean): void {
+  if (!root.requiresGrad) {
+    throw new Error("element 0 of tensors does not require grad and does not have a grad_fn");
+  }
+  const created = noGrad(() =>
+    tidy(() => {
+      const seed = checkSeed(root, gradient);
+      const order = root.gradFn === null ? [] : reverseTopological(root.gradFn);
+      const claimed = new Set<unknown>();
+      const fresh: Tensor[] = [];
+      for (const [t, g] of propagate(root, seed, order, retainGraph)) {
+        if (t.grad === null) fresh.push(t.grad = owned(g, t, gradient, claimed));
+        else t.grad.add_(g);
+      }
+      return fresh;
+    })
+  );
+  for (const g of created) keep(g);
+}

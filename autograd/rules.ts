@@ -1,0 +1,153 @@
+/**
+ * The gradient rules: one entry per differentiable primitive, written with tensor ops so backward runs on any
+ * backend. Each rule gets the gradient of the op's output, the op's inputs, its output and its arguments, and
+ * returns one gradient per input (shaped like the output when the input was broadcast: the engine does not
+ * reduce; rules call `sumTo`). Rules run without recording.
+ *
+ * @module
+ */
+import * as ew from "../tensor/elementwise.ts";
+import { scatterAdd } from "../tensor/indexing.ts";
+import { matmul } from "../tensor/matmul.ts";
+import { argExtreme, sum, sumTo } from "../tensor/reduce.ts";
+import { empty, expand, narrow, permute, reshape, transpose } from "../tensor/shape.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+
+type None = Record<never, never>;
+/** Arguments of the arithmetic ops: a plain-number second operand, and add/sub's `alpha`. */
+export interface BinaryArgs {
+  other: number | undefined;
+  alpha: number;
+}
+
+/** Each differentiable primitive and the non-tensor arguments its rule needs. */
+export interface OpArgs {
+  neg: None;
+  abs: None;
+  sign: None;
+  sqrt: None;
+  exp: None;
+  log: None;
+  tanh: None;
+  sigmoid: None;
+  relu: None;
+  cast: None;
+  add: BinaryArgs;
+  sub: BinaryArgs;
+  mul: BinaryArgs;
+  div: BinaryArgs;
+  pow: BinaryArgs;
+  maximum: BinaryArgs;
+  minimum: BinaryArgs;
+  where: { condition: Tensor; a: number | undefined };
+  clamp: { min: number | undefined; max: number | undefined };
+  sum: { dims: number[]; keepdim: boolean };
+  extreme: { op: "max" | "min"; dim: number | undefined; keepdim: boolean };
+  matmul: None;
+  gather: { dim: number; index: Tensor };
+  reshape: { shape: readonly number[] };
+  permute: { dims: number[] };
+  expand: { shape: readonly number[] };
+  narrow: { dim: number; start: number };
+  contiguous: None;
+  cat: { dim: number; sizes: number[] };
+}
+
+/** A rule: output gradient, inputs, output and arguments in; one gradient (or null) per input out. */
+export type Rule<A> = (g: Tensor, inputs: readonly Tensor[], output: Tensor, args: A) => (Tensor | null)[];
+
+const zerosShaped = (t: Tensor): Tensor => empty(t.shape, t);
+
+/** The derivative of max/min between two operands: the whole gradient to the winner, half each on a tie. */
+function extremeOfTwo(op: "maximum" | "minimum", g: Tensor, a: Tensor, b: Tensor | number): Tensor {
+  const wins = ew.compare(op === "maximum" ? "gt" : "lt", a, b);
+  const ties = ew.compare("eq", a, b);
+  return ew.where(ties, ew.div(g, 2), ew.where(wins, g, 0));
+}
+
+/** The rule table. */
+export const rules: { [K in keyof OpArgs]: Rule<OpArgs[K]> } = {
+  neg: (g) => [ew.neg(g)],
+  abs: (g, [x]) => [ew.mul(g, ew.sign(x))],
+  sign: (_g, [x]) => [zerosShaped(x)],
+  sqrt: (g, _x, y) => [ew.div(g, ew.mul(y, 2))],
+  exp: (g, _x, y) => [ew.mul(g, y)],
+  log: (g, [x]) => [ew.div(g, x)],
+  tanh: (g, _x, y) => [ew.mul(g, ew.neg(ew.sub(ew.mul(y, y), 1)))],
+  sigmoid: (g, _x, y) => [ew.mul(ew.mul(g, ew.neg(ew.sub(y, 1))), y)],
+  relu: (g, _x, y) => [ew.where(ew.compare("gt", y, 0), g, 0)],
+  cast: (g) => [g],
+  add: (g, [a, b], _y, { alpha }) =>
+    b === undefined ? [g] : [sumTo(g, a.shape), sumTo(alpha === 1 ? g : ew.mul(g, alpha), b.shape)],
+  sub: (g, [a, b], _y, { alpha }) =>
+    b === undefined ? [g] : [sumTo(g, a.shape), sumTo(ew.mul(g, -alpha), b.shape)],
+  mul: (g, [a, b], _y, { other }) =>
+    b === undefined ? [ew.mul(g, other!)] : [sumTo(ew.mul(g, b), a.shape), sumTo(ew.mul(g, a), b.shape)],
+  div: (g, [a, b], _y, { other }) =>
+    b === undefined
+      ? [ew.div(g, other!)]
+      : [sumTo(ew.div(g, b), a.shape), sumTo(ew.mul(ew.neg(g), ew.div(ew.div(a, b), b)), b.shape)],
+  pow: (g, [a, b], y, { other }) => {
+    if (b === undefined) {
+      return [other === 0 ? zerosShaped(a) : ew.mul(g, ew.mul(ew.pow(a, other! - 1), other!))];
+    }
+    const ga = ew.mul(g, ew.mul(b, ew.pow(a, ew.sub(b, 1))));
+    const logA = ew.where(ew.compare("eq", a, 0), 0, ew.log(a));
+    return [sumTo(ga, a.shape), sumTo(ew.mul(g, ew.mul(y, logA)), b.shape)];
+  },
+  maximum: (g, [a, b], _y, { other }) =>
+    b === undefined
+      ? [extremeOfTwo("maximum", g, a, other!)]
+      : [sumTo(extremeOfTwo("maximum", g, a, b), a.shape), sumTo(extremeOfTwo("maximum", g, b, a), b.shape)],
+  minimum: (g, [a, b], _y, { other }) =>
+    b === undefined
+      ? [extremeOfTwo("minimum", g, a, other!)]
+      : [sumTo(extremeOfTwo("minimum", g, a, b), a.shape), sumTo(extremeOfTwo("minimum", g, b, a), b.shape)],
+  where: (g, inputs, _y, { condition, a }) => {
+    const onTrue = ew.where(condition, g, 0);
+    const onFalse = ew.where(condition, 0, g);
+    if (inputs.length === 2) return [sumTo(onTrue, inputs[0].shape), sumTo(onFalse, inputs[1].shape)];
+    return a === undefined ? [sumTo(onTrue, inputs[0].shape)] : [sumTo(onFalse, inputs[0].shape)];
+  },
+  clamp: (g, [x], _y, { min, max }) => {
+    let inside = ew.compare("eq", x, x);
+    if (min !== undefined) inside = ew.mul(inside, ew.compare("ge", x, min));
+    if (max !== undefined) inside = ew.mul(inside, ew.compare("le", x, max));
+    return [ew.where(inside, g, 0)];
+  },
+  sum: (g, [x], _y, { dims, keepdim }) => {
+    const kept = keepdim ? g : reshape(g, x.shape.map((s, i) => (dims.includes(i) ? 1 : s)));
+    return [expand(kept, x.shape)];
+  },
+  extreme: (g, [x], y, { op, dim, keepdim }) => {
+    if (dim === undefined) {
+      const hits = ew.cast(ew.compare("eq", x, y), g.dtype);
+      return [ew.mul(hits, ew.div(g, sum(hits)))];
+    }
+    const at = argExtreme(op === "max" ? "argmax" : "argmin", x, dim, true);
+    const spread = keepdim ? g : reshape(g, at.shape);
+    return [scatterAdd(zerosShaped(x), dim, at, spread)];
+  },
+  matmul: (g, [a, b]) => [
+    sumTo(matmul(g, transpose(b, -2, -1)), a.shape),
+    sumTo(matmul(transpose(a, -2, -1), g), b.shape),
+  ],
+  gather: (g, [x], _y, { dim, index }) => [scatterAdd(zerosShaped(x), dim, index, g)],
+  reshape: (g, _x, _y, { shape }) => [reshape(g, shape)],
+  permute: (g, _x, _y, { dims }) => {
+    const inverse = new Array<number>(dims.length);
+    dims.forEach((d, i) => (inverse[d] = i));
+    return [permute(g, inverse)];
+  },
+  expand: (g, _x, _y, { shape }) => [sumTo(g, shape)],
+  narrow: (g, [x], _y, { dim, start }) => {
+    const full = zerosShaped(x);
+    ew.copyInto(narrow(full, dim, start, g.shape[dim]), g);
+    return [full];
+  },
+  contiguous: (g) => [g],
+  cat: (g, _x, _y, { dim, sizes }) => {
+    let at = 0;
+    return sizes.map((size) => narrow(g, dim, (at += size) - size, size));
+  },
+};

@@ -1,0 +1,29 @@
+/**
+ * Tensors: creation, dtypes, shapes, random numbers, memory and the ops.
+ *
+ * @module
+ */
+export { Tensor } from "./tensor.ts";
+export type { Dims } from "./tensor.ts";
+export { type DType, isFloating, promoteTypes, type TypedArray } from "./dtype.ts";
+export {
+  arange,
+  type DataOptions,
+  full,
+  type NumericArray,
+  ones,
+  onesLike,
+  rand,
+  randn,
+  type RandomOptions,
+  tensor,
+  type TensorOptions,
+  zeros,
+  zerosLike,
+} from "./creation.ts";
+export { defaultGenerator, Generator, manualSeed, philox4x32 } from "./random.ts";
+export { memoryStats, Storage, tidy } from "./memory.ts";
+export { cat, stack } from "./shape.ts";
+export { runKernel, runKernelInto, where } from "./elementwise.ts";
+export { matmul } from "./matmul.ts";
+export { gather, indexSelect, scatterAdd } from "./indexing.ts";
