@@ -1,0 +1,85 @@
+/**
+ * The DataLoader: batches of a dataset, optionally shuffled, as `torch.utils.data.DataLoader`.
+ *
+ * @module
+ */
+import { tensor } from "../tensor/creation.ts";
+import { defaultGenerator, Generator } from "../tensor/random.ts";
+import { stack } from "../tensor/shape.ts";
+import { Tensor } from "../tensor/tensor.ts";
+import type { Dataset, Sample } from "./dataset.ts";
+
+/** How a DataLoader batches. */
+export interface DataLoaderOptions {
+  /** Samples per batch (default 1). */
+  batchSize?: number;
+  /** Reshuffle the samples every epoch (default false). */
+  shuffle?: boolean;
+  /** Drop the last batch when it is smaller than batchSize (default false). */
+  dropLast?: boolean;
+  /** Seed of the shuffling order; without it, each epoch's order comes from the default generator (`manualSeed`). */
+  seed?: number;
+}
+
+/** Stacks each field of the samples: tensors along a new first dimension, numbers into a 1-D tensor. */
+export function collate(samples: readonly Sample[]): Tensor[] {
+  return samples[0].map((field, i) => {
+    if (field instanceof Tensor) return stack(samples.map((s) => s[i] as Tensor));
+    const values = samples.map((s) => s[i] as number);
+    return tensor(values, { dtype: values.every(Number.isInteger) ? "int32" : "float32" });
+  });
+}
+
+/**
+ * Iterates a dataset in batches: `for await (const [x, y] of loader)`. `length` is the number of batches.
+ *
+ * @example
+ * ```ts
+ * import { DataLoader, TensorDataset } from "@gradstep/gradstep/data";
+ * import { randn, tensor } from "@gradstep/gradstep";
+ * const loader = new DataLoader(new TensorDataset(randn([10, 2]), tensor(new Int32Array(10))), { batchSize: 4, shuffle: true, seed: 0 });
+ * for await (const [x, y] of loader) console.log(x.shape, y.shape); // [4, 2] [4], [4, 2] [4], [2, 2] [2]
+ * ```
+ */
+export class DataLoader {
+  readonly batchSize: number;
+  readonly shuffle: boolean;
+  readonly dropLast: boolean;
+  readonly #generator: Generator | undefined;
+
+  /** A loader over `dataset`. */
+  constructor(readonly dataset: Dataset, options: DataLoaderOptions = {}) {
+    this.batchSize = options.batchSize ?? 1;
+    this.shuffle = options.shuffle ?? false;
+    this.dropLast = options.dropLast ?? false;
+    if (!Number.isInteger(this.batchSize) || this.batchSize <= 0) {
+      throw new RangeError(
+        `batchSize should be a positive integer value, but got batchSize=${options.batchSize}`,
+      );
+    }
+    this.#generator = options.seed === undefined ? undefined : new Generator(options.seed);
+  }
+
+  /** The number of batches per epoch. */
+  get length(): number {
+    const n = this.dataset.length / this.batchSize;
+    return this.dropLast ? Math.floor(n) : Math.ceil(n);
+  }
+
+  /** The sample order of the next epoch. */
+  #order(): Int32Array {
+    const n = this.dataset.length;
+    if (!this.shuffle) return Int32Array.from({ length: n }, (_, i) => i);
+    const generator = this.#generator ?? new Generator(defaultGenerator.words(1)[0]);
+    return generator.permutation(n);
+  }
+
+  /** One epoch of batches, each a list of tensors (one per sample field). */
+  async *[Symbol.asyncIterator](): AsyncGenerator<Tensor[]> {
+    const order = this.#order();
+    for (let b = 0; b < this.length; b++) {
+      const indices = order.subarray(b * this.batchSize, Math.min((b + 1) * this.batchSize, order.length));
+      yield this.dataset.getBatch?.(indices) ?? collate([...indices].map((i) => this.dataset.get(i)));
+    }
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Datasets: anything with a length and indexed samples, and the tensor-backed one.
+ *
+ * @module
+ */
+import { tensor } from "../tensor/creation.ts";
+import { indexSelect } from "../tensor/indexing.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+
+/** One sample: its fields, e.g. `[image, label]`. */
+export type Sample = readonly (Tensor | number)[];
+
+/**
+ * A map-style dataset, as `torch.utils.data.Dataset`: `length` samples, read with `get(i)`. A dataset may also
+ * offer `getBatch(indices)`, returning the same tensors collating `get` would, faster.
+ *
+ * @example
+ * ```ts
+ * import type { Dataset, Sample } from "@gradstep/gradstep/data";
+ * import { tensor } from "@gradstep/gradstep";
+ * const squares: Dataset = { length: 10, get: (i: number): Sample => [tensor([i]).float(), i * i] };
+ * ```
+ */
+export interface Dataset {
+  readonly length: number;
+  get(index: number): Sample;
+  getBatch?(indices: Int32Array): Tensor[];
+}
+
+/**
+ * A dataset of tensors sharing their first dimension: sample i is each tensor's row i, as
+ * `torch.utils.data.TensorDataset`.
+ *
+ * @example
+ * ```ts
+ * import { TensorDataset } from "@gradstep/gradstep/data";
+ * import { randn, tensor } from "@gradstep/gradstep";
+ * const data = new TensorDataset(randn([100, 3]), tensor(new Int32Array(100)));
+ * const [x, y] = data.get(0);
+ * ```
+ */
+export class TensorDataset implements Dataset {
+  readonly tensors: readonly Tensor[];
+
+  /** A dataset over `tensors`, which must agree in their first dimension. */
+  constructor(...tensors: Tensor[]) {
+    if (tensors.length === 0) throw new Error("TensorDataset needs at least one tensor");
+    const n = tensors[0].shape[0];
+    if (tensors.some((t) => t.ndim === 0 || t.shape[0] !== n)) {
+      throw new Error(
+        `Size mismatch between tensors: first dimensions [${tensors.map((t) => t.shape[0])}] must be equal`,
+      );
+    }
+    this.tensors = tensors;
+  }
+
+  /** The number of samples. */
+  get length(): number {
+    return this.tensors[0].shape[0];
+  }
+
+  /** Row `index` of every tensor. */
+  get(index: number): Tensor[] {
+    if (!Number.isInteger(index) || index < 0 || index >= this.length) {
+      throw new RangeError(`index ${index} is out of range for a dataset of ${this.length} samples`);
+    }
+    return this.tensors.map((t) => t.narrow(0, index, 1).squeeze(0));
+  }
+
+  /** Rows `indices` of every tensor. */
+  getBatch(indices: Int32Array): Tensor[] {
+    const index = tensor(indices, { device: this.tensors[0].device });
+    return this.tensors.map((t) => indexSelect(t, 0, index));
+  }
+}

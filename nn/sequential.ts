@@ -1,0 +1,52 @@
+/**
+ * The Sequential container.
+ *
+ * @module
+ */
+import type { Tensor } from "../tensor/tensor.ts";
+import { Module } from "./module.ts";
+
+/**
+ * Modules applied one after another, named "0", "1", … as in PyTorch (so parameters are `1.weight`, …).
+ *
+ * @example
+ * ```ts
+ * import { Flatten, Linear, ReLU, Sequential } from "@gradstep/gradstep/nn";
+ * const model = new Sequential(new Flatten(), new Linear(784, 128), new ReLU(), new Linear(128, 10));
+ * console.log(model.namedParameters().map(([name]) => name)); // ["1.weight", "1.bias", "3.weight", "3.bias"]
+ * ```
+ */
+export class Sequential extends Module {
+  readonly #modules: Module[];
+
+  /** A container of `modules`, in order. */
+  constructor(...modules: Module[]) {
+    super();
+    modules.forEach((m, i) => {
+      if (!(m instanceof Module)) {
+        throw new TypeError(`Sequential: argument ${i} is not a Module (got ${typeof m})`);
+      }
+    });
+    this.#modules = modules;
+  }
+
+  /** The modules named by position. */
+  override namedChildren(): [string, Module][] {
+    return this.#modules.map((m, i) => [String(i), m]);
+  }
+
+  /** The number of modules. */
+  get length(): number {
+    return this.#modules.length;
+  }
+
+  /** The module at position `index`. */
+  at(index: number): Module | undefined {
+    return this.#modules.at(index);
+  }
+
+  /** Passes `input` through every module in order. */
+  forward(input: Tensor): Tensor {
+    return this.#modules.reduce((x, m) => m.forward(x), input);
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * Adam, as `torch.optim.Adam`, with AMSGrad, maximize, L2 or decoupled (AdamW) weight decay.
+ *
+ * @module
+ */
+import * as ir from "../backends/kernel_ir.ts";
+import { zerosLike } from "../tensor/creation.ts";
+import { cachedKernel, runKernelInto } from "../tensor/elementwise.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+import { check, Optimizer, type ParamGroup, type Params, type State } from "./optimizer.ts";
+
+/** Adam's hyperparameters (PyTorch's defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-8, no weight decay). */
+export interface AdamOptions {
+  lr: number;
+  betas: [number, number];
+  eps: number;
+  weightDecay: number;
+  amsgrad: boolean;
+  maximize: boolean;
+  /** Decay weights directly (p ← p·(1 − lr·wd)) instead of adding wd·p to the gradient: AdamW. */
+  decoupledWeightDecay: boolean;
+}
+
+/**
+ * The fused update, in PyTorch's order of operations:
+ * g = ±grad (+ wd·p); m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g·g; [vmax = max(vmax, v)];
+ * p = p − (stepSize·m) / (√v / √bc2 + eps), with stepSize = lr / bc1 and the bias corrections as runtime scalars.
+ */
+function adamKernel(p: Tensor, g: Tensor, group: AdamOptions): ir.Kernel {
+  const decay = group.weightDecay !== 0;
+  const key =
+    `adam:${p.dtype}:${g.dtype}:${group.amsgrad}:${group.maximize}:${decay}:${group.decoupledWeightDecay}`;
+  const t = p.dtype;
+  return cachedKernel(key, () =>
+    ir.defineKernel(
+      group.amsgrad ? [t, g.dtype, t, t, t] : [t, g.dtype, t, t],
+      [t, t, t, t, t, t, t, t],
+      (
+        [param, grad, m, v, vmax],
+        [stepSize, beta1, oneMinusBeta1, beta2, oneMinusBeta2, bc2Sqrt, eps, decayFactor],
+      ) => {
+        let d = ir.cast(grad, t);
+        if (group.maximize) d = ir.neg(d);
+        let w = param;
+        if (decay && group.decoupledWeightDecay) w = ir.mul(param, decayFactor);
+        else if (decay) d = ir.add(d, ir.mul(decayFactor, param));
+        const m2 = ir.add(ir.mul(m, beta1), ir.mul(oneMinusBeta1, d));
+        const v2 = ir.add(ir.mul(v, beta2), ir.mul(ir.mul(oneMinusBeta2, d), d));
+        const vmax2 = group.amsgrad ? ir.max(vmax, v2) : v2;
+        const denom = ir.add(ir.div(ir.sqrt(vmax2), bc2Sqrt), eps);
+        const p2 = ir.add(w, ir.div(ir.mul(ir.neg(stepSize), m2), denom));
+        return group.amsgrad ? [p2, m2, v2, vmax2] : [p2, m2, v2];
+      },
+    ));
+}
+
+/**
+ * Adam, as `torch.optim.Adam`: one fused kernel per parameter updates the parameter and both moments.
+ *
+ * @example
+ * ```ts
+ * import { Adam } from "@gradstep/gradstep/optim";
+ * import { Linear } from "@gradstep/gradstep/nn";
+ * const model = new Linear(784, 10);
+ * const optimizer = new Adam(model.parameters(), { lr: 1e-3, amsgrad: true });
+ * ```
+ */
+export class Adam extends Optimizer<AdamOptions> {
+  /** An optimizer of `params` with the given hyperparameters (PyTorch's defaults otherwise). */
+  constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> = {}) {
+    super(params, {
+      lr: 1e-3,
+      betas: [0.9, 0.999],
+      eps: 1e-8,
+      weightDecay: 0,
+      amsgrad: false,
+      maximize: false,
+      decoupledWeightDecay: false,
+      ...options,
+    });
+  }
+
+  protected validate(group: AdamOptions): void {
+    check(group.lr >= 0, `Invalid learning rate: ${group.lr} (expected lr >= 0)`);
+    check(group.eps >= 0, `Invalid epsilon value: ${group.eps} (expected eps >= 0)`);
+    check(
+      Array.isArray(group.betas) && group.betas.length === 2,
+      `Invalid betas: ${group.betas} (expected two numbers)`,
+    );
+    group.betas.forEach((beta, i) =>
+      check(beta >= 0 && beta < 1, `Invalid beta parameter at index ${i}: ${beta} (expected 0 <= beta < 1)`)
+    );
+    check(
+      group.weightDecay >= 0,
+      `Invalid weightDecay value: ${group.weightDecay} (expected weightDecay >= 0)`,
+    );
+  }
+
+  protected initState(p: Tensor, group: ParamGroup<AdamOptions>): State {
+    const state: State = { step: 0, expAvg: zerosLike(p), expAvgSq: zerosLike(p) };
+    if (group.amsgrad) state.maxExpAvgSq = zerosLike(p);
+    return state;
+  }
+
+  protected update(p: Tensor, grad: Tensor, group: ParamGroup<AdamOptions>, state: State): void {
+    const step = (state.step as number) + 1;
+    state.step = step;
+    const [beta1, beta2] = group.betas;
+    const bc1 = 1 - beta1 ** step;
+    const bc2 = 1 - beta2 ** step;
+    const decayFactor = group.decoupledWeightDecay ? 1 - group.lr * group.weightDecay : group.weightDecay;
+    const scalars = [
+      group.lr / bc1,
+      beta1,
+      1 - beta1,
+      beta2,
+      1 - beta2,
+      Math.sqrt(bc2),
+      group.eps,
+      decayFactor,
+    ];
+    const moments = [state.expAvg as Tensor, state.expAvgSq as Tensor];
+    if (group.amsgrad) {
+      state.maxExpAvgSq ??= zerosLike(p);
+      moments.push(state.maxExpAvgSq as Tensor);
+    }
+    runKernelInto(adamKernel(p, grad, group), [p, grad, ...moments], [p, ...moments], scalars);
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * Optimizers, as `torch.optim`.
+ *
+ * @module
+ */
+export {
+  type GroupValues,
+  Optimizer,
+  type OptimizerStateDict,
+  type ParamGroup,
+  type ParamGroupInput,
+  type Params,
+  type RemovableHandle,
+  type State,
+  type StepHook,
+} from "./optimizer.ts";
+export { SGD, type SGDOptions } from "./sgd.ts";
+export { Adam, type AdamOptions } from "./adam.ts";
