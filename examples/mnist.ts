@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseArgs } from "../deps.ts";
 import {
   Adam,
   CrossEntropyLoss,
@@ -39,16 +39,13 @@ class SimpleNN extends Module {
   }
 }
 
-const { values: args } = parseArgs({
-  args: Deno.args,
-  options: {
-    epochs: { type: "string", default: "5" },
-    "batch-size": { type: "string", default: "64" },
-    lr: { type: "string", default: "0.001" },
-    optimizer: { type: "string", default: "adam" },
-    device: { type: "string", default: "auto" },
-    seed: { type: "string", default: "0" },
-  },
+const args = parseArgs(Deno.args, {
+  epochs: "5",
+  "batch-size": "64",
+  lr: "0.001",
+  optimizer: "adam",
+  device: "auto",
+  seed: "0",
 });
 const epochs = Number(args.epochs);
 const batchSize = Number(args["batch-size"]);
