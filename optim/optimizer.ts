@@ -83,8 +83,8 @@ export abstract class Optimizer<O extends { lr: number }> {
   paramGroups: ParamGroup<O>[] = [];
   /** Per-parameter state, created at a parameter's first update. */
   state: Map<Tensor, State> = new Map();
-  #preHooks = new Set<StepHook<this>>();
-  #postHooks = new Set<StepHook<this>>();
+  #preHooks = new Set<() => void>();
+  #postHooks = new Set<() => void>();
 
   /** Validates `defaults` and adds `params` as one group, or as the given groups. */
   constructor(params: Params<O>, defaults: O) {
@@ -178,7 +178,7 @@ export abstract class Optimizer<O extends { lr: number }> {
    * returns without reading device memory.
    */
   step(closure?: () => Tensor): Tensor | undefined {
-    for (const hook of this.#preHooks) hook(this);
+    for (const hook of this.#preHooks) hook();
     const loss = closure === undefined ? undefined : enableGrad(closure);
     noGrad(() => {
       for (const group of this.paramGroups) {
@@ -190,20 +190,22 @@ export abstract class Optimizer<O extends { lr: number }> {
         }
       }
     });
-    for (const hook of this.#postHooks) hook(this);
+    for (const hook of this.#postHooks) hook();
     return loss;
   }
 
   /** Registers `hook` to run before every step. */
   registerStepPreHook(hook: StepHook<this>): RemovableHandle {
-    this.#preHooks.add(hook);
-    return { remove: () => this.#preHooks.delete(hook) };
+    const call = (): void => hook(this);
+    this.#preHooks.add(call);
+    return { remove: () => this.#preHooks.delete(call) };
   }
 
   /** Registers `hook` to run after every step. */
   registerStepPostHook(hook: StepHook<this>): RemovableHandle {
-    this.#postHooks.add(hook);
-    return { remove: () => this.#postHooks.delete(hook) };
+    const call = (): void => hook(this);
+    this.#postHooks.add(call);
+    return { remove: () => this.#postHooks.delete(call) };
   }
 
   /**
