@@ -91,7 +91,8 @@ function propagate(
     const output = node.output!;
     if (g !== undefined) {
       if (output.retainsGrad) add(finalGrads, output, g);
-      const grads = (rules[node.op] as Rule<unknown>)(g, node.inputs, output, node.args);
+      const needed = node.inputs.map((t) => t.requiresGrad);
+      const grads = (rules[node.op] as Rule<unknown>)(g, node.inputs, output, node.args, needed);
       node.inputs.forEach((input, i) => {
         const gi = grads[i];
         if (!input.requiresGrad || gi === null || gi === undefined) return;

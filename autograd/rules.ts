@@ -53,8 +53,17 @@ export interface OpArgs {
   cat: { dim: number; sizes: number[] };
 }
 
-/** A rule: output gradient, inputs, output and arguments in; one gradient (or null) per input out. */
-export type Rule<A> = (g: Tensor, inputs: readonly Tensor[], output: Tensor, args: A) => (Tensor | null)[];
+/**
+ * A rule: output gradient, inputs, output and arguments in; one gradient (or null) per input out. `needed[i]` says
+ * whether input i wants its gradient; rules whose gradients are costly skip the unneeded ones.
+ */
+export type Rule<A> = (
+  g: Tensor,
+  inputs: readonly Tensor[],
+  output: Tensor,
+  args: A,
+  needed: readonly boolean[],
+) => (Tensor | null)[];
 
 const zerosShaped = (t: Tensor): Tensor => empty(t.shape, t);
 
@@ -128,9 +137,9 @@ export const rules: { [K in keyof OpArgs]: Rule<OpArgs[K]> } = {
     const spread = keepdim ? g : reshape(g, at.shape);
     return [scatterAdd(zerosShaped(x), dim, at, spread)];
   },
-  matmul: (g, [a, b]) => [
-    sumTo(matmul(g, transpose(b, -2, -1)), a.shape),
-    sumTo(matmul(transpose(a, -2, -1), g), b.shape),
+  matmul: (g, [a, b], _y, _args, needed) => [
+    needed[0] ? sumTo(matmul(g, transpose(b, -2, -1)), a.shape) : null,
+    needed[1] ? sumTo(matmul(transpose(a, -2, -1), g), b.shape) : null,
   ],
   gather: (g, [x], _y, { dim, index }) => [scatterAdd(zerosShaped(x), dim, index, g)],
   reshape: (g, _x, _y, { shape }) => [reshape(g, shape)],
