@@ -4,6 +4,7 @@
  * @module
  */
 import { tensor } from "../tensor/creation.ts";
+import { yieldToEventLoop } from "../tensor/memory.ts";
 import { defaultGenerator, Generator } from "../tensor/random.ts";
 import { stack } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
@@ -74,10 +75,14 @@ export class DataLoader {
     return generator.permutation(n);
   }
 
-  /** One epoch of batches, each a list of tensors (one per sample field). */
+  /**
+   * One epoch of batches, each a list of tensors (one per sample field). Each batch starts on a new event-loop
+   * task, so memory of tensors dropped by the previous step is returned for reuse.
+   */
   async *[Symbol.asyncIterator](): AsyncGenerator<Tensor[]> {
     const order = this.#order();
     for (let b = 0; b < this.length; b++) {
+      await yieldToEventLoop();
       const indices = order.subarray(b * this.batchSize, Math.min((b + 1) * this.batchSize, order.length));
       yield this.dataset.getBatch?.(indices) ?? collate([...indices].map((i) => this.dataset.get(i)));
     }

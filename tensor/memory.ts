@@ -140,3 +140,28 @@ export function tidy<T>(fn: () => T): T {
   }
   return result;
 }
+
+/**
+ * Resolves on a later task of the event loop (not a microtask), so the collector's finalizers can run and return
+ * the memory of tensors the program dropped: a loop that only awaits microtasks (CPU `data()`, async iterators)
+ * otherwise never gives them the chance. `DataLoader` does this between batches; call it in loops without one.
+ *
+ * @example
+ * ```ts
+ * import { randn, yieldToEventLoop } from "@gradstep/gradstep";
+ * for (let step = 0; step < 1000; step++) {
+ *   randn([1024, 1024]).mul(2); // dropped: collected, then reused once finalizers run
+ *   await yieldToEventLoop();
+ * }
+ * ```
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}

@@ -22,7 +22,7 @@ export {
   zerosLike,
 } from "./creation.ts";
 export { defaultGenerator, Generator, manualSeed, philox4x32 } from "./random.ts";
-export { memoryStats, Storage, tidy } from "./memory.ts";
+export { memoryStats, Storage, tidy, yieldToEventLoop } from "./memory.ts";
 export { cat, stack } from "./shape.ts";
 export { runKernel, runKernelInto, where } from "./elementwise.ts";
 export { matmul } from "./matmul.ts";

@@ -15,13 +15,12 @@ import { reduceCpu } from "./reduce.ts";
 
 /** A CPU buffer: a typed array of its dtype. */
 export class CpuBuffer implements DeviceBuffer {
-  /** The elements. */
-  readonly array: TypedArray;
-  /** Allocates `length` zeroed elements. */
-  constructor(readonly dtype: DType, readonly length: number) {
-    this.array = hostArray(dtype, length);
-  }
+  /** Wraps `array`, which holds `length` elements of `dtype`. */
+  constructor(readonly dtype: DType, readonly length: number, readonly array: TypedArray) {}
 }
+
+/** Freed arrays kept for reuse, at most this many bytes: large fresh arrays cost page faults, reused ones do not. */
+const POOL_BYTES = 256 * 2 ** 20;
 
 function arrayOf(buffer: DeviceBuffer): TypedArray {
   if (!(buffer instanceof CpuBuffer)) {
@@ -44,10 +43,15 @@ function arrayOf(buffer: DeviceBuffer): TypedArray {
  */
 export class CpuBackend implements Backend {
   #kernels = new Map<string, CompiledKernel>();
+  #pool = new Map<string, TypedArray[]>();
+  #pooledBytes = 0;
 
-  /** Allocates `length` zeroed elements of `dtype`. */
+  /** Allocates `length` zeroed elements of `dtype`, reusing a freed array of that size when there is one. */
   alloc(length: number, dtype: DType): DeviceBuffer {
-    return new CpuBuffer(dtype, length);
+    const reused = this.#pool.get(`${dtype}:${length}`)?.pop();
+    if (reused === undefined) return new CpuBuffer(dtype, length, hostArray(dtype, length));
+    this.#pooledBytes -= reused.byteLength;
+    return new CpuBuffer(dtype, length, reused.fill(0));
   }
 
   /** Copies `data` into the buffer from element `offset` on. */
@@ -65,8 +69,16 @@ export class CpuBackend implements Backend {
     return arrayOf(buffer).slice(offset, offset + length);
   }
 
-  /** Nothing to do: the garbage collector reclaims typed arrays. */
-  free(_buffer: DeviceBuffer): void {}
+  /** Keeps the array for reuse while the pool has room; the garbage collector takes the rest. */
+  free(buffer: DeviceBuffer): void {
+    const array = arrayOf(buffer);
+    if (array.byteLength < 4096 || this.#pooledBytes + array.byteLength > POOL_BYTES) return;
+    const key = `${buffer.dtype}:${buffer.length}`;
+    const list = this.#pool.get(key);
+    if (list === undefined) this.#pool.set(key, [array]);
+    else list.push(array);
+    this.#pooledBytes += array.byteLength;
+  }
 
   /** Runs a fused elementwise kernel, compiling it on first use for each stride pattern. */
   elementwise(
