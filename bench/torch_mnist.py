@@ -2,7 +2,7 @@
 
 Reads the same IDX files gradstep reads (path given as the first argument), normalises them the way the
 seed's transforms do, and trains SimpleNN with Adam (lr 1e-3, batch 64, shuffle). Prints one JSON line per
-epoch: {"epoch": n, "seconds": s, "loss": l}.
+epoch: {"epoch": n, "seconds": s, "loss": l, "version": v, "threads": t}.
 """
 import json
 import sys
@@ -44,7 +44,8 @@ def main():
             optimizer.step()
             running += loss.item()
         seconds = time.perf_counter() - start
-        print(json.dumps({"epoch": epoch + 1, "seconds": seconds, "loss": running / len(loader)}), flush=True)
+        print(json.dumps({"epoch": epoch + 1, "seconds": seconds, "loss": running / len(loader),
+                          "version": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
 
 
 if __name__ == "__main__":
