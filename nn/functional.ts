@@ -76,6 +76,18 @@ function targetWeights(labels: Tensor, weight: Tensor | null, ignoreIndex: numbe
   });
 }
 
+/**
+ * `losses.sum() / total` as PyTorch's weighted means: when `total` is 0 (every target ignored) the value is NaN
+ * but the gradients are 0, not NaN, so one all-padding batch cannot poison the parameters.
+ */
+function weightedMean(losses: Tensor, total: Tensor): Tensor {
+  const { divisor, nanIfEmpty } = noGrad(() => {
+    const empty = total.eq(0);
+    return { divisor: where(empty, 1, total), nanIfEmpty: where(empty, NaN, 0) };
+  });
+  return losses.sum().div(divisor).add(nanIfEmpty);
+}
+
 /** Options of {@link nllLoss} and {@link crossEntropy}. */
 export interface NLLOptions {
   /** A weight per class (default: all 1). */
@@ -108,7 +120,7 @@ export function nllLoss(input: Tensor, target: Tensor, options: NLLOptions = {})
   const losses = picked.mul(w).neg();
   if (reduction === "none") return losses.reshape(shape);
   if (reduction === "sum") return losses.sum();
-  return losses.sum().div(w.sum());
+  return weightedMean(losses, w.sum());
 }
 
 /** Throws unless `labelSmoothing` is in [0, 1]. */
@@ -164,8 +176,10 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   let smoothTotal: Tensor;
   if (reduction === "none") smoothTotal = smooth;
   else if (reduction === "sum") smoothTotal = smooth.sum();
-  else if (weight === null) smoothTotal = smooth.mean();
-  else smoothTotal = smooth.sum().div(targetWeights(target.reshape([-1]), weight, ignoreIndex, input).sum());
+  else {smoothTotal = weightedMean(
+      smooth,
+      targetWeights(target.reshape([-1]), weight, ignoreIndex, input).sum(),
+    );}
   return nll.mul(1 - labelSmoothing).add(smoothTotal.mul(labelSmoothing / classes));
 }
 
