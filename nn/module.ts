@@ -44,9 +44,12 @@ export abstract class Module {
   /** The computation; subclasses define its inputs. */
   abstract forward(...inputs: Tensor[]): Tensor;
 
-  /** The direct submodules with their field names. */
+  /** The direct submodules with their field names; a module held by two fields is listed once, by the first. */
   namedChildren(): [string, Module][] {
-    return Object.entries(this).filter((e): e is [string, Module] => e[1] instanceof Module);
+    const seen = new Set<Module>();
+    return Object.entries(this).filter((e): e is [string, Module] =>
+      e[1] instanceof Module && !seen.has(e[1]) && seen.add(e[1]) !== undefined
+    );
   }
 
   /** The direct submodules. */
@@ -54,12 +57,22 @@ export abstract class Module {
     return this.namedChildren().map(([, m]) => m);
   }
 
-  /** This module and all submodules, depth first, with dotted names ("" for this one). */
+  /**
+   * This module and all submodules, depth first, with dotted names ("" for this one); a module reachable twice is
+   * listed once, under its first name, as PyTorch's `named_modules()`.
+   */
   namedModules(prefix = ""): [string, Module][] {
-    const out: [string, Module][] = [[prefix, this]];
-    for (const [name, child] of this.namedChildren()) {
-      out.push(...child.namedModules(prefix ? `${prefix}.${name}` : name));
-    }
+    const out: [string, Module][] = [];
+    const seen = new Set<Module>();
+    const visit = (module: Module, name: string): void => {
+      if (seen.has(module)) return;
+      seen.add(module);
+      out.push([name, module]);
+      for (const [childName, child] of module.namedChildren()) {
+        visit(child, name ? `${name}.${childName}` : childName);
+      }
+    };
+    visit(this, prefix);
     return out;
   }
 
