@@ -13,13 +13,28 @@ export interface IdxArray {
 
 const UBYTE = 0x08;
 
-/** Inflates `bytes` when they start with the gzip signature, else returns them. */
-export async function maybeGunzip(bytes: Uint8Array): Promise<Uint8Array> {
+/**
+ * Inflates `bytes` when they start with the gzip signature, else returns them; a corrupt or cut gzip stream is
+ * an Error naming `path`.
+ *
+ * @example
+ * ```ts
+ * import { maybeGunzip } from "@gradstep/gradstep/data";
+ * const bytes = await maybeGunzip(new Uint8Array([0, 0, 8, 1, 0, 0, 0, 0]), "labels"); // not gzipped: as is
+ * ```
+ */
+export async function maybeGunzip(bytes: Uint8Array, path = "data"): Promise<Uint8Array> {
   if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
   const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
     new DecompressionStream("gzip"),
   );
-  return new Uint8Array(await new Response(stream).arrayBuffer());
+  try {
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  } catch (error) {
+    throw new Error(`${path}: corrupt or truncated gzip file (${(error as Error).message})`, {
+      cause: error,
+    });
+  }
 }
 
 /**

