@@ -48,6 +48,10 @@ export function toTensor(): Transform {
     if (shape.length !== 3 && shape.length !== 4) {
       throw new Error(`toTensor() expects images of shape [H, W, C] or [N, H, W, C], got [${shape}]`);
     }
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (data.length !== size) {
+      throw new Error(`toTensor() expects ${size} bytes for images of shape [${shape}], got ${data.length}`);
+    }
     const scaled = new Float32Array(data.length);
     for (let i = 0; i < data.length; i++) scaled[i] = data[i] / 255;
     const hwc = tensor(scaled, { shape });
@@ -71,7 +75,7 @@ export function normalize(mean: readonly number[], std: readonly number[]): Tran
       `normalize() needs one mean and one std per channel, got ${mean.length} means and ${std.length} stds`,
     );
   }
-  if (std.some((s) => s === 0)) {
+  if (std.some((s) => Math.fround(s) === 0)) {
     throw new RangeError(
       `std evaluated to zero after conversion to float32, leading to division by zero: [${std}]`,
     );
