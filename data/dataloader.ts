@@ -22,9 +22,30 @@ export interface DataLoaderOptions {
   seed?: number;
 }
 
-/** Stacks each field of the samples: tensors along a new first dimension, numbers into a 1-D tensor. */
+const kindOf = (value: unknown): string => (value instanceof Tensor ? "tensor" : typeof value);
+
+/**
+ * Stacks each field of the samples: tensors along a new first dimension, numbers into a 1-D tensor (int32 when
+ * all are integers, else float32).
+ *
+ * @example
+ * ```ts
+ * import { collate } from "@gradstep/gradstep/data";
+ * import { randn } from "@gradstep/gradstep";
+ * const [x, y] = collate([[randn([2]), 0], [randn([2]), 1]]); // x: [2, 2] float32, y: [2] int32
+ * ```
+ */
 export function collate(samples: readonly Sample[]): Tensor[] {
+  if (samples.length === 0) throw new Error("collate() expects at least one sample, got none");
   return samples[0].map((field, i) => {
+    const kind = kindOf(field);
+    const odd = samples.findIndex((s) => kindOf(s[i]) !== kind);
+    if (odd >= 0) {
+      throw new TypeError(
+        `collate() expects field ${i} of every sample to be a ${kind} as in sample 0, ` +
+          `but sample ${odd} has ${kindOf(samples[odd][i])}`,
+      );
+    }
     if (field instanceof Tensor) return stack(samples.map((s) => s[i] as Tensor));
     const values = samples.map((s) => s[i] as number);
     return tensor(values, { dtype: values.every(Number.isInteger) ? "int32" : "float32" });
