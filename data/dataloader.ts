@@ -79,7 +79,11 @@ export class DataLoader {
         `batchSize should be a positive integer value, but got batchSize=${options.batchSize}`,
       );
     }
-    this.#generator = options.seed === undefined ? undefined : new Generator(options.seed);
+    const seed = options.seed;
+    if (seed !== undefined && (!Number.isSafeInteger(seed) || seed < 0)) {
+      throw new RangeError(`seed should be a non-negative integer, but got seed=${seed}`);
+    }
+    this.#generator = seed === undefined ? undefined : new Generator(seed);
   }
 
   /** The number of batches per epoch. */

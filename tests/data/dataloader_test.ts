@@ -108,6 +108,16 @@ Deno.test("DataLoader rejects a batchSize that is not a positive integer", () =>
   }
 });
 
+Deno.test("DataLoader rejects a seed that is not a non-negative integer", () => {
+  for (const seed of [-1, 0.5, NaN]) {
+    assertThrows(
+      () => new DataLoader(indexDataset(4), { shuffle: true, seed }),
+      RangeError,
+      `seed should be a non-negative integer, but got seed=${seed}`,
+    );
+  }
+});
+
 testOnDevices("DataLoader over TensorDataset: getBatch() equals collating get()", async (dev) => {
   const x = await randn([10, 3, 2]).to(dev);
   const y = await tensor(Int32Array.from(range(10), (i) => 9 - i)).to(dev);
