@@ -67,11 +67,14 @@ export type Rule<A> = (
 
 const zerosShaped = (t: Tensor): Tensor => empty(t.shape, t);
 
-/** The derivative of max/min between two operands: the whole gradient to the winner, half each on a tie. */
+/**
+ * The derivative of max/min between two operands, as PyTorch: half each on a tie, nothing to the loser, the whole
+ * gradient otherwise (so both operands get it where either is NaN).
+ */
 function extremeOfTwo(op: "maximum" | "minimum", g: Tensor, a: Tensor, b: Tensor | number): Tensor {
-  const wins = ew.compare(op === "maximum" ? "gt" : "lt", a, b);
+  const loses = ew.compare(op === "maximum" ? "lt" : "gt", a, b);
   const ties = ew.compare("eq", a, b);
-  return ew.where(ties, ew.div(g, 2), ew.where(wins, g, 0));
+  return ew.where(ties, ew.div(g, 2), ew.where(loses, 0, g));
 }
 
 /** The rule table. */
@@ -84,7 +87,8 @@ export const rules: { [K in keyof OpArgs]: Rule<OpArgs[K]> } = {
   log: (g, [x]) => [ew.div(g, x)],
   tanh: (g, _x, y) => [ew.mul(g, ew.neg(ew.sub(ew.mul(y, y), 1)))],
   sigmoid: (g, _x, y) => [ew.mul(ew.mul(g, ew.neg(ew.sub(y, 1))), y)],
-  relu: (g, _x, y) => [ew.where(ew.compare("gt", y, 0), g, 0)],
+  // As PyTorch's threshold_backward: nothing where the output is <= 0, so a NaN passes its gradient.
+  relu: (g, _x, y) => [ew.where(ew.compare("le", y, 0), 0, g)],
   cast: (g) => [g],
   add: (g, [a, b], _y, { alpha }) =>
     b === undefined ? [g] : [sumTo(g, a.shape), sumTo(alpha === 1 ? g : ew.mul(g, alpha), b.shape)],
@@ -100,9 +104,12 @@ export const rules: { [K in keyof OpArgs]: Rule<OpArgs[K]> } = {
     if (b === undefined) {
       return [other === 0 ? zerosShaped(a) : ew.mul(g, ew.mul(ew.pow(a, other! - 1), other!))];
     }
-    const ga = ew.mul(g, ew.mul(b, ew.pow(a, ew.sub(b, 1))));
-    const logA = ew.where(ew.compare("eq", a, 0), 0, ew.log(a));
-    return [sumTo(ga, a.shape), sumTo(ew.mul(g, ew.mul(y, logA)), b.shape)];
+    // As PyTorch: no gradient to the base where the exponent is 0, none to the exponent where the base is 0 and
+    // the exponent non-negative.
+    const ga = ew.where(ew.compare("eq", b, 0), 0, ew.mul(g, ew.mul(b, ew.pow(a, ew.sub(b, 1)))));
+    const zeroBase = ew.mul(ew.compare("eq", a, 0), ew.compare("ge", b, 0));
+    const gb = ew.mul(g, ew.where(zeroBase, 0, ew.mul(y, ew.log(a))));
+    return [sumTo(ga, a.shape), sumTo(gb, b.shape)];
   },
   maximum: (g, [a, b], _y, { other }) =>
     b === undefined
@@ -130,7 +137,9 @@ export const rules: { [K in keyof OpArgs]: Rule<OpArgs[K]> } = {
   },
   extreme: (g, [x], y, { op, dim, keepdim }) => {
     if (dim === undefined) {
-      const hits = ew.cast(ew.compare("eq", x, y), g.dtype);
+      // As PyTorch: spread evenly over the elements equal to the result, or over the NaNs when it is NaN.
+      const nanResult = ew.compare("ne", y, y);
+      const hits = ew.cast(ew.where(nanResult, ew.compare("ne", x, x), ew.compare("eq", x, y)), g.dtype);
       return [ew.mul(hits, ew.div(g, sum(hits)))];
     }
     const at = argExtreme(op === "max" ? "argmax" : "argmin", x, dim, true);
