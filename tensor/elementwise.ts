@@ -128,7 +128,8 @@ const FLOAT_RESULT = new Set<UnaryName>(["sqrt", "exp", "log", "tanh", "sigmoid"
 const UNARY: Record<UnaryName, (x: Expr) => Expr> = {
   neg: ir.neg,
   abs: ir.abs,
-  sign: ir.sign,
+  // PyTorch's definition, (0 < x) - (x < 0): the sign of NaN is 0.
+  sign: (x) => ir.sub(ir.cast(ir.lt(0, x), x.dtype), ir.cast(ir.lt(x, 0), x.dtype)),
   sqrt: ir.sqrt,
   exp: ir.exp,
   log: ir.log,
@@ -171,6 +172,12 @@ export const relu = (t: Tensor): Tensor => unary("relu", t);
 
 // ---- binary ---------------------------------------------------------------------------------------------------
 
+/** `x ** y`; integer tensors to integer tensor powers go through float32, exact while results stay below 2^24. */
+function powExpr(x: Expr, y: Expr): Expr {
+  if (x.dtype !== "int32") return ir.pow(x, y);
+  return ir.cast(ir.pow(ir.cast(x, "float32"), ir.cast(y, "float32")), "int32");
+}
+
 /** The arithmetic binary ops; `add`/`sub` take an `alpha` multiplying the second operand. */
 export type ArithName = "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum";
 const ARITH: Record<ArithName, (x: Expr, y: Expr) => Expr> = {
@@ -178,7 +185,7 @@ const ARITH: Record<ArithName, (x: Expr, y: Expr) => Expr> = {
   sub: ir.sub,
   mul: ir.mul,
   div: ir.div,
-  pow: ir.pow,
+  pow: powExpr,
   maximum: ir.max,
   minimum: ir.min,
 };
@@ -196,14 +203,16 @@ function operandType(a: Tensor, b: Tensor | number): DType {
 export function arith(name: ArithName, a: Tensor, b: Tensor | number, alpha?: number, out?: Tensor): Tensor {
   let dtype = operandType(a, b);
   if ((name === "div" || name === "pow") && !isFloating(dtype)) {
-    dtype = name === "pow" && typeof b === "number" && Number.isInteger(b) && b >= 0 ? dtype : "float32";
+    const integral = name === "pow" &&
+      (typeof b === "number" ? Number.isInteger(b) && b >= 0 : dtype === "int32");
+    dtype = integral ? dtype : "float32";
   }
   if (dtype === "bool" && name !== "maximum" && name !== "minimum" && name !== "mul") {
     throw new TypeError(
       `${name}() is not supported for two bool operands; convert one with .int() or .float()`,
     );
   }
-  if (name === "pow" && dtype === "int32") return powInt(a, b as number, out);
+  if (name === "pow" && dtype === "int32" && typeof b === "number") return powInt(a, b, out);
   if (alpha !== undefined && dtype !== "float32" && dtype !== "float16" && !Number.isInteger(alpha)) {
     throw new TypeError(
       `For integral input tensors, argument alpha must not be a floating point number, got ${alpha}`,
