@@ -5,6 +5,7 @@
  * @module
  */
 import { record } from "../autograd/node.ts";
+import type { View } from "../backends/backend.ts";
 import { commonDevice, copyInto } from "./elementwise.ts";
 import { empty, expand, normalizeDim, reshape } from "./shape.ts";
 import type { Tensor } from "./tensor.ts";
@@ -36,6 +37,16 @@ function checkIndex(name: string, t: Tensor, dim: number, index: Tensor): void {
   }
 }
 
+/** `t` as a backend operand of at least one dimension: the backends' gather and scatter-add index a dimension. */
+function operand(t: Tensor): View {
+  return t.ndim > 0 ? t.strided : { ...t.strided, strides: [0] };
+}
+
+/** The shape the backends walk for `index`: a 0-d index is one element of one dimension. */
+function walked(index: Tensor): readonly number[] {
+  return index.ndim > 0 ? index.shape : [1];
+}
+
 /**
  * `out[i][j] = t[i][index[i][j]]` along `dim` (for dim 1; likewise for other dimensions), as `torch.gather`.
  *
@@ -50,7 +61,7 @@ export function gather(t: Tensor, dim: number, index: Tensor): Tensor {
   commonDevice([t, index]);
   checkIndex("gather", t, d, index);
   const out = empty(index.shape, t);
-  t.device.backend.gather(t.strided, index.strided, d, index.shape, out.storage.buffer);
+  t.device.backend.gather(operand(t), operand(index), d, walked(index), out.storage.buffer);
   return record(out, "gather", [t], { dim: d, index });
 }
 
@@ -95,6 +106,6 @@ export function scatterAdd(t: Tensor, dim: number, index: Tensor, values: Tensor
   }
   const out = copyInto(empty(t.shape, t), t);
   const source = values.dtype === t.dtype ? values : copyInto(empty(values.shape, t), values);
-  t.device.backend.scatterAdd(out.strided, index.strided, source.strided, d, index.shape);
+  t.device.backend.scatterAdd(operand(out), operand(index), operand(source), d, walked(index));
   return out;
 }
