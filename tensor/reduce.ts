@@ -12,9 +12,9 @@ import * as ew from "./elementwise.ts";
 import { empty, normalizeDim, numel, reshape, sameShape } from "./shape.ts";
 import type { Dims, Tensor } from "./tensor.ts";
 
-/** The sorted, distinct dimensions a reduction covers (all when `dim` is undefined). */
+/** The sorted, distinct dimensions a reduction covers (all when `dim` is undefined or empty, as in PyTorch). */
 function reducedDims(t: Tensor, dim: Dims | undefined): number[] {
-  if (dim === undefined) return t.shape.map((_, i) => i);
+  if (dim === undefined || (typeof dim !== "number" && dim.length === 0)) return t.shape.map((_, i) => i);
   const dims = (typeof dim === "number" ? [dim] : [...dim]).map((d) => normalizeDim(d, t.ndim));
   if (new Set(dims).size !== dims.length) {
     throw new Error(`dim ${dims} appears multiple times in the list of dims`);
