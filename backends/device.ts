@@ -62,16 +62,10 @@ export async function device(kind: "cpu" | "webgpu" | "auto" = "auto"): Promise<
   }
 }
 
-async function webgpu(): Promise<Device> {
-  const gpu = (globalThis.navigator as { gpu?: { requestAdapter(): Promise<unknown> } } | undefined)?.gpu;
-  const adapter = await gpu?.requestAdapter();
-  if (!adapter) {
-    throw new Error(
-      "No WebGPU adapter found. Deno needs a GPU driver or Mesa's software adapter " +
-        '(on Debian: apt-get install mesa-vulkan-drivers); use device("cpu") meanwhile',
-    );
-  }
-  throw new Error('The WebGPU backend is not available in this version of gradstep yet; use device("cpu")');
+function webgpu(): Promise<Device> {
+  return Promise.reject(
+    new Error('The WebGPU backend is not available in this version of gradstep yet; use device("cpu")'),
+  );
 }
 
 /**

@@ -11,6 +11,7 @@ import sys
 import torch
 
 HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE / "fixtures"))  # so the scripts can import _common
 
 
 def main():
