@@ -44,6 +44,11 @@ export function check(ok: boolean, message: string): void {
   if (!ok) throw new RangeError(message);
 }
 
+/** The group's hyperparameters with arrays (e.g. betas) copied, so no two groups share one. */
+function ownValues<T extends object>(values: T): T {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Array.isArray(v) ? [...v] : v])) as T;
+}
+
 function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
@@ -89,19 +94,21 @@ export abstract class Optimizer<O extends { lr: number }> {
   /** Validates `defaults` and adds `params` as one group, or as the given groups. */
   constructor(params: Params<O>, defaults: O) {
     this.validate(defaults);
-    this.defaults = defaults;
+    this.defaults = ownValues(defaults);
     if (
       params instanceof Tensor || params === null || typeof params !== "object" ||
       !(Symbol.iterator in params)
     ) {
       throw new TypeError(
-        `params argument given to the optimizer should be an iterable of Tensors or dicts, but got ${
+        `The params argument given to the optimizer should be an iterable of Tensors or dicts, but got ${
           describe(params)
         }`,
       );
     }
     const list = [...params as Iterable<unknown>];
-    if (list.length === 0) throw new Error("optimizer got an empty parameter list");
+    if (list.length === 0) {
+      throw new Error("Optimizer got an empty parameter list: expected at least one tensor");
+    }
     const groups = list[0] instanceof Tensor || typeof list[0] !== "object" || list[0] === null
       ? [{ params: list } as unknown as ParamGroupInput<O>]
       : list as ParamGroupInput<O>[];
@@ -123,37 +130,51 @@ export abstract class Optimizer<O extends { lr: number }> {
    */
   addParamGroup(group: ParamGroupInput<O>): void {
     if (group === null || typeof group !== "object" || !("params" in group)) {
-      throw new TypeError(`param group must be an object with a params field, got ${describe(group)}`);
+      throw new TypeError(`A param group must be an object with a params field, got ${describe(group)}`);
     }
     const given = group.params;
     if (given instanceof Set) {
       throw new TypeError(
-        "optimizer parameters need to be organized in ordered collections, but the ordering of tensors in sets will " +
+        "Optimizer parameters need to be organized in ordered collections, but the ordering of tensors in sets will " +
           "change between runs. Please use an array instead",
       );
     }
     const params: unknown[] = given instanceof Tensor ? [given] : [...given];
-    for (const p of params) {
+    params.forEach((p, i) => {
       if (!(p instanceof Tensor)) {
-        throw new TypeError(`optimizer can only optimize Tensors, but one of the params is ${describe(p)}`);
-      }
-      if (!p.isLeaf) throw new Error("can't optimize a non-leaf Tensor");
-      if (!isFloating(p.dtype)) {
         throw new TypeError(
-          `optimizer can only optimize floating-point Tensors, got one of dtype ${p.dtype}`,
+          `Optimizer can only optimize Tensors, but one of the params is ${describe(p)} (params[${i}])`,
         );
       }
-    }
-    const full = { ...this.defaults, ...group, params: params as Tensor[] } as ParamGroup<O>;
+      if (!p.isLeaf) {
+        throw new Error(
+          `Can't optimize a non-leaf Tensor: params[${i}] was computed by an operation (t.detach().requiresGrad_() is a leaf)`,
+        );
+      }
+      if (!isFloating(p.dtype)) {
+        throw new TypeError(
+          `Optimizer can only optimize floating-point Tensors, but params[${i}] has dtype ${p.dtype}`,
+        );
+      }
+    });
+    const full = {
+      ...ownValues(this.defaults),
+      ...ownValues(group),
+      params: params as Tensor[],
+    } as ParamGroup<O>;
     this.validate(full);
+    this.paramGroups.forEach((g, gi) => {
+      const i = full.params.findIndex((p) => g.params.includes(p));
+      if (i >= 0) {
+        throw new Error(
+          `Some parameters appear in more than one parameter group: params[${i}] of the new group is already in group ${gi}`,
+        );
+      }
+    });
     if (new Set(params).size !== params.length) {
       console.warn(
-        "optimizer contains a parameter group with duplicate parameters; in future, this will cause an error",
+        "Optimizer contains a parameter group with duplicate parameters; in future, this will cause an error",
       );
-    }
-    const existing = new Set(this.paramGroups.flatMap((g) => g.params));
-    if (full.params.some((p) => existing.has(p))) {
-      throw new Error("some parameters appear in more than one parameter group");
     }
     this.paramGroups.push(full);
   }
@@ -242,15 +263,15 @@ export abstract class Optimizer<O extends { lr: number }> {
     const { paramGroups: saved, state } = stateDict;
     if (!Array.isArray(saved) || saved.length !== this.paramGroups.length) {
       throw new Error(
-        `loaded state dict has a different number of parameter groups (${saved?.length}) than the optimizer (${this.paramGroups.length})`,
+        `Loaded state dict has a different number of parameter groups: ${saved?.length}, expected the optimizer's ${this.paramGroups.length}`,
       );
     }
     saved.forEach((g, i) => {
       if (g.params.length !== this.paramGroups[i].params.length) {
         throw new Error(
-          `loaded state dict contains a parameter group (${i}) of ${g.params.length} parameters that doesn't match the size of optimizer's group (${
+          `Loaded state dict contains a parameter group that doesn't match the size of optimizer's group: group ${i} has ${g.params.length} parameters, expected ${
             this.paramGroups[i].params.length
-          })`,
+          }`,
         );
       }
     });
@@ -286,7 +307,7 @@ export abstract class Optimizer<O extends { lr: number }> {
       const like = template[key] instanceof Tensor ? template[key] as Tensor : p;
       if (values.length !== like.numel) {
         throw new Error(
-          `state ${key} of a parameter of shape [${p.shape}] has ${values.length} values, expected ${like.numel}`,
+          `State ${key} of a parameter of shape [${p.shape}] has ${values.length} values, expected ${like.numel}`,
         );
       }
       out[key] = tensor(values as number[], { dtype: like.dtype, device: p.device }).reshape(like.shape);

@@ -80,10 +80,10 @@ export interface OptimFixture {
 /** optim.json, parsed once. */
 export const OPTIM: OptimFixture = loadFixture<OptimFixture>("optim");
 
-/** The trajectory named `name`. */
-export function trajectory(name: string): Trajectory {
-  const found = OPTIM.trajectories.find((t) => t.name === name);
-  if (found === undefined) throw new Error(`No trajectory "${name}" in optim.json`);
+/** The trajectory of `optimizer` named `name`. */
+export function trajectory(optimizer: "SGD" | "Adam", name: string): Trajectory {
+  const found = OPTIM.trajectories.find((t) => t.optimizer === optimizer && t.name === name);
+  if (found === undefined) throw new Error(`No ${optimizer} trajectory "${name}" in optim.json`);
   return found;
 }
 
