@@ -1,5 +1,5 @@
 /**
- * Reading tensors out of tests/fixtures/nn.json (made by tools/fixtures/nn.py from a real PyTorch).
+ * Reading tensors out of the fixtures (made by tools/fixtures/*.py from a real PyTorch), and nn.json's layout.
  *
  * @module
  */
@@ -81,5 +81,9 @@ export interface NNFixture {
   };
 }
 
-/** nn.json, parsed once. */
-export const NN: NNFixture = loadFixture<NNFixture>("nn");
+let nn: NNFixture | undefined;
+
+/** nn.json, parsed at the first call (the optim tests share {@link fromFixture} without it). */
+export function nnFixture(): NNFixture {
+  return nn ??= loadFixture<NNFixture>("nn");
+}

@@ -1,7 +1,7 @@
 import { Linear, manualSeed } from "../../mod.ts";
 import { assert, assertEquals } from "../../deps.ts";
 import { testOnDevices } from "../helpers.ts";
-import { NN } from "./fixture.ts";
+import { nnFixture } from "./fixture.ts";
 
 /**
  * The chance that a correct initialisation fails any one of these checks is below this. Every threshold below is
@@ -39,7 +39,7 @@ function assertUniform(values: Float32Array, bound: number, what: string): void 
   assert(Math.abs(mean) <= meanLimit, `${what}: mean ${mean} is off-centre (limit ${meanLimit}, n = ${n})`);
 }
 
-for (const c of NN.linearInit) {
+for (const c of nnFixture().linearInit) {
   testOnDevices(
     `Linear(${c.inFeatures}, ${c.outFeatures}) initialises weight and bias uniformly within PyTorch's bounds`,
     async (dev) => {

@@ -1,8 +1,8 @@
 import { Linear, noGrad } from "../../mod.ts";
 import { assertTensorClose, testOnDevices, TOLERANCE } from "../helpers.ts";
-import { fromFixture, NN } from "./fixture.ts";
+import { fromFixture, nnFixture } from "./fixture.ts";
 
-for (const c of NN.linear) {
+for (const c of nnFixture().linear) {
   testOnDevices(`Linear forward and backward match PyTorch for ${c.name}`, async (dev) => {
     const fc = await new Linear(c.weight.shape[1], c.weight.shape[0], { bias: c.bias !== undefined }).to(dev);
     noGrad(() => {

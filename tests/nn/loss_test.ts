@@ -1,6 +1,6 @@
 import { CrossEntropyLoss, type Device, type Module, MSELoss, NLLLoss } from "../../mod.ts";
 import { assertTensorClose, testOnDevices, TOLERANCE } from "../helpers.ts";
-import { fromFixture, type LossCase, NN } from "./fixture.ts";
+import { fromFixture, type LossCase, nnFixture } from "./fixture.ts";
 
 const LOSSES = { crossEntropy: "CrossEntropyLoss", nll: "NLLLoss", mse: "MSELoss" } as const;
 
@@ -17,7 +17,7 @@ function criterion(c: LossCase, dev: Device): Module {
   }
 }
 
-for (const c of NN.losses) {
+for (const c of nnFixture().losses) {
   testOnDevices(`${LOSSES[c.kind]} matches PyTorch (value and input grad) for ${c.name}`, async (dev) => {
     const input = fromFixture(c.input, dev, true);
     const loss = criterion(c, dev).forward(input, fromFixture(c.target, dev));

@@ -12,9 +12,9 @@ import {
 } from "../../mod.ts";
 import { assert, assertEquals, assertThrows } from "../../deps.ts";
 import { testOnDevices } from "../helpers.ts";
-import { NN } from "./fixture.ts";
+import { nnFixture } from "./fixture.ts";
 
-const { moduleState } = NN;
+const { moduleState } = nnFixture();
 
 async function seedModel(dev: Device): Promise<Sequential> {
   return await new Sequential(new Flatten(), new Linear(784, 128), new ReLU(), new Linear(128, 10)).to(dev);

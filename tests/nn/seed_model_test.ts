@@ -1,9 +1,9 @@
 import { CrossEntropyLoss, Flatten, Linear, ReLU, Sequential } from "../../mod.ts";
 import { assertEquals } from "../../deps.ts";
 import { assertTensorClose, testOnDevices, TOLERANCE } from "../helpers.ts";
-import { fromFixture, NN } from "./fixture.ts";
+import { fromFixture, nnFixture } from "./fixture.ts";
 
-const { seedModel } = NN;
+const { seedModel } = nnFixture();
 
 testOnDevices("The seed's model matches PyTorch's loss and every parameter gradient", async (dev) => {
   const model = await new Sequential(new Flatten(), new Linear(784, 128), new ReLU(), new Linear(128, 10)).to(
