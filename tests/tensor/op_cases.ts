@@ -49,6 +49,7 @@ export interface OpArgs {
   dims?: number[];
   start?: number;
   length?: number;
+  value?: number;
 }
 
 /** One PyTorch case: op, inputs, arguments, output and, when the output requires grad, `g` and the leaves' grads. */
