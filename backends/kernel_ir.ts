@@ -84,8 +84,11 @@ export type Expr =
 export interface Kernel {
   /** Structural identity; backends cache compiled code by it. */
   readonly key: string;
+  /** The dtype of each input tensor. */
   readonly inputs: readonly DType[];
+  /** The dtype of each runtime scalar. */
   readonly scalars: readonly DType[];
+  /** One expression per output tensor. */
   readonly outputs: readonly Expr[];
 }
 
@@ -164,7 +167,7 @@ export function where(cond: Expr, x: Operand, y: Operand): Expr {
 export const neg = (a: Expr): Expr => unary("neg", a);
 /** `|a|` */
 export const abs = (a: Expr): Expr => unary("abs", a);
-/** -1, 0 or 1 */
+/** -1, 0 or 1 by sign (0 for NaN, as PyTorch) */
 export const sign = (a: Expr): Expr => unary("sign", a);
 /** square root */
 export const sqrt = (a: Expr): Expr => unary("sqrt", a);

@@ -41,12 +41,13 @@ function rounded(dtype: DType, js: string): string {
 
 function literal(value: number, dtype: DType): string {
   if (dtype === "bool") return value ? "1" : "0";
-  if (dtype === "int32") return String(value | 0);
+  if (dtype === "int32") return (value | 0) < 0 ? `(${value | 0})` : String(value | 0);
   const v = dtype === "float32" ? Math.fround(value) : Math.f16round(value);
   if (Number.isNaN(v)) return "NaN";
   if (v === Infinity) return "Infinity";
-  if (v === -Infinity) return "-Infinity";
-  return Object.is(v, -0) ? "-0" : String(v);
+  if (v === -Infinity) return "(-Infinity)";
+  // Negative literals are parenthesised so that negating one never spells "--".
+  return Object.is(v, -0) ? "(-0)" : v < 0 ? `(${v})` : String(v);
 }
 
 function unaryJs(e: Extract<Expr, { kind: "unary" }>, a: string): string {
@@ -57,7 +58,7 @@ function unaryJs(e: Extract<Expr, { kind: "unary" }>, a: string): string {
     case "abs":
       return isInt ? `(Math.abs(${a}) | 0)` : `Math.abs(${a})`;
     case "sign":
-      return `Math.sign(${a})`;
+      return `(${a} > 0 ? 1 : ${a} < 0 ? -1 : 0)`;
     case "floor":
       return `Math.floor(${a})`;
     case "ceil":
