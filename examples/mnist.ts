@@ -4,7 +4,7 @@
  * test-set accuracy at the end.
  *
  *   deno run --allow-read examples/mnist.ts [--epochs 5] [--batch-size 64] [--lr 0.001] [--optimizer adam|sgd]
- *                                           [--device auto|cpu|webgpu] [--seed 0]
+ *                                           [--device auto|cpu|webgpu] [--seed N]
  *
  * @module
  */
@@ -45,7 +45,7 @@ const args = parseArgs(Deno.args, {
   lr: "0.001",
   optimizer: "adam",
   device: "auto",
-  seed: "0",
+  seed: "",
 });
 const epochs = Number(args.epochs);
 const batchSize = Number(args["batch-size"]);
@@ -60,7 +60,9 @@ if (kind !== "auto" && kind !== "cpu" && kind !== "webgpu") {
   throw new Error(`--device must be auto, cpu or webgpu, got ${kind}`);
 }
 
-manualSeed(Number(args.seed));
+// Like the seed's script, no seed by default: gradstep's default generator starts from a fixed state, so an
+// unseeded run is reproducible too. --seed N gives other (equally reproducible) runs.
+if (args.seed !== "") manualSeed(Number(args.seed));
 const dev = await device(kind);
 console.log(`Device: ${dev.type} (${dev.name})`);
 
