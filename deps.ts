@@ -49,13 +49,21 @@ export async function assertRejects(
   return checkThrown(thrown, ErrorClass, msgIncludes);
 }
 
-function checkThrown(thrown: unknown, ErrorClass: new (...args: never[]) => Error, msgIncludes?: string): Error {
-  if (thrown === undefined) throw new AssertionError({ message: `Expected function to throw ${ErrorClass.name}` });
+function checkThrown(
+  thrown: unknown,
+  ErrorClass: new (...args: never[]) => Error,
+  msgIncludes?: string,
+): Error {
+  if (thrown === undefined) {
+    throw new AssertionError({ message: `Expected function to throw ${ErrorClass.name}` });
+  }
   if (!(thrown instanceof ErrorClass)) {
     throw new AssertionError({ message: `Expected ${ErrorClass.name}, got ${String(thrown)}` });
   }
   if (msgIncludes !== undefined && !thrown.message.includes(msgIncludes)) {
-    throw new AssertionError({ message: `Expected error message to include "${msgIncludes}", got "${thrown.message}"` });
+    throw new AssertionError({
+      message: `Expected error message to include "${msgIncludes}", got "${thrown.message}"`,
+    });
   }
   return thrown;
 }
@@ -65,7 +73,12 @@ function checkThrown(thrown: unknown, ErrorClass: new (...args: never[]) => Erro
  * unknown flags are an error.
  */
 export function parseArgs<K extends string>(args: string[], defaults: Record<K, string>): Record<K, string> {
-  const options = Object.fromEntries(Object.entries(defaults).map(([k, v]) => [k, { type: "string", default: v }]));
-  const { values } = nodeParseArgs({ args, options: options as Record<string, { type: "string"; default: string }> });
+  const options = Object.fromEntries(
+    Object.entries(defaults).map(([k, v]) => [k, { type: "string", default: v }]),
+  );
+  const { values } = nodeParseArgs({
+    args,
+    options: options as Record<string, { type: "string"; default: string }>,
+  });
   return values as Record<K, string>;
 }

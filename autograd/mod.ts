@@ -1,6 +1,7 @@
 /**
- * Autograd: grad mode switches. Gradients themselves come from `Tensor.backward()`.
+ * Autograd: grad mode switches, and the tape's types. Gradients themselves come from `Tensor.backward()`.
  *
  * @module
  */
-export { enableGrad, isGradEnabled, noGrad } from "./node.ts";
+export { enableGrad, isGradEnabled, type Node, noGrad, type OpName } from "./node.ts";
+export type { BinaryArgs, NoArgs, OpArgs, Rule, WhereArgs } from "./rules.ts";

@@ -12,9 +12,13 @@ export type OpName = keyof OpArgs;
 
 /** One recorded op: its rule's name, its tensor inputs, its output and its non-tensor arguments. */
 export interface Node<K extends OpName = OpName> {
+  /** The primitive: the key of its rule. */
   readonly op: K;
+  /** The tensors it read (emptied once backward frees the node). */
   inputs: readonly Tensor[];
+  /** The tensor it produced (null once freed). */
   output: Tensor | null;
+  /** Its non-tensor arguments. */
   args: OpArgs[K];
   /** Set once backward has freed what the node saved (unless `retainGraph`). */
   released: boolean;

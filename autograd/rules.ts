@@ -13,43 +13,84 @@ import { argExtreme, sum, sumTo } from "../tensor/reduce.ts";
 import { empty, expand, narrow, permute, reshape, transpose } from "../tensor/shape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 
-type None = Record<never, never>;
-/** Arguments of the arithmetic ops: a plain-number second operand, and add/sub's `alpha`. */
+/** The arguments of an op whose rule needs none. */
+export type NoArgs = Record<never, never>;
+
+/** Arguments of the arithmetic ops. */
 export interface BinaryArgs {
+  /** The second operand when it was a plain number (then the op has one tensor input). */
   other: number | undefined;
+  /** The factor add/sub applied to the second operand (1 for the other ops). */
   alpha: number;
+}
+
+/** Arguments of `where`. */
+export interface WhereArgs {
+  /** The condition (not differentiated). */
+  condition: Tensor;
+  /** The true branch when it was a plain number (then the only tensor input is the false branch). */
+  a: number | undefined;
 }
 
 /** Each differentiable primitive and the non-tensor arguments its rule needs. */
 export interface OpArgs {
-  neg: None;
-  abs: None;
-  sign: None;
-  sqrt: None;
-  exp: None;
-  log: None;
-  tanh: None;
-  sigmoid: None;
-  relu: None;
-  cast: None;
+  /** `-x` */
+  neg: NoArgs;
+  /** `|x|` */
+  abs: NoArgs;
+  /** sign(x): gradient zero */
+  sign: NoArgs;
+  /** `√x` (rule uses the output) */
+  sqrt: NoArgs;
+  /** `eˣ` (rule uses the output) */
+  exp: NoArgs;
+  /** `ln x` */
+  log: NoArgs;
+  /** tanh (rule uses the output) */
+  tanh: NoArgs;
+  /** logistic sigmoid (rule uses the output) */
+  sigmoid: NoArgs;
+  /** `max(x, 0)` (rule uses the output) */
+  relu: NoArgs;
+  /** a float-to-float dtype conversion */
+  cast: NoArgs;
+  /** `a + alpha·b` */
   add: BinaryArgs;
+  /** `a − alpha·b` */
   sub: BinaryArgs;
+  /** `a·b` */
   mul: BinaryArgs;
+  /** `a / b` */
   div: BinaryArgs;
+  /** `aᵇ` */
   pow: BinaryArgs;
+  /** elementwise max of two operands */
   maximum: BinaryArgs;
+  /** elementwise min of two operands */
   minimum: BinaryArgs;
-  where: { condition: Tensor; a: number | undefined };
+  /** `condition ? a : b` */
+  where: WhereArgs;
+  /** `x` limited to [min, max] */
   clamp: { min: number | undefined; max: number | undefined };
+  /** sum over `dims` */
   sum: { dims: number[]; keepdim: boolean };
+  /** max or min over one dim (to its first index) or over all elements (spread over ties) */
   extreme: { op: "max" | "min"; dim: number | undefined; keepdim: boolean };
-  matmul: None;
+  /** batched matrix product of operands with at least 2 dimensions */
+  matmul: NoArgs;
+  /** values at `index` along `dim` */
   gather: { dim: number; index: Tensor };
+  /** a view in another shape; `shape` is the input's */
   reshape: { shape: readonly number[] };
+  /** a view with dimensions reordered as `dims` */
   permute: { dims: number[] };
+  /** a broadcast view; `shape` is the input's */
   expand: { shape: readonly number[] };
+  /** a view of a slice along `dim` from `start` */
   narrow: { dim: number; start: number };
-  contiguous: None;
+  /** a row-major copy */
+  contiguous: NoArgs;
+  /** concatenation along `dim` of inputs of `sizes` there */
   cat: { dim: number; sizes: number[] };
 }
 

@@ -14,14 +14,19 @@ import type { Kernel } from "./kernel_ir.ts";
 
 /** A block of device memory holding `length` elements of `dtype`. Its contents belong to its backend. */
 export interface DeviceBuffer {
+  /** The element type. */
   readonly dtype: DType;
+  /** The number of elements. */
   readonly length: number;
 }
 
 /** A strided window on a buffer: element (i0, i1, …) lives at `offset + Σ ik * strides[k]`. */
 export interface View {
+  /** The memory viewed. */
   readonly buffer: DeviceBuffer;
+  /** The element position of index (0, 0, …). */
   readonly offset: number;
+  /** Elements to step per index of each dimension (0 to broadcast). */
   readonly strides: readonly number[];
 }
 

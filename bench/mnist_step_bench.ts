@@ -4,13 +4,26 @@
  *
  * @module
  */
-import { Adam, CrossEntropyLoss, device, Flatten, Linear, manualSeed, randn, ReLU, Sequential, tensor } from "../mod.ts";
+import {
+  Adam,
+  CrossEntropyLoss,
+  device,
+  Flatten,
+  Linear,
+  manualSeed,
+  randn,
+  ReLU,
+  Sequential,
+  tensor,
+} from "../mod.ts";
 
 for (const kind of ["cpu", "webgpu"] as const) {
   const dev = await device(kind).catch(() => undefined);
   if (dev === undefined) continue;
   manualSeed(0);
-  const model = await new Sequential(new Flatten(), new Linear(784, 128), new ReLU(), new Linear(128, 10)).to(dev);
+  const model = await new Sequential(new Flatten(), new Linear(784, 128), new ReLU(), new Linear(128, 10)).to(
+    dev,
+  );
   const criterion = new CrossEntropyLoss();
   const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
   const images = await randn([64, 1, 28, 28]).to(dev);

@@ -64,8 +64,11 @@ export function collate(samples: readonly Sample[]): Tensor[] {
  * ```
  */
 export class DataLoader {
+  /** Samples per batch. */
   readonly batchSize: number;
+  /** Whether each epoch reshuffles. */
   readonly shuffle: boolean;
+  /** Whether a last, smaller batch is dropped. */
   readonly dropLast: boolean;
   readonly #generator: Generator | undefined;
 

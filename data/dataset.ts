@@ -22,8 +22,11 @@ export type Sample = readonly (Tensor | number)[];
  * ```
  */
 export interface Dataset {
+  /** The number of samples. */
   readonly length: number;
+  /** Sample `index`. */
   get(index: number): Sample;
+  /** Optional fast path: the samples at `indices`, collated. */
   getBatch?(indices: Int32Array): Tensor[];
 }
 
@@ -40,6 +43,7 @@ export interface Dataset {
  * ```
  */
 export class TensorDataset implements Dataset {
+  /** The tensors, each with one row per sample. */
   readonly tensors: readonly Tensor[];
 
   /** A dataset over `tensors`, which must agree in their first dimension. */

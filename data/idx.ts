@@ -7,7 +7,9 @@
 
 /** An IDX file's dimensions and its unsigned-byte data. */
 export interface IdxArray {
+  /** The dimensions from the header. */
   readonly shape: number[];
+  /** The bytes after the header. */
   readonly data: Uint8Array;
 }
 

@@ -9,7 +9,9 @@ import { Tensor } from "../tensor/tensor.ts";
 
 /** Raw 8-bit images, channels last as NumPy/PIL hold them: `shape` is [H, W, C] or [N, H, W, C]. */
 export interface RawImages {
+  /** The bytes, row-major. */
   readonly data: Uint8Array;
+  /** [H, W, C] or [N, H, W, C]. */
   readonly shape: readonly number[];
 }
 

@@ -13,7 +13,9 @@ import { Parameter } from "./parameter.ts";
 
 /** What {@link Module.loadStateDict} matched and did not. */
 export interface LoadResult {
+  /** Parameter names the state did not have. */
   missingKeys: string[];
+  /** Names in the state that are no parameter of the module. */
   unexpectedKeys: string[];
 }
 

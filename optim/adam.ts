@@ -11,11 +11,17 @@ import { check, Optimizer, type ParamGroup, type Params, type State } from "./op
 
 /** Adam's hyperparameters (PyTorch's defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-8, no weight decay). */
 export interface AdamOptions {
+  /** Learning rate. */
   lr: number;
+  /** Decay rates of the first and second moment averages. */
   betas: [number, number];
+  /** Added to the denominator for numerical stability. */
   eps: number;
+  /** Weight decay: an L2 penalty, or decoupled (see below). */
   weightDecay: number;
+  /** Use the maximum of past second moments (AMSGrad). */
   amsgrad: boolean;
+  /** Maximize the objective instead of minimizing it. */
   maximize: boolean;
   /** Decay weights directly (p ← p·(1 − lr·wd)) instead of adding wd·p to the gradient: AdamW. */
   decoupledWeightDecay: boolean;
@@ -80,6 +86,7 @@ export class Adam extends Optimizer<AdamOptions> {
     });
   }
 
+  /** PyTorch's checks of Adam's hyperparameters. */
   protected validate(group: AdamOptions): void {
     check(group.lr >= 0, `Invalid learning rate: ${group.lr} (expected lr >= 0)`);
     check(group.eps >= 0, `Invalid epsilon value: ${group.eps} (expected eps >= 0)`);
@@ -96,12 +103,14 @@ export class Adam extends Optimizer<AdamOptions> {
     );
   }
 
+  /** The step count and zeroed moments (and their running maximum with AMSGrad). */
   protected initState(p: Tensor, group: ParamGroup<AdamOptions>): State {
     const state: State = { step: 0, expAvg: zerosLike(p), expAvgSq: zerosLike(p) };
     if (group.amsgrad) state.maxExpAvgSq = zerosLike(p);
     return state;
   }
 
+  /** One fused kernel: the parameter and its moments updated in place, bias corrections as scalars. */
   protected update(p: Tensor, grad: Tensor, group: ParamGroup<AdamOptions>, state: State): void {
     const step = (state.step as number) + 1;
     state.step = step;

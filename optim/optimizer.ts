@@ -27,12 +27,15 @@ export type GroupValues = Record<string, unknown>;
 
 /** PyTorch's optimizer `state_dict` layout, with state tensors as typed arrays. */
 export interface OptimizerStateDict {
+  /** Per-parameter state by the parameter's position across all groups. */
   state: Record<number, Record<string, TypedArray | number[] | number>>;
+  /** Each group's hyperparameters and the positions of its parameters. */
   paramGroups: (GroupValues & { params: number[] })[];
 }
 
 /** A registered hook; `remove()` unregisters it. */
 export interface RemovableHandle {
+  /** Unregisters the hook. */
   remove(): void;
 }
 

@@ -11,11 +11,17 @@ import { check, Optimizer, type ParamGroup, type Params, type State } from "./op
 
 /** SGD's hyperparameters (PyTorch's defaults: lr 1e-3, everything else off). */
 export interface SGDOptions {
+  /** Learning rate. */
   lr: number;
+  /** Momentum factor (0: none). */
   momentum: number;
+  /** Dampening of the momentum's new gradient share. */
   dampening: number;
+  /** L2 penalty added to the gradient. */
   weightDecay: number;
+  /** Use Nesterov momentum (needs momentum > 0 and no dampening). */
   nesterov: boolean;
+  /** Maximize the objective instead of minimizing it. */
   maximize: boolean;
 }
 
@@ -69,6 +75,7 @@ export class SGD extends Optimizer<SGDOptions> {
     });
   }
 
+  /** PyTorch's checks of SGD's hyperparameters. */
   protected validate(group: SGDOptions): void {
     check(group.lr >= 0, `Invalid learning rate: ${group.lr} (expected lr >= 0)`);
     check(group.momentum >= 0, `Invalid momentum value: ${group.momentum} (expected momentum >= 0)`);
@@ -82,10 +89,12 @@ export class SGD extends Optimizer<SGDOptions> {
     );
   }
 
+  /** No state until the first update with momentum creates the buffer. */
   protected initState(): State {
     return {};
   }
 
+  /** One fused kernel: the parameter (and the momentum buffer) updated in place. */
   protected update(p: Tensor, grad: Tensor, group: ParamGroup<SGDOptions>, state: State): void {
     const kernel = sgdKernel(p, grad, group);
     const scalars = [group.lr, group.momentum, 1 - group.dampening, group.weightDecay];

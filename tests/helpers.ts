@@ -45,7 +45,10 @@ export function testOnDevices(name: string, fn: (dev: Device) => void | Promise<
 /** A fixture from tests/fixtures, parsed; the fixtures are made by tools/ from a real PyTorch. */
 export function loadFixture<T>(name: string): T {
   const url = new URL(`./fixtures/${name}.json`, import.meta.url);
-  return JSON.parse(Deno.readTextFileSync(url), (_, v) => (v === "NaN" ? NaN : v === "Infinity" ? Infinity : v === "-Infinity" ? -Infinity : v));
+  return JSON.parse(
+    Deno.readTextFileSync(url),
+    (_, v) => (v === "NaN" ? NaN : v === "Infinity" ? Infinity : v === "-Infinity" ? -Infinity : v),
+  );
 }
 
 /** Throws unless every `actual[i]` is within `atol + rtol·|expected[i]|` of `expected[i]` (NaN matches NaN). */
@@ -61,11 +64,16 @@ export function assertClose(
   for (let i = 0; i < expected.length; i++) {
     const a = Number(actual[i]);
     const e = Number(expected[i]);
-    if (Number.isNaN(e) ? Number.isNaN(a) : a === e || Math.abs(a - e) <= tolerance.atol + tolerance.rtol * Math.abs(e)) {
+    if (
+      Number.isNaN(e)
+        ? Number.isNaN(a)
+        : a === e || Math.abs(a - e) <= tolerance.atol + tolerance.rtol * Math.abs(e)
+    ) {
       continue;
     }
     throw new AssertionError({
-      message: `${what}[${i}] = ${a}, expected ${e} (tolerance rtol ${tolerance.rtol}, atol ${tolerance.atol})`,
+      message:
+        `${what}[${i}] = ${a}, expected ${e} (tolerance rtol ${tolerance.rtol}, atol ${tolerance.atol})`,
     });
   }
 }
