@@ -8,7 +8,7 @@
  *
  * @example
  * ```ts
- * import { defineKernel, add, mul } from "@gradstep/gradstep/backends/kernel_ir.ts";
+ * import { defineKernel, add, mul } from "@gradstep/gradstep/backends";
  * // out = a + alpha * b, with alpha a runtime scalar
  * const axpy = defineKernel(["float32", "float32"], ["float32"], ([a, b], [alpha]) => [add(a, mul(alpha, b))]);
  * ```
@@ -223,7 +223,7 @@ export const or = (a: Operand, b: Operand): Expr => binary("or", a, b);
  *
  * @example
  * ```ts
- * import { defineKernel, mul, sub } from "@gradstep/gradstep/backends/kernel_ir.ts";
+ * import { defineKernel, mul, sub } from "@gradstep/gradstep/backends";
  * // SGD without momentum, in place: p = p - lr * g
  * const sgd = defineKernel(["float32", "float32"], ["float32"], ([p, g], [lr]) => [sub(p, mul(lr, g))]);
  * ```
