@@ -107,24 +107,31 @@ const FLOAT_ONLY = new Set<UnaryOp | BinaryOp>([
 ]);
 const COMPARISONS = new Set<BinaryOp>(["eq", "ne", "lt", "le", "gt", "ge"]);
 
+const CODE: Record<DType, string> = { float32: "f", float16: "h", int32: "i", bool: "b" };
+
+/** A one-letter code of `dtype` for structural keys (distinct for every dtype). */
+export function dtypeCode(dtype: DType): string {
+  return CODE[dtype];
+}
+
 /** A constant baked into the kernel; use it for structural values (0, 1), never for hyperparameters. */
 export function constant(value: number, dtype: DType): Expr {
-  return { kind: "const", value, dtype, key: `${dtype[0]}${Object.is(value, -0) ? "-0" : value}` };
+  return { kind: "const", value, dtype, key: `${CODE[dtype]}${Object.is(value, -0) ? "-0" : value}` };
 }
 
 /** Reads input `index` (of `dtype`) at the current element. */
 export function input(index: number, dtype: DType): Expr {
-  return { kind: "input", index, dtype, key: `i${index}${dtype[0]}` };
+  return { kind: "input", index, dtype, key: `i${index}${CODE[dtype]}` };
 }
 
 /** Runtime scalar `index` (of `dtype`): the same value for every element, supplied per call. */
 export function scalar(index: number, dtype: DType): Expr {
-  return { kind: "scalar", index, dtype, key: `s${index}${dtype[0]}` };
+  return { kind: "scalar", index, dtype, key: `s${index}${CODE[dtype]}` };
 }
 
 /** Converts `a` to `dtype` (float to int truncates toward zero; anything to bool is `a != 0`). */
 export function cast(a: Expr, dtype: DType): Expr {
-  return a.dtype === dtype ? a : { kind: "cast", a, dtype, key: `c${dtype[0]}(${a.key})` };
+  return a.dtype === dtype ? a : { kind: "cast", a, dtype, key: `c${CODE[dtype]}(${a.key})` };
 }
 
 function unary(op: UnaryOp, a: Expr): Expr {
@@ -234,8 +241,8 @@ export function defineKernel(
   body: (inputs: Expr[], scalars: Expr[]) => Expr[],
 ): Kernel {
   const outputs = body(inputs.map((d, i) => input(i, d)), scalars.map((d, i) => scalar(i, d)));
-  const key = `${inputs.map((d) => d[0]).join("")}|${scalars.map((d) => d[0]).join("")}|${
-    outputs.map((o) => `${o.dtype[0]}:${o.key}`).join(";")
+  const key = `${inputs.map((d) => CODE[d]).join("")}|${scalars.map((d) => CODE[d]).join("")}|${
+    outputs.map((o) => `${CODE[o.dtype]}:${o.key}`).join(";")
   }`;
   return { key, inputs, scalars, outputs };
 }
