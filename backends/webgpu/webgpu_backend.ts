@@ -1,0 +1,394 @@
+/**
+ * The WebGPU backend: the five primitives as WGSL compute shaders (pipelines cached by kernel and layout), many
+ * dispatches per command encoder submitted together — when the current synchronous burst of work ends, at a
+ * readback, or every {@link MAX_BATCH} dispatches — pooled buffers, and per-dispatch parameters (shapes, strides,
+ * scalars) packed into one arena uploaded with each submission. Device memory is read only by `read`.
+ *
+ * @module
+ */
+import type { DType, TypedArray } from "../../tensor/dtype.ts";
+import type { Backend, DeviceBuffer, ReduceOp, View } from "../backend.ts";
+import { dtypeCode, type Kernel } from "../kernel_ir.ts";
+import { collapse } from "../layout.ts";
+import { BufferPool, bytesFor, GpuBuffer } from "./buffers.ts";
+import { type Binding, elementwiseLayout, elementwiseShader, WORKGROUP } from "./elementwise_shader.ts";
+import { gatherShader, indexLayout, scatterAddShader } from "./index_shaders.ts";
+import { MATMUL_TILE, matmulShader } from "./matmul_shader.ts";
+import { accumulatorType, reduceLayout, reduceShader } from "./reduce_shader.ts";
+import { gpuBytesPerElement, scalarBits } from "./wgsl.ts";
+
+/** Dispatches recorded before a submission is forced. */
+export const MAX_BATCH = 256;
+const PARAMS_BYTES = 1 << 20;
+const PARAMS_ALIGN = 256;
+const MAX_GROUPS = 65535;
+
+/** Counters of device work, for tests and benchmarks. */
+export interface GpuStats {
+  /** Compute dispatches recorded. */
+  dispatches: number;
+  /** Command buffers submitted. */
+  submits: number;
+  /** Buffers copied back to the host (each costs a round trip). */
+  readbacks: number;
+  /** Compute pipelines compiled. */
+  pipelines: number;
+}
+
+interface Pipeline {
+  pipeline: GPUComputePipeline;
+  layout: GPUBindGroupLayout;
+}
+
+function gpuOf(buffer: DeviceBuffer): GpuBuffer {
+  if (!(buffer instanceof GpuBuffer)) throw new Error("Expected a WebGPU buffer, got a buffer of another device");
+  return buffer;
+}
+
+/**
+ * The WebGPU implementation of {@link Backend}. Create it through `device("webgpu")`.
+ *
+ * @example
+ * ```ts
+ * import { device, tensor } from "@gradstep/gradstep";
+ * const gpu = await device("webgpu");
+ * const y = tensor([1, 2, 3], { device: gpu }).mul(2);
+ * console.log(await y.data()); // Float32Array [2, 4, 6]
+ * ```
+ */
+export class WebGpuBackend implements Backend {
+  /** Work counters since creation. */
+  readonly stats: GpuStats = { dispatches: 0, submits: 0, readbacks: 0, pipelines: 0 };
+  readonly #device: GPUDevice;
+  readonly #pool: BufferPool;
+  readonly #pipelines = new Map<string, Pipeline>();
+  readonly #params = new Uint32Array(PARAMS_BYTES / 4);
+  readonly #paramsBuffer: GPUBuffer;
+  #paramsUsed = 0;
+  #encoder: GPUCommandEncoder | null = null;
+  #pass: GPUComputePassEncoder | null = null;
+  #batched = 0;
+  #used = new Set<GPUBuffer>();
+  #lost: GPUDeviceLostInfo | null = null;
+  #error: GPUError | null = null;
+
+  /** Wraps a device obtained from an adapter. */
+  constructor(device: GPUDevice) {
+    this.#device = device;
+    this.#pool = new BufferPool(device);
+    this.#paramsBuffer = device.createBuffer({ size: PARAMS_BYTES, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+    device.lost.then((info) => (this.#lost = info));
+    device.addEventListener("uncapturederror", (event) => {
+      this.#error ??= (event as GPUUncapturedErrorEvent).error;
+    });
+  }
+
+  /** The underlying GPUDevice. */
+  get gpu(): GPUDevice {
+    return this.#device;
+  }
+
+  /** Throws a clear Error if the device was lost or reported an error since the last check. */
+  #check(): void {
+    if (this.#lost !== null) {
+      throw new Error(
+        `The WebGPU device was lost (${this.#lost.reason}): ${this.#lost.message || "no message"}. ` +
+          'Its tensors are gone; get a new device with device("webgpu") and recreate them (or resume from a checkpoint)',
+      );
+    }
+    if (this.#error !== null) {
+      const error = this.#error;
+      this.#error = null;
+      throw new Error(`WebGPU reported an error: ${error.message}`);
+    }
+  }
+
+  // ---- memory ---------------------------------------------------------------------------------------------------
+
+  /** Allocates `length` zeroed elements of `dtype` (from the pool when it has a buffer of the size class). */
+  alloc(length: number, dtype: DType): DeviceBuffer {
+    this.#check();
+    const bytes = bytesFor(length, dtype);
+    const limit = this.#device.limits.maxStorageBufferBindingSize;
+    if (bytes > limit) {
+      throw new RangeError(
+        `A tensor of ${length} ${dtype} elements needs ${bytes} bytes, more than this adapter's maxStorageBufferBindingSize (${limit})`,
+      );
+    }
+    const { buffer, fresh } = this.#pool.take(bytes);
+    if (!fresh) {
+      this.#endPass();
+      this.#commandEncoder().clearBuffer(buffer);
+      this.#used.add(buffer);
+    }
+    return new GpuBuffer(dtype, length, buffer, buffer.size);
+  }
+
+  /** Copies `data` into the buffer from element `offset` on (after any queued work that uses the buffer). */
+  write(buffer: DeviceBuffer, data: TypedArray, offset = 0): void {
+    this.#check();
+    const gpu = gpuOf(buffer);
+    if (this.#used.has(gpu.gpu)) this.flush();
+    const bytes: Uint8Array<ArrayBuffer> = gpu.dtype === "bool"
+      ? new Uint8Array(Uint32Array.from(data as Uint8Array).buffer)
+      : new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
+    const start = offset * gpuBytesPerElement(gpu.dtype);
+    if (start % 4 !== 0 || (bytes.byteLength % 4 !== 0 && start + bytes.byteLength < gpu.length * 2)) {
+      throw new RangeError("WebGPU writes of float16 data must start and end on 4-byte boundaries");
+    }
+    const padded = bytes.byteLength % 4 === 0 ? bytes : (() => {
+      const p = new Uint8Array(Math.ceil(bytes.byteLength / 4) * 4);
+      p.set(bytes);
+      return p;
+    })();
+    this.#device.queue.writeBuffer(gpu.gpu, start, padded);
+  }
+
+  /** Resolves to `length` elements from `offset`, after everything queued has run. */
+  async read(buffer: DeviceBuffer, offset = 0, length = buffer.length - offset): Promise<TypedArray> {
+    this.#check();
+    const gpu = gpuOf(buffer);
+    const size = gpuBytesPerElement(gpu.dtype);
+    const start = Math.floor((offset * size) / 4) * 4;
+    const end = Math.max(start + 4, Math.ceil(((offset + length) * size) / 4) * 4);
+    const staging = this.#device.createBuffer({ size: end - start, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.#endPass();
+    this.#commandEncoder().copyBufferToBuffer(gpu.gpu, start, staging, 0, end - start);
+    this.flush();
+    this.stats.readbacks++;
+    try {
+      await staging.mapAsync(GPUMapMode.READ);
+    } catch (error) {
+      this.#check();
+      throw new Error(`Reading a WebGPU buffer failed: ${(error as Error).message}`);
+    }
+    const bytes = staging.getMappedRange().slice(0);
+    staging.unmap();
+    staging.destroy();
+    this.#check();
+    const skip = offset * size - start;
+    switch (gpu.dtype) {
+      case "float32":
+        return new Float32Array(bytes, skip, length);
+      case "float16":
+        return new Float16Array(bytes, skip, length);
+      case "int32":
+        return new Int32Array(bytes, skip, length);
+      case "bool":
+        return Uint8Array.from(new Uint32Array(bytes, skip, length));
+    }
+  }
+
+  /** Returns the buffer to the pool once the work queued so far is submitted. */
+  free(buffer: DeviceBuffer): void {
+    this.#pool.release(gpuOf(buffer).gpu);
+  }
+
+  // ---- submission ---------------------------------------------------------------------------------------------
+
+  #commandEncoder(): GPUCommandEncoder {
+    if (this.#encoder === null) {
+      this.#encoder = this.#device.createCommandEncoder();
+      // Whatever the current synchronous burst records is submitted when it ends.
+      queueMicrotask(() => this.flush());
+    }
+    return this.#encoder;
+  }
+
+  #endPass(): void {
+    this.#pass?.end();
+    this.#pass = null;
+  }
+
+  /** Submits everything recorded so far. */
+  flush(): void {
+    if (this.#encoder === null) return;
+    this.#endPass();
+    if (this.#paramsUsed > 0) this.#device.queue.writeBuffer(this.#paramsBuffer, 0, this.#params, 0, this.#paramsUsed);
+    this.#device.queue.submit([this.#encoder.finish()]);
+    this.stats.submits++;
+    this.#encoder = null;
+    this.#paramsUsed = 0;
+    this.#batched = 0;
+    this.#used.clear();
+    this.#pool.submitted();
+  }
+
+  #pipeline(key: string, bindings: readonly Binding[], source: () => string): Pipeline {
+    let cached = this.#pipelines.get(key);
+    if (cached === undefined) {
+      const layout = this.#device.createBindGroupLayout({
+        entries: [{ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: "read-only-storage" } }, ...bindings.map(
+          (b, i): GPUBindGroupLayoutEntry => ({
+            binding: i + 1,
+            visibility: GPUShaderStage.COMPUTE,
+            buffer: { type: b.writable ? "storage" : "read-only-storage" },
+          }),
+        )],
+      });
+      const pipeline = this.#device.createComputePipeline({
+        layout: this.#device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+        compute: { module: this.#device.createShaderModule({ code: source() }), entryPoint: "main" },
+      });
+      this.stats.pipelines++;
+      this.#pipelines.set(key, cached = { pipeline, layout });
+    }
+    return cached;
+  }
+
+  /** Records one dispatch of `pipeline` with `params` over `buffers` (binding 1 onwards). */
+  #dispatch(pipeline: Pipeline, params: readonly number[], buffers: readonly GPUBuffer[], groups: [number, number?, number?]): void {
+    this.#check();
+    const slot = Math.ceil((params.length * 4) / PARAMS_ALIGN) * PARAMS_ALIGN;
+    if (this.#paramsUsed * 4 + slot > PARAMS_BYTES) this.flush();
+    const offset = this.#paramsUsed * 4;
+    for (let i = 0; i < params.length; i++) this.#params[this.#paramsUsed + i] = params[i];
+    this.#paramsUsed += slot / 4;
+    const bindGroup = this.#device.createBindGroup({
+      layout: pipeline.layout,
+      entries: [
+        { binding: 0, resource: { buffer: this.#paramsBuffer, offset, size: slot } },
+        ...buffers.map((buffer, i) => ({ binding: i + 1, resource: { buffer } })),
+      ],
+    });
+    const encoder = this.#commandEncoder();
+    this.#pass ??= encoder.beginComputePass();
+    this.#pass.setPipeline(pipeline.pipeline);
+    this.#pass.setBindGroup(0, bindGroup);
+    this.#pass.dispatchWorkgroups(groups[0], groups[1] ?? 1, groups[2] ?? 1);
+    for (const b of buffers) this.#used.add(b);
+    this.stats.dispatches++;
+    if (++this.#batched >= MAX_BATCH) this.flush();
+  }
+
+  /** Distinct buffers of `views` and, per view, its binding; bindings written by any output are writable. */
+  #bind(views: readonly View[], outputsFrom: number): { bindings: Binding[]; buffers: GPUBuffer[]; bindingOf: number[] } {
+    const bindings: Binding[] = [];
+    const buffers: GPUBuffer[] = [];
+    const bindingOf = views.map((v, k) => {
+      const gpu = gpuOf(v.buffer);
+      let i = buffers.indexOf(gpu.gpu);
+      if (i < 0) {
+        i = buffers.push(gpu.gpu) - 1;
+        bindings.push({ dtype: gpu.dtype, writable: false });
+      }
+      if (k >= outputsFrom) bindings[i] = { dtype: gpu.dtype, writable: true };
+      return i;
+    });
+    return { bindings, buffers, bindingOf };
+  }
+
+  // ---- primitives ---------------------------------------------------------------------------------------------
+
+  /** Runs an elementwise kernel of the IR. */
+  elementwise(kernel: Kernel, shape: readonly number[], inputs: readonly View[], outputs: readonly View[], scalars: readonly number[]): void {
+    if (shape.includes(0)) return;
+    const views = [...inputs, ...outputs];
+    const layout = collapse(shape, views.map((v) => v.strides));
+    const rank = layout.shape.length;
+    const n = layout.shape.reduce((a, b) => a * b, 1);
+    const { bindings, buffers, bindingOf } = this.#bind(views, inputs.length);
+    const key = `ew|${kernel.key}|${rank}|${bindingOf}|${bindings.map((b) => `${dtypeCode(b.dtype)}${b.writable ? "w" : "r"}`)}`;
+    const pipeline = this.#pipeline(key, bindings, () => elementwiseShader(kernel, rank, bindings, bindingOf));
+    const at = elementwiseLayout(rank, views.length);
+    const params = new Array<number>(at.scalar(scalars.length)).fill(0);
+    params[0] = n;
+    layout.shape.forEach((s, d) => (params[1 + d] = s));
+    views.forEach((v, k) => {
+      params[at.offset(k)] = v.offset;
+      layout.strides[k].forEach((s, d) => (params[at.stride(k, d)] = s));
+    });
+    scalars.forEach((s, j) => (params[at.scalar(j)] = scalarBits(kernel.scalars[j], s) >>> 0));
+    this.#dispatch(pipeline, params, buffers, [Math.min(Math.ceil(n / WORKGROUP), MAX_GROUPS)]);
+  }
+
+  /** Reduces the trailing dimensions of `input` into `out`, in two passes when few outputs reduce many elements. */
+  reduce(op: ReduceOp, input: View, shape: readonly number[], outRank: number, out: DeviceBuffer): void {
+    const outer = collapse(shape.slice(0, outRank), [input.strides.slice(0, outRank)]);
+    const red = collapse(shape.slice(outRank), [input.strides.slice(outRank)]);
+    const outCount = shape.slice(0, outRank).reduce((a, b) => a * b, 1);
+    const redCount = shape.slice(outRank).reduce((a, b) => a * b, 1);
+    if (outCount === 0) return;
+    const source = gpuOf(input.buffer);
+    const target = gpuOf(out);
+    const arg = op === "argmax" || op === "argmin";
+    const chunks = !arg && outCount < 64 && redCount > 32768 ? Math.min(Math.ceil(redCount / 8192), 4096) : 1;
+    const partial = chunks > 1 ? gpuOf(this.alloc(outCount * chunks, accumulatorType(source.dtype))) : target;
+    const key = `red|${op}|${source.dtype}|${partial.dtype}|${outer.shape.length}|${red.shape.length}`;
+    const bindings: Binding[] = [{ dtype: source.dtype, writable: false }, { dtype: partial.dtype, writable: true }];
+    const pipeline = this.#pipeline(key, bindings, () =>
+      reduceShader(op, source.dtype, partial.dtype, outer.shape.length, red.shape.length));
+    const at = reduceLayout(outer.shape.length, red.shape.length);
+    const units = outCount * chunks;
+    const params = new Array<number>(at.redStride(red.shape.length)).fill(0);
+    [params[0], params[1], params[2], params[3]] = [units, Math.ceil(redCount / chunks), chunks, redCount];
+    outer.shape.forEach((s, d) => (params[at.outShape(d)] = s));
+    red.shape.forEach((s, d) => (params[at.redShape(d)] = s));
+    params[at.offset] = input.offset;
+    outer.strides[0].forEach((s, d) => (params[at.outStride(d)] = s));
+    red.strides[0].forEach((s, d) => (params[at.redStride(d)] = s));
+    const groupsX = Math.min(units, MAX_GROUPS);
+    this.#dispatch(pipeline, params, [source.gpu, partial.gpu], [groupsX, Math.ceil(units / groupsX)]);
+    if (chunks > 1) {
+      this.reduce(op, { buffer: partial, offset: 0, strides: [chunks, 1] }, [outCount, chunks], 1, out);
+      this.free(partial);
+    }
+  }
+
+  /** Batched matrix product through 64×64 output tiles. */
+  matmul(a: View, b: View, out: DeviceBuffer, batch: number, m: number, n: number, k: number): void {
+    const [ga, gb, go] = [gpuOf(a.buffer), gpuOf(b.buffer), gpuOf(out)];
+    if (go.dtype !== "float32" && go.dtype !== "float16") throw new TypeError(`WebGPU matmul needs float tensors, got ${go.dtype}`);
+    if (batch === 0 || m === 0 || n === 0) return;
+    const bindings: Binding[] = [{ dtype: ga.dtype, writable: false }, { dtype: gb.dtype, writable: false }, { dtype: go.dtype, writable: true }];
+    const pipeline = this.#pipeline(`mm|${go.dtype}`, bindings, () => matmulShader(go.dtype));
+    for (let base = 0; base < batch; base += MAX_GROUPS) {
+      const params = [m, n, k, base, a.offset, a.strides[0], a.strides[1], a.strides[2], b.offset, b.strides[0], b.strides[1], b.strides[2]];
+      this.#dispatch(pipeline, params, [ga.gpu, gb.gpu, go.gpu], [
+        Math.ceil(n / MATMUL_TILE),
+        Math.ceil(m / MATMUL_TILE),
+        Math.min(batch - base, MAX_GROUPS),
+      ]);
+    }
+  }
+
+  /** Params of the index shaders: count, shape, then offset and strides of each view. */
+  #indexParams(shape: readonly number[], views: readonly View[]): { rank: number; n: number; params: number[] } {
+    const dims = shape.length === 0 ? [1] : shape;
+    const rank = dims.length;
+    const at = indexLayout(rank);
+    const n = dims.reduce((a, b) => a * b, 1);
+    const params = new Array<number>(at.offset(views.length)).fill(0);
+    params[0] = n;
+    dims.forEach((s, d) => (params[1 + d] = s));
+    views.forEach((v, k) => {
+      params[at.offset(k)] = v.offset;
+      (shape.length === 0 ? [0] : v.strides).forEach((s, d) => (params[at.stride(k, d)] = s));
+    });
+    return { rank, n, params };
+  }
+
+  /** Gathers along `dim`. */
+  gather(source: View, index: View, dim: number, shape: readonly number[], out: DeviceBuffer): void {
+    const { rank, n, params } = this.#indexParams(shape, [source, index]);
+    if (n === 0) return;
+    const [gs, gi, go] = [gpuOf(source.buffer), gpuOf(index.buffer), gpuOf(out)];
+    const bindings: Binding[] = [{ dtype: gs.dtype, writable: false }, { dtype: "int32", writable: false }, { dtype: go.dtype, writable: true }];
+    const pipeline = this.#pipeline(`gather|${gs.dtype}|${rank}|${dim}`, bindings, () => gatherShader(gs.dtype, rank, shape.length === 0 ? 0 : dim));
+    this.#dispatch(pipeline, params, [gs.gpu, gi.gpu, go.gpu], [Math.min(Math.ceil(n / WORKGROUP), MAX_GROUPS)]);
+  }
+
+  /** Scatter-adds along `dim` with atomics (float32 and int32 targets). */
+  scatterAdd(target: View, index: View, values: View, dim: number, shape: readonly number[]): void {
+    const { rank, n, params } = this.#indexParams(shape, [target, index, values]);
+    if (n === 0) return;
+    const [gt, gi, gv] = [gpuOf(target.buffer), gpuOf(index.buffer), gpuOf(values.buffer)];
+    if (gt.dtype !== "float32" && gt.dtype !== "int32") {
+      throw new TypeError(`scatterAdd on WebGPU needs a float32 or int32 target, got ${gt.dtype}`);
+    }
+    const dtype = gt.dtype;
+    const bindings: Binding[] = [{ dtype, writable: true }, { dtype: "int32", writable: false }, { dtype, writable: false }];
+    const pipeline = this.#pipeline(`scatter|${dtype}|${rank}|${dim}`, bindings, () => scatterAddShader(dtype, rank, shape.length === 0 ? 0 : dim));
+    this.#dispatch(pipeline, params, [gt.gpu, gi.gpu, gv.gpu], [Math.min(Math.ceil(n / WORKGROUP), MAX_GROUPS)]);
+  }
+}
