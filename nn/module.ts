@@ -1,6 +1,7 @@
 /**
  * The Module base class: parameters and submodules found by walking the module's own fields, in the order they
- * were assigned, and named as PyTorch names them (`0.weight`, `fc1.bias`, …).
+ * were assigned, and buffers registered by name; all named as PyTorch names them (`0.weight`, `fc1.bias`,
+ * `1.running_mean`, …), so state dicts interoperate with PyTorch's.
  *
  * @module
  */
@@ -8,15 +9,21 @@ import type { Device } from "../backends/device.ts";
 import { noGrad } from "../autograd/node.ts";
 import { tensor } from "../tensor/creation.ts";
 import { sameShape } from "../tensor/shape.ts";
-import type { Tensor } from "../tensor/tensor.ts";
+import { Tensor } from "../tensor/tensor.ts";
 import { Parameter } from "./parameter.ts";
 
 /** What {@link Module.loadStateDict} matched and did not. */
 export interface LoadResult {
-  /** Parameter names the state did not have. */
+  /** Parameter and persistent buffer names the state did not have. */
   missingKeys: string[];
-  /** Names in the state that are no parameter of the module. */
+  /** Names in the state that are no parameter or persistent buffer of the module. */
   unexpectedKeys: string[];
+}
+
+/** A registered buffer: its tensor (or null, a declared but absent buffer) and whether the state dict holds it. */
+interface Buffer {
+  tensor: Tensor | null;
+  persistent: boolean;
 }
 
 /**
@@ -42,6 +49,7 @@ export interface LoadResult {
 export abstract class Module {
   /** Whether the module is in training mode (see {@link Module.train} and {@link Module.eval}). */
   training = true;
+  readonly #buffers = new Map<string, Buffer>();
 
   /** The computation; subclasses define its inputs. */
   abstract forward(...inputs: Tensor[]): Tensor;
@@ -80,21 +88,90 @@ export abstract class Module {
 
   /** Every parameter of this module and its submodules with its dotted name, each parameter once. */
   namedParameters(): [string, Parameter][] {
-    const seen = new Set<Parameter>();
-    const out: [string, Parameter][] = [];
-    for (const [prefix, module] of this.namedModules()) {
-      for (const [name, value] of Object.entries(module)) {
-        if (!(value instanceof Parameter) || seen.has(value)) continue;
-        seen.add(value);
-        out.push([prefix ? `${prefix}.${name}` : name, value]);
-      }
-    }
-    return out;
+    return this.#named((module) =>
+      Object.entries(module).filter((e): e is [string, Parameter] => e[1] instanceof Parameter)
+    );
   }
 
   /** Every parameter of this module and its submodules. */
   parameters(): Parameter[] {
     return this.namedParameters().map(([, p]) => p);
+  }
+
+  /**
+   * Registers `tensor` as the buffer `name` of this module, as PyTorch's `register_buffer`: state that is not
+   * learned (running statistics, say), moved by {@link Module.to} and, when `persistent` (the default), saved and
+   * loaded by {@link Module.stateDict} and {@link Module.loadStateDict} under `name`. A null tensor declares the
+   * buffer without one. Registering a name again replaces its tensor.
+   *
+   * @example
+   * ```ts
+   * import { Module } from "@gradstep/gradstep/nn";
+   * import { type Tensor, zeros } from "@gradstep/gradstep";
+   * class Counter extends Module {
+   *   constructor() {
+   *     super();
+   *     this.registerBuffer("total", zeros([1]));
+   *   }
+   *   forward(x: Tensor): Tensor {
+   *     this.getBuffer("total")!.add_(x.sum().detach());
+   *     return x;
+   *   }
+   * }
+   * console.log(Object.keys(new Counter().stateDict())); // ["total"]
+   * ```
+   */
+  registerBuffer(name: string, tensor: Tensor | null, options: { persistent?: boolean } = {}): void {
+    if (typeof name !== "string") throw new TypeError(`buffer name should be a string. Got ${typeof name}`);
+    if (name.includes(".")) throw new Error(`buffer name can't contain ".", got "${name}"`);
+    if (name === "") throw new Error('buffer name can\'t be empty string ""');
+    if (name in this && !this.#buffers.has(name)) throw new Error(`attribute '${name}' already exists`);
+    if (tensor !== null && !(tensor instanceof Tensor)) {
+      throw new TypeError(
+        `cannot assign '${typeof tensor}' object to buffer '${name}' (Tensor or null required)`,
+      );
+    }
+    this.#buffers.set(name, { tensor, persistent: options.persistent ?? true });
+  }
+
+  /**
+   * The buffer at the dotted path `target` (`"1.running_mean"`), null when registered without a tensor; throws
+   * when there is no such buffer, as PyTorch's `get_buffer`.
+   */
+  getBuffer(target: string): Tensor | null {
+    const path = target.split(".");
+    const name = path.pop()!;
+    const owner = path.length === 0 ? this : new Map(this.namedModules()).get(path.join("."));
+    const buffer = owner === undefined ? undefined : owner.#buffers.get(name);
+    if (buffer === undefined) throw new Error(`${this.constructor.name} has no buffer \`${target}\``);
+    return buffer.tensor;
+  }
+
+  /** Every buffer of this module and its submodules with its dotted name, each tensor once (null ones skipped). */
+  namedBuffers(): [string, Tensor][] {
+    return this.#named((module) =>
+      [...module.#buffers].filter((e): e is [string, Buffer & { tensor: Tensor }] => e[1].tensor !== null)
+        .map(([name, b]) => [name, b.tensor])
+    );
+  }
+
+  /** Every buffer of this module and its submodules. */
+  buffers(): Tensor[] {
+    return this.namedBuffers().map(([, b]) => b);
+  }
+
+  /** What `pick` finds in each module, under dotted names, each tensor once (by its first name). */
+  #named<T extends Tensor>(pick: (module: Module) => [string, T][]): [string, T][] {
+    const seen = new Set<T>();
+    const out: [string, T][] = [];
+    for (const [prefix, module] of this.namedModules()) {
+      for (const [name, value] of pick(module)) {
+        if (seen.has(value)) continue;
+        seen.add(value);
+        out.push([prefix ? `${prefix}.${name}` : name, value]);
+      }
+    }
+    return out;
   }
 
   /** Sets training mode (`mode = true`) or evaluation mode on this module and its submodules; returns this. */
@@ -108,7 +185,10 @@ export abstract class Module {
     return this.train(false);
   }
 
-  /** Moves every parameter (and its gradient) to `device` in place, keeping parameter identity; resolves to this. */
+  /**
+   * Moves every parameter (and its gradient) and every buffer to `device` in place, keeping their identity;
+   * resolves to this.
+   */
   async to(device: Device): Promise<this> {
     for (const p of this.parameters()) {
       if (p.device === device) continue;
@@ -116,6 +196,9 @@ export abstract class Module {
       const grad = p.grad === null ? null : await p.grad.to(device);
       noGrad(() => p.setData(moved));
       p.grad = grad;
+    }
+    for (const b of this.buffers()) {
+      if (b.device !== device) b.setData(await b.detach().to(device));
     }
     return this;
   }
@@ -128,20 +211,29 @@ export abstract class Module {
     }
   }
 
-  /** The parameters by dotted name, as tensors sharing their memory, as PyTorch's `state_dict()`. */
+  /**
+   * The parameters and persistent buffers by dotted name, as tensors sharing their memory, as PyTorch's
+   * `state_dict()`: module by module, each one's parameters, then its buffers.
+   */
   stateDict(): Record<string, Tensor> {
-    return Object.fromEntries(this.namedParameters().map(([name, p]) => [name, p.detach()]));
+    const entries = this.#named((module) => [
+      ...Object.entries(module).filter((e): e is [string, Tensor] => e[1] instanceof Parameter),
+      ...[...module.#buffers].filter(([, b]) => b.persistent && b.tensor !== null)
+        .map(([name, b]): [string, Tensor] => [name, b.tensor!]),
+    ]);
+    return Object.fromEntries(entries.map(([name, t]) => [name, t.detach()]));
   }
 
   /**
-   * Copies `state` into the parameters of the same names. With `strict` (the default) any missing or unexpected
-   * key is an error; a shape mismatch always is. Nothing is changed unless every check passes.
+   * Copies `state` into the parameters and persistent buffers of the same names (converting to their dtype). With
+   * `strict` (the default) any missing or unexpected key is an error; a shape mismatch always is. Nothing is
+   * changed unless every check passes.
    */
   loadStateDict(state: Record<string, Tensor>, options: { strict?: boolean } = {}): LoadResult {
     const strict = options.strict ?? true;
-    const params = new Map(this.namedParameters());
-    const missingKeys = [...params.keys()].filter((k) => !(k in state));
-    const unexpectedKeys = Object.keys(state).filter((k) => !params.has(k));
+    const targets = new Map(Object.entries(this.stateDict()));
+    const missingKeys = [...targets.keys()].filter((k) => !(k in state));
+    const unexpectedKeys = Object.keys(state).filter((k) => !targets.has(k));
     const problems: string[] = [];
     if (strict && missingKeys.length) {
       problems.push(`Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(", ")}.`);
@@ -149,7 +241,7 @@ export abstract class Module {
     if (strict && unexpectedKeys.length) {
       problems.push(`Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(", ")}.`);
     }
-    for (const [name, p] of params) {
+    for (const [name, p] of targets) {
       const value = state[name];
       if (value === undefined) continue;
       if (!sameShape(value.shape, p.shape)) {
@@ -166,7 +258,7 @@ export abstract class Module {
       );
     }
     noGrad(() => {
-      for (const [name, p] of params) {
+      for (const [name, p] of targets) {
         const value = state[name];
         if (value === undefined) continue;
         p.copy_(
