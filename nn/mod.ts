@@ -10,6 +10,14 @@ export { Flatten, ReLU, Sigmoid, Tanh } from "./layers.ts";
 export { Sequential } from "./sequential.ts";
 export { CrossEntropyLoss, MSELoss, NLLLoss } from "./loss.ts";
 export {
+  BatchNorm,
+  batchNorm,
+  BatchNorm1d,
+  BatchNorm2d,
+  type BatchNormModuleOptions,
+  type BatchNormOptions,
+} from "./batchnorm.ts";
+export {
   crossEntropy,
   type CrossEntropyOptions,
   linear,
