@@ -16,3 +16,4 @@ export {
 } from "./optimizer.ts";
 export { SGD, type SGDOptions } from "./sgd.ts";
 export { Adam, type AdamOptions } from "./adam.ts";
+export * from "./lr_scheduler/mod.ts";
