@@ -16,4 +16,5 @@ export {
 } from "./optimizer.ts";
 export { SGD, type SGDOptions } from "./sgd.ts";
 export { Adam, type AdamOptions } from "./adam.ts";
+export { Adafactor, type AdafactorOptions } from "./adafactor.ts";
 export * from "./lr_scheduler/mod.ts";
