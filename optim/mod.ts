@@ -17,4 +17,5 @@ export {
 export { SGD, type SGDOptions } from "./sgd.ts";
 export { Adam, type AdamOptions } from "./adam.ts";
 export { Adafactor, type AdafactorOptions } from "./adafactor.ts";
+export { Muon, type MuonAdjustLr, type MuonOptions } from "./muon.ts";
 export * from "./lr_scheduler/mod.ts";
