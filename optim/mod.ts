@@ -18,4 +18,5 @@ export { SGD, type SGDOptions } from "./sgd.ts";
 export { Adam, type AdamOptions } from "./adam.ts";
 export { Adafactor, type AdafactorOptions } from "./adafactor.ts";
 export { Muon, type MuonAdjustLr, type MuonOptions } from "./muon.ts";
+export { Lion, type LionOptions } from "./lion.ts";
 export * from "./lr_scheduler/mod.ts";
