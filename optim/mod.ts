@@ -19,4 +19,5 @@ export { Adam, type AdamOptions } from "./adam.ts";
 export { Adafactor, type AdafactorOptions } from "./adafactor.ts";
 export { Muon, type MuonAdjustLr, type MuonOptions } from "./muon.ts";
 export { Lion, type LionOptions } from "./lion.ts";
+export { LAMB, type LAMBOptions } from "./lamb.ts";
 export * from "./lr_scheduler/mod.ts";
