@@ -20,4 +20,9 @@ export { Adafactor, type AdafactorOptions } from "./adafactor.ts";
 export { Muon, type MuonAdjustLr, type MuonOptions } from "./muon.ts";
 export { Lion, type LionOptions } from "./lion.ts";
 export { LAMB, type LAMBOptions } from "./lamb.ts";
+export {
+  ScheduleFreeAdamW,
+  type ScheduleFreeAdamWGroup,
+  type ScheduleFreeAdamWOptions,
+} from "./schedule_free_adamw.ts";
 export * from "./lr_scheduler/mod.ts";
