@@ -7,7 +7,7 @@
 import { record } from "../autograd/node.ts";
 import type { View } from "../backends/backend.ts";
 import { commonDevice, copyInto } from "./elementwise.ts";
-import { empty, expand, normalizeDim, reshape } from "./shape.ts";
+import { empty, expand, narrow, normalizeDim, reshape } from "./shape.ts";
 import type { Tensor } from "./tensor.ts";
 
 function checkIndex(name: string, t: Tensor, dim: number, index: Tensor): void {
@@ -26,10 +26,12 @@ function checkIndex(name: string, t: Tensor, dim: number, index: Tensor): void {
       );
     }
   });
-  // Bounds can be checked without a device round-trip only where memory is host memory.
+  // Bounds can be checked without a device round-trip only where memory is host memory. A broadcast index (an
+  // im2col pattern expanded over batch and channels, say) is read once, not once per copy.
   if (index.device.backend.readSync && index.numel > 0) {
     const size = t.shape[dim] ?? 1;
-    for (const i of index.dataSync()) {
+    const distinct = index.strides.reduce((v, stride, d) => (stride === 0 ? narrow(v, d, 0, 1) : v), index);
+    for (const i of distinct.dataSync()) {
       if (i < 0 || i >= size) {
         throw new RangeError(`${name}(): index ${i} is out of bounds for dimension ${dim} with size ${size}`);
       }
