@@ -17,6 +17,8 @@ export {
   type BatchNormModuleOptions,
   type BatchNormOptions,
 } from "./batchnorm.ts";
+export { Conv2d, conv2d, type Conv2dModuleOptions, type Conv2dOptions } from "./conv.ts";
+export type { PaddingMode, Pair } from "./unfold.ts";
 export {
   crossEntropy,
   type CrossEntropyOptions,
