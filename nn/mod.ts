@@ -18,6 +18,14 @@ export {
   type BatchNormOptions,
 } from "./batchnorm.ts";
 export { Conv2d, conv2d, type Conv2dModuleOptions, type Conv2dOptions } from "./conv.ts";
+export {
+  AvgPool2d,
+  avgPool2d,
+  type AvgPool2dOptions,
+  MaxPool2d,
+  maxPool2d,
+  type MaxPool2dOptions,
+} from "./pooling.ts";
 export type { PaddingMode, Pair } from "./unfold.ts";
 export {
   crossEntropy,
