@@ -26,6 +26,7 @@ export {
   maxPool2d,
   type MaxPool2dOptions,
 } from "./pooling.ts";
+export { Dropout, dropout, type DropoutOptions } from "./dropout.ts";
 export type { PaddingMode, Pair } from "./unfold.ts";
 export {
   crossEntropy,
