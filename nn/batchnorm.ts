@@ -174,15 +174,15 @@ export abstract class BatchNorm extends Module {
 
   /** The running mean per channel (buffer `running_mean`), or null without running statistics. */
   get runningMean(): Tensor | null {
-    return this.getBuffer("running_mean");
+    return this.trackRunningStats ? this.getBuffer("running_mean") : null;
   }
   /** The running unbiased variance per channel (buffer `running_var`), or null without running statistics. */
   get runningVar(): Tensor | null {
-    return this.getBuffer("running_var");
+    return this.trackRunningStats ? this.getBuffer("running_var") : null;
   }
   /** Training batches seen, a 0-d int32 tensor (buffer `num_batches_tracked`), or null without running statistics. */
   get numBatchesTracked(): Tensor | null {
-    return this.getBuffer("num_batches_tracked");
+    return this.trackRunningStats ? this.getBuffer("num_batches_tracked") : null;
   }
 
   /** Running mean 0, running variance 1, no batches tracked. */
