@@ -1,5 +1,7 @@
 /**
- * Stateless layer and loss functions, as `torch.nn.functional`; the modules in `nn/` call these.
+ * Stateless layer and loss functions, as `torch.nn.functional`; the modules in `nn/` call these. The functional
+ * forms of the CNN layers live beside their modules, one concept per file: `conv2d` in `conv.ts`, `maxPool2d` and
+ * `avgPool2d` in `pooling.ts`, `dropout` in `dropout.ts`, `batchNorm` in `batchnorm.ts` (all exported by `nn`).
  *
  * @module
  */
