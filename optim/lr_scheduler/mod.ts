@@ -54,4 +54,4 @@ export type {
   WarmupCosineOptions,
   WarmupStableDecayOptions,
 } from "./schedules.ts";
-export { SWALR, type SWALROptions } from "../swa_utils/swalr.ts";
+export * from "../swa_utils/mod.ts";
