@@ -34,8 +34,8 @@ export interface AveragedModelOptions {
  * called with that count as a 0-d tensor.
  *
  * The copy is made from the public Module API: fields, registered buffers, and Sequential's children. A module that
- * keeps tensors elsewhere, or declares buffers without a tensor (BatchNorm with `trackRunningStats: false`), is not
- * copied faithfully (the first is detected and reported).
+ * keeps tensors or submodules elsewhere cannot be copied, and is reported; buffers declared without a tensor are
+ * not copied.
  *
  * @example
  * ```ts

@@ -141,3 +141,17 @@ Deno.test("updateBn leaves a model without BatchNorm alone and does not read the
   };
   await updateBn(loader, makeModel("mlp"));
 });
+
+testOnDevices("AveragedModel copies BatchNorm without running statistics", async (dev) => {
+  const model = await new Sequential(new Linear(3, 4), new BatchNorm1d(4, { trackRunningStats: false })).to(
+    dev,
+  );
+  const averaged = new AveragedModel(model);
+  averaged.updateParameters(model);
+  const x = fromFixture(SWA.averagedModel[0].input, dev);
+  await assertTensorClose(
+    averaged.forward(x),
+    { shape: [5, 4], data: await model.forward(x).data() },
+    TOLERANCE.op,
+  );
+});
