@@ -7,3 +7,5 @@ export type { Backend, DeviceBuffer, ReduceOp, View } from "./backend.ts";
 export * from "./kernel_ir.ts";
 export { cpu, Device, device, type DeviceType, getDefaultDevice, setDefaultDevice } from "./device.ts";
 export { CpuBackend } from "./cpu/cpu_backend.ts";
+export { type AdapterSummary, findAdapter, openDevice } from "./webgpu/adapter.ts";
+export { type GpuStats, MAX_BATCH, WebGpuBackend } from "./webgpu/webgpu_backend.ts";

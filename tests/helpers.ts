@@ -43,9 +43,20 @@ export async function testDevices(): Promise<Device[]> {
 
 const devices = await testDevices();
 
-/** Registers `fn` as one Deno test per device present, named "`name` [device]". */
-export function testOnDevices(name: string, fn: (dev: Device) => void | Promise<void>): void {
-  for (const dev of devices) Deno.test(`${name} [${dev.type}]`, () => fn(dev));
+/**
+ * Registers `fn` as one Deno test per device present, named "`name` [device]". A test that needs float16 on the
+ * device (`requires: "shader-f16"`) is registered as ignored on a WebGPU adapter without that feature (Mesa's GL
+ * llvmpipe), so it shows as not run rather than passed.
+ */
+export function testOnDevices(
+  name: string,
+  fn: (dev: Device) => void | Promise<void>,
+  options: { requires?: "shader-f16" } = {},
+): void {
+  for (const dev of devices) {
+    const missing = options.requires !== undefined && dev.type === "webgpu" && !dev.features.has(options.requires);
+    Deno.test({ name: `${name} [${dev.type}]`, ignore: missing, fn: () => fn(dev) });
+  }
 }
 
 /** A fixture from tests/fixtures, parsed; the fixtures are made by tools/ from a real PyTorch. */

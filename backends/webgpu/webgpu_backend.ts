@@ -108,6 +108,12 @@ export class WebGpuBackend implements Backend {
   /** Allocates `length` zeroed elements of `dtype` (from the pool when it has a buffer of the size class). */
   alloc(length: number, dtype: DType): DeviceBuffer {
     this.#check();
+    if (dtype === "float16" && !this.#device.features.has("shader-f16")) {
+      throw new TypeError(
+        "float16 tensors on WebGPU need the adapter's shader-f16 feature, which this adapter does not offer " +
+          "(Mesa's lavapipe has it; its GL llvmpipe does not): use float32",
+      );
+    }
     const bytes = bytesFor(length, dtype);
     const limit = this.#device.limits.maxStorageBufferBindingSize;
     if (bytes > limit) {

@@ -88,7 +88,7 @@ fn isnan_${type}(x: ${type}) -> bool { return (${bits}; }
 fn max_${type}(a: ${type}, b: ${type}) -> ${type} { return select(max(a, b), a + b, isnan_${type}(a) || isnan_${type}(b)); }
 fn min_${type}(a: ${type}, b: ${type}) -> ${type} { return select(min(a, b), a + b, isnan_${type}(a) || isnan_${type}(b)); }
 fn sign_${type}(x: ${type}) -> ${type} { return select(select(${type}(0.0), ${type}(-1.0), x < ${type}(0.0)), ${type}(1.0), x > ${type}(0.0)); }
-fn tanh_${type}(x: ${type}) -> ${type} { return select(tanh(x), sign_${type}(x), abs(x) > ${type}(9.0)); }
+fn tanh_${type}(x: ${type}) -> ${type} { return select(select(tanh(x), sign_${type}(x), abs(x) > ${type}(9.0)), x, isnan_${type}(x)); }
 fn pow_${type}(a: ${type}, b: ${type}) -> ${type} {
   if (b == ${type}(0.0)) { return ${type}(1.0); }
   if (b == ${type}(1.0)) { return a; }
