@@ -1,7 +1,7 @@
 /**
  * Schedules as pure functions of the step, composed as optax composes them: `(step) => value`. Give one to
- * {@link LambdaLR} as `lrLambda` and its value is a factor of each group's initial lr. Every schedule holds its
- * end value past its last step and its start value before step 0.
+ * {@link LambdaLR} as `lrLambda` and its value is a factor of each group's initial lr. The transitions (`linear`,
+ * `cosine`, `oneMinusSqrt`) hold their start value before step 0 and their end value from their last step on.
  *
  * @example
  * ```ts
