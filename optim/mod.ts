@@ -4,6 +4,7 @@
  * @module
  */
 export {
+  BaseOptimizer,
   type GroupValues,
   Optimizer,
   type OptimizerStateDict,
@@ -12,6 +13,7 @@ export {
   type Params,
   type RemovableHandle,
   type State,
+  type StateDictValue,
   type StepHook,
 } from "./optimizer.ts";
 export { SGD, type SGDOptions } from "./sgd.ts";

@@ -1,7 +1,8 @@
 /**
- * The Optimizer base class: parameter groups over defaults, lazily created per-parameter state, PyTorch's
- * `state_dict` layout, step hooks and PyTorch's validation errors. A concrete optimizer supplies its validation,
- * its state initialisation and its per-parameter update.
+ * The optimizer base classes. {@link BaseOptimizer} holds what every optimizer shares whatever its step: parameter
+ * groups over defaults, per-parameter state, PyTorch's `state_dict` layout, step hooks and PyTorch's validation
+ * errors. {@link Optimizer} adds the synchronous per-parameter step that every optimizer but LBFGS has: a concrete
+ * optimizer supplies its validation, its state initialisation and its per-parameter update.
  *
  * @module
  */
@@ -25,10 +26,16 @@ export type Params<O> = Iterable<Tensor> | Iterable<ParamGroupInput<O>>;
 /** Hyperparameter values as a state dict stores them. */
 export type GroupValues = Record<string, unknown>;
 
+/**
+ * One state entry as a state dict holds it: a tensor's values (a typed array, or an array of numbers after JSON), a
+ * number, or a list of either (LBFGS's history).
+ */
+export type StateDictValue = TypedArray | number[] | number | (TypedArray | number[] | number)[];
+
 /** PyTorch's optimizer `state_dict` layout, with state tensors as typed arrays. */
 export interface OptimizerStateDict {
   /** Per-parameter state by the parameter's position across all groups. */
-  state: Record<number, Record<string, TypedArray | number[] | number>>;
+  state: Record<number, Record<string, StateDictValue>>;
   /** Each group's hyperparameters and the positions of its parameters. */
   paramGroups: (GroupValues & { params: number[] })[];
 }
@@ -47,6 +54,22 @@ export function check(ok: boolean, message: string): void {
   if (!ok) throw new RangeError(message);
 }
 
+/**
+ * Throws PyTorch's "Invalid `what`: value" (naming `name` in what was expected) unless `value >= 0`; NaN fails, as in
+ * PyTorch.
+ */
+export function checkNonNegative(value: number, what: string, name: string): void {
+  check(value >= 0, `Invalid ${what}: ${value} (expected ${name} >= 0)`);
+}
+
+/** Throws PyTorch's errors unless `betas` are two numbers in [0, 1), as Adam and its relatives require. */
+export function checkBetas(betas: readonly number[]): void {
+  check(Array.isArray(betas) && betas.length === 2, `Invalid betas: ${betas} (expected two numbers)`);
+  betas.forEach((beta, i) =>
+    check(beta >= 0 && beta < 1, `Invalid beta parameter at index ${i}: ${beta} (expected 0 <= beta < 1)`)
+  );
+}
+
 /** The group's hyperparameters with arrays (e.g. betas) copied, so no two groups share one. */
 function ownValues<T extends object>(values: T): T {
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Array.isArray(v) ? [...v] : v])) as T;
@@ -59,38 +82,27 @@ function describe(value: unknown): string {
 }
 
 /**
- * The base of every optimizer, and of your own: extend it, validate your hyperparameters in `validate`, create
- * per-parameter state in `initState`, and update one parameter in `update` (called inside `noGrad` for every
- * parameter that has a gradient).
+ * What every optimizer shares, whatever its step: parameter groups over defaults, per-parameter state of type `S`,
+ * `stateDict`/`loadStateDict` in PyTorch's layout, step hooks and `zeroGrad`. {@link Optimizer} (a synchronous
+ * step per parameter) and `LBFGS` (an asynchronous step that reads values) extend it; code that accepts any
+ * optimizer (a scheduler, a training loop) takes a `BaseOptimizer<{ lr: number }>`.
  *
  * @example
  * ```ts
- * import { Optimizer, type ParamGroup, type Params, type State } from "@gradstep/gradstep/optim";
- * import { type Tensor, zerosLike } from "@gradstep/gradstep";
- *
- * interface NagOptions { lr: number; momentum: number }
- * class NAG extends Optimizer<NagOptions> {
- *   constructor(params: Params<NagOptions>, options: Partial<NagOptions> = {}) {
- *     super(params, { lr: 0.01, momentum: 0.9, ...options });
- *   }
- *   protected validate(group: NagOptions): void {}
- *   protected initState(p: Tensor): State {
- *     return { momentumBuffer: zerosLike(p) };
- *   }
- *   protected update(p: Tensor, grad: Tensor, group: ParamGroup<NagOptions>, state: State): void {
- *     const buf = (state.momentumBuffer as Tensor).mul_(group.momentum).add_(grad);
- *     p.sub_(grad.add(buf, { alpha: group.momentum }), { alpha: group.lr });
- *   }
- * }
+ * import { Adam, type BaseOptimizer, SGD } from "@gradstep/gradstep/optim";
+ * import { zeros } from "@gradstep/gradstep";
+ * const w = zeros([3], { requiresGrad: true });
+ * const optimizers: BaseOptimizer<{ lr: number }>[] = [new SGD([w], { lr: 0.1 }), new Adam([w])];
+ * for (const optimizer of optimizers) optimizer.paramGroups[0].lr *= 0.5;
  * ```
  */
-export abstract class Optimizer<O extends { lr: number }> {
+export abstract class BaseOptimizer<O extends { lr: number }, S extends object = object> {
   /** The hyperparameters a group gets when it does not override them. */
   readonly defaults: O;
   /** The parameter groups; their hyperparameters may be changed between steps (schedulers do). */
   paramGroups: ParamGroup<O>[] = [];
-  /** Per-parameter state, created at a parameter's first update. */
-  state: Map<Tensor, State> = new Map();
+  /** Per-parameter state. */
+  state: Map<Tensor, S> = new Map();
   #preHooks = new Set<() => void>();
   #postHooks = new Set<() => void>();
 
@@ -121,11 +133,11 @@ export abstract class Optimizer<O extends { lr: number }> {
   /** Throws PyTorch's error for any invalid hyperparameter of `group`. */
   protected abstract validate(group: O): void;
 
-  /** The state of parameter `p` before its first update. */
-  protected abstract initState(p: Tensor, group: ParamGroup<O>): State;
-
-  /** Updates `p` in place from `grad`, using and updating `state`. Runs inside `noGrad`. */
-  protected abstract update(p: Tensor, grad: Tensor, group: ParamGroup<O>, state: State): void;
+  /**
+   * The state of `p` (in `group`) from a state dict's `entry`, on `p`'s device; throws when the entry does not fit.
+   * Arrays of numbers (e.g. after JSON) stand for typed arrays.
+   */
+  protected abstract restoreState(p: Tensor, group: ParamGroup<O>, entry: Record<string, unknown>): S;
 
   /**
    * Adds a parameter group; its missing hyperparameters come from the defaults. Throws, changing nothing, when a
@@ -196,28 +208,6 @@ export abstract class Optimizer<O extends { lr: number }> {
     }
   }
 
-  /**
-   * Performs one optimization step: runs the pre-hooks, the closure (if given, with grad enabled; its result is
-   * returned), the update of every parameter that has a gradient, then the post-hooks. Enqueues device work and
-   * returns without reading device memory.
-   */
-  step(closure?: () => Tensor): Tensor | undefined {
-    for (const hook of this.#preHooks) hook();
-    const loss = closure === undefined ? undefined : enableGrad(closure);
-    noGrad(() => {
-      for (const group of this.paramGroups) {
-        for (const p of group.params) {
-          if (p.grad === null) continue;
-          let state = this.state.get(p);
-          if (state === undefined) this.state.set(p, state = this.initState(p, group));
-          this.update(p, p.grad, group, state);
-        }
-      }
-    });
-    for (const hook of this.#postHooks) hook();
-    return loss;
-  }
-
   /** Registers `hook` to run before every step. */
   registerStepPreHook(hook: StepHook<this>): RemovableHandle {
     const call = (): void => hook(this);
@@ -230,6 +220,16 @@ export abstract class Optimizer<O extends { lr: number }> {
     const call = (): void => hook(this);
     this.#postHooks.add(call);
     return { remove: () => this.#postHooks.delete(call) };
+  }
+
+  /** Runs the step pre-hooks; a step calls it first. */
+  protected runStepPreHooks(): void {
+    for (const hook of this.#preHooks) hook();
+  }
+
+  /** Runs the step post-hooks; a step calls it last. */
+  protected runStepPostHooks(): void {
+    for (const hook of this.#postHooks) hook();
   }
 
   /**
@@ -249,10 +249,8 @@ export abstract class Optimizer<O extends { lr: number }> {
     });
     const state: OptimizerStateDict["state"] = {};
     for (const [p, s] of this.state) {
-      const entry: Record<string, TypedArray | number> = {};
-      for (const [key, value] of Object.entries(s)) {
-        entry[key] = value instanceof Tensor ? await value.data() : value;
-      }
+      const entry: Record<string, StateDictValue> = {};
+      for (const [key, value] of Object.entries(s)) entry[key] = await saved(value);
       state[index.get(p)!] = entry;
     }
     return { state, paramGroups };
@@ -283,37 +281,114 @@ export abstract class Optimizer<O extends { lr: number }> {
       this.validate(group);
       return group;
     });
-    const next = new Map<Tensor, State>();
+    const next = new Map<Tensor, S>();
     groups.forEach((group, gi) => {
       group.params.forEach((p, pi) => {
         const entry = state[saved[gi].params[pi]];
-        if (entry !== undefined) next.set(p, this.#restoreState(p, group, entry));
+        if (entry !== undefined) next.set(p, this.restoreState(p, group, entry));
       });
     });
     this.paramGroups = groups;
     this.state = next;
   }
+}
 
-  #restoreState(p: Tensor, group: ParamGroup<O>, entry: Record<string, unknown>): State {
+/** A state value as a state dict holds it: tensors read back, lists element by element. */
+async function saved(value: unknown): Promise<StateDictValue> {
+  if (value instanceof Tensor) return await value.data();
+  if (Array.isArray(value)) return await Promise.all(value.map(saved)) as StateDictValue;
+  return value as StateDictValue;
+}
+
+/** The values of a saved tensor: a typed array, an array of numbers, or what JSON makes of a typed array. */
+export function savedValues(value: unknown): ArrayLike<number> {
+  if (ArrayBuffer.isView(value)) return value as TypedArray;
+  return Array.isArray(value) ? value : Object.values(value as object);
+}
+
+/**
+ * A tensor of `like`'s shape and dtype on `device`, from a state dict's `value` (see {@link savedValues}); throws,
+ * naming the entry `key`, when the number of values is wrong.
+ */
+export function restoredTensor(
+  value: unknown,
+  like: { shape: readonly number[]; dtype: Tensor["dtype"]; numel: number },
+  device: Tensor["device"],
+  key: string,
+): Tensor {
+  const values = savedValues(value);
+  if (values.length !== like.numel) {
+    throw new Error(
+      `State ${key} of shape [${like.shape}] has ${values.length} values, expected ${like.numel}`,
+    );
+  }
+  return tensor(values as number[], { dtype: like.dtype, device }).reshape(like.shape);
+}
+
+/**
+ * The base of every optimizer with a per-parameter update, and of your own: extend it, validate your
+ * hyperparameters in `validate`, create per-parameter state in `initState`, and update one parameter in `update`
+ * (called inside `noGrad` for every parameter that has a gradient).
+ *
+ * @example
+ * ```ts
+ * import { Optimizer, type ParamGroup, type Params, type State } from "@gradstep/gradstep/optim";
+ * import { type Tensor, zerosLike } from "@gradstep/gradstep";
+ *
+ * interface NagOptions { lr: number; momentum: number }
+ * class NAG extends Optimizer<NagOptions> {
+ *   constructor(params: Params<NagOptions>, options: Partial<NagOptions> = {}) {
+ *     super(params, { lr: 0.01, momentum: 0.9, ...options });
+ *   }
+ *   protected validate(group: NagOptions): void {}
+ *   protected initState(p: Tensor): State {
+ *     return { momentumBuffer: zerosLike(p) };
+ *   }
+ *   protected update(p: Tensor, grad: Tensor, group: ParamGroup<NagOptions>, state: State): void {
+ *     const buf = (state.momentumBuffer as Tensor).mul_(group.momentum).add_(grad);
+ *     p.sub_(grad.add(buf, { alpha: group.momentum }), { alpha: group.lr });
+ *   }
+ * }
+ * ```
+ */
+export abstract class Optimizer<O extends { lr: number }> extends BaseOptimizer<O, State> {
+  /** The state of parameter `p` before its first update. */
+  protected abstract initState(p: Tensor, group: ParamGroup<O>): State;
+
+  /** Updates `p` in place from `grad`, using and updating `state`. Runs inside `noGrad`. */
+  protected abstract update(p: Tensor, grad: Tensor, group: ParamGroup<O>, state: State): void;
+
+  /**
+   * Performs one optimization step: runs the pre-hooks, the closure (if given, with grad enabled; its result is
+   * returned), the update of every parameter that has a gradient, then the post-hooks. Enqueues device work and
+   * returns without reading device memory.
+   */
+  step(closure?: () => Tensor): Tensor | undefined {
+    this.runStepPreHooks();
+    const loss = closure === undefined ? undefined : enableGrad(closure);
+    noGrad(() => {
+      for (const group of this.paramGroups) {
+        for (const p of group.params) {
+          if (p.grad === null) continue;
+          let state = this.state.get(p);
+          if (state === undefined) this.state.set(p, state = this.initState(p, group));
+          this.update(p, p.grad, group, state);
+        }
+      }
+    });
+    this.runStepPostHooks();
+    return loss;
+  }
+
+  /** Numbers as saved; tensors shaped as `initState` shapes them (else as `p`), on `p`'s device. */
+  protected restoreState(p: Tensor, group: ParamGroup<O>, entry: Record<string, unknown>): State {
     const template = noGrad(() => this.initState(p, group));
     const out: State = {};
     for (const [key, value] of Object.entries(entry)) {
-      if (typeof value === "number") {
-        out[key] = value;
-        continue;
-      }
-      const values = ArrayBuffer.isView(value)
-        ? value as TypedArray
-        : Array.isArray(value)
+      const like = template[key];
+      out[key] = typeof value === "number"
         ? value
-        : Object.values(value as object);
-      const like = template[key] instanceof Tensor ? template[key] as Tensor : p;
-      if (values.length !== like.numel) {
-        throw new Error(
-          `State ${key} of a parameter of shape [${p.shape}] has ${values.length} values, expected ${like.numel}`,
-        );
-      }
-      out[key] = tensor(values as number[], { dtype: like.dtype, device: p.device }).reshape(like.shape);
+        : restoredTensor(value, like instanceof Tensor ? like : p, p.device, key);
     }
     return out;
   }
