@@ -18,6 +18,22 @@ export {
 } from "./optimizer.ts";
 export { SGD, type SGDOptions } from "./sgd.ts";
 export { Adam, type AdamOptions } from "./adam.ts";
+export { AdamW, type AdamWOptions } from "./adamw.ts";
+export { Adagrad, type AdagradOptions } from "./adagrad.ts";
+export { Adadelta, type AdadeltaOptions } from "./adadelta.ts";
+export { Adamax, type AdamaxOptions } from "./adamax.ts";
+export { NAdam, type NAdamOptions } from "./nadam.ts";
+export { RAdam, type RAdamOptions } from "./radam.ts";
+export { RMSprop, type RMSpropOptions } from "./rmsprop.ts";
+export { Rprop, type RpropOptions } from "./rprop.ts";
+export { ASGD, type ASGDOptions } from "./asgd.ts";
+export { LBFGS, type LBFGSMemory, type LBFGSOptions, type LBFGSState } from "./lbfgs.ts";
+export {
+  cubicInterpolate,
+  type LineEvaluation,
+  strongWolfe,
+  type StrongWolfeOptions,
+} from "./strong_wolfe.ts";
 export { Adafactor, type AdafactorOptions } from "./adafactor.ts";
 export { Muon, type MuonAdjustLr, type MuonOptions } from "./muon.ts";
 export { Lion, type LionOptions } from "./lion.ts";
