@@ -8,6 +8,7 @@ import { enableGrad, noGrad } from "../autograd/node.ts";
 import * as ir from "../backends/kernel_ir.ts";
 import { zerosLike } from "../tensor/creation.ts";
 import { cachedKernel, copyInto, runKernelInto } from "../tensor/elementwise.ts";
+import { tidy } from "../tensor/memory.ts";
 import { cat, empty, stack } from "../tensor/shape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import {
@@ -75,10 +76,17 @@ function axpyKernel(x: Tensor): ir.Kernel {
   );
 }
 
-/** Resolves to the values of one-element tensors, read back together (one round trip). */
-async function read(...values: Tensor[]): Promise<number[]> {
-  const one = noGrad(() => stack(values.map((v) => v.detach().reshape([]).float())));
-  return Array.from(await one.data());
+/**
+ * Resolves to the values of the one-element tensors `values` makes, read back together (one round trip); every
+ * tensor made on the way is disposed.
+ */
+async function read(values: () => Tensor[]): Promise<number[]> {
+  const one = tidy(() => noGrad(() => stack(values().map((v) => v.detach().reshape([]).float()))));
+  try {
+    return Array.from(await one.data());
+  } finally {
+    one.dispose();
+  }
 }
 
 const dot = (a: Tensor, b: Tensor): Tensor => a.mul(b).sum();
@@ -203,7 +211,7 @@ export class LBFGS extends BaseOptimizer<LBFGSOptions, LBFGSState> {
       // The first step length is scaled by the gradient's size: min(1, 1 / |g|₁)·lr, float32 like PyTorch's.
       const t = state.nIter === 1 ? this.#firstStepLength(initial.gradSum, lr) : lr;
       memory.t = t;
-      const [gtd, dMax] = await read(dot(flatGrad, d), d.abs().max());
+      const [gtd, dMax] = await read(() => [dot(flatGrad, d), d.abs().max()]);
       if (gtd > f32(-toleranceChange)) break;
       let lsEvals = 0;
       if (group.lineSearchFn === "strong_wolfe") {
@@ -256,8 +264,10 @@ export class LBFGS extends BaseOptimizer<LBFGSOptions, LBFGSState> {
   /** Reads `loss` back with the flat gradient's largest absolute entry and absolute sum (one round trip). */
   async #evaluated(loss: Tensor): Promise<Evaluation> {
     const grad = this.#flatGrad();
-    const abs = grad.abs();
-    const [value, gradMax, gradSum] = await read(loss, abs.max(), abs.sum());
+    const [value, gradMax, gradSum] = await read(() => {
+      const abs = grad.abs();
+      return [loss, abs.max(), abs.sum()];
+    });
     return { loss: value, grad, gradMax, gradSum };
   }
 
@@ -269,7 +279,7 @@ export class LBFGS extends BaseOptimizer<LBFGSOptions, LBFGSState> {
     this.#addGrad(t, d);
     const loss = enableGrad(closure);
     const grad = this.#flatGrad();
-    const values = read(loss, grad.abs().max(), dot(grad, d));
+    const values = read(() => [loss, grad.abs().max(), dot(grad, d)]);
     noGrad(() => this.paramGroups[0].params.forEach((p, i) => p.copy_(x[i])));
     const [value, gradMax, gtd] = await values;
     return { loss: value, grad, gradMax, gtd };
@@ -299,8 +309,12 @@ export class LBFGS extends BaseOptimizer<LBFGSOptions, LBFGSState> {
   async #remember(memory: LBFGSMemory, flatGrad: Tensor, historySize: number): Promise<void> {
     const y = flatGrad.sub(memory.prevFlatGrad);
     const s = memory.d.mul(memory.t);
-    const [ys, yy] = await read(dot(y, s), dot(y, y));
-    if (!(ys > f32(1e-10))) return;
+    const [ys, yy] = await read(() => [dot(y, s), dot(y, y)]);
+    if (!(ys > f32(1e-10))) {
+      y.dispose();
+      s.dispose();
+      return;
+    }
     if (memory.oldDirs.length === historySize) {
       memory.oldDirs.shift()!.dispose();
       memory.oldStps.shift()!.dispose();
@@ -320,18 +334,20 @@ export class LBFGS extends BaseOptimizer<LBFGSOptions, LBFGSState> {
       runKernelInto(axpyKernel(x), [x, a, y], [out]);
       return out;
     };
-    const al: Tensor[] = [];
-    let q = flatGrad.neg();
-    for (let i = oldDirs.length - 1; i >= 0; i--) {
-      al[i] = dot(oldStps[i], q).mul(ro[i]);
-      q = axpy(q, al[i].neg(), oldDirs[i]);
-    }
-    let r = q.mul(hDiag);
-    for (let i = 0; i < oldDirs.length; i++) {
-      const be = dot(oldDirs[i], r).mul(ro[i]);
-      r = axpy(r, al[i].sub(be), oldStps[i]);
-    }
-    return r;
+    return tidy(() => {
+      const al: Tensor[] = [];
+      let q = flatGrad.neg();
+      for (let i = oldDirs.length - 1; i >= 0; i--) {
+        al[i] = dot(oldStps[i], q).mul(ro[i]);
+        q = axpy(q, al[i].neg(), oldDirs[i]);
+      }
+      let r = q.mul(hDiag);
+      for (let i = 0; i < oldDirs.length; i++) {
+        const be = dot(oldDirs[i], r).mul(ro[i]);
+        r = axpy(r, al[i].sub(be), oldStps[i]);
+      }
+      return r;
+    });
   }
 
   /** LBFGS's state from a state dict: counts and scalars as saved, vectors as flat tensors on the parameters' device. */
