@@ -7,7 +7,7 @@ import * as ir from "../backends/kernel_ir.ts";
 import { zerosLike } from "../tensor/creation.ts";
 import { cachedKernel, runKernelInto } from "../tensor/elementwise.ts";
 import type { Tensor } from "../tensor/tensor.ts";
-import { check, Optimizer, type ParamGroup, type Params, type State } from "./optimizer.ts";
+import { check, checkBetas, Optimizer, type ParamGroup, type Params, type State } from "./optimizer.ts";
 
 /** Adam's hyperparameters (PyTorch's defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-8, no weight decay). */
 export interface AdamOptions {
@@ -90,13 +90,7 @@ export class Adam extends Optimizer<AdamOptions> {
   protected validate(group: AdamOptions): void {
     check(group.lr >= 0, `Invalid learning rate: ${group.lr} (expected lr >= 0)`);
     check(group.eps >= 0, `Invalid epsilon value: ${group.eps} (expected eps >= 0)`);
-    check(
-      Array.isArray(group.betas) && group.betas.length === 2,
-      `Invalid betas: ${group.betas} (expected two numbers)`,
-    );
-    group.betas.forEach((beta, i) =>
-      check(beta >= 0 && beta < 1, `Invalid beta parameter at index ${i}: ${beta} (expected 0 <= beta < 1)`)
-    );
+    checkBetas(group.betas);
     check(
       group.weightDecay >= 0,
       `Invalid weightDecay value: ${group.weightDecay} (expected weightDecay >= 0)`,

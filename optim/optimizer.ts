@@ -89,10 +89,10 @@ function describe(value: unknown): string {
  *
  * @example
  * ```ts
- * import { Adam, type BaseOptimizer, SGD } from "@gradstep/gradstep/optim";
+ * import { type BaseOptimizer, LBFGS, SGD } from "@gradstep/gradstep/optim";
  * import { zeros } from "@gradstep/gradstep";
  * const w = zeros([3], { requiresGrad: true });
- * const optimizers: BaseOptimizer<{ lr: number }>[] = [new SGD([w], { lr: 0.1 }), new Adam([w])];
+ * const optimizers: BaseOptimizer<{ lr: number }>[] = [new SGD([w], { lr: 0.1 }), new LBFGS([w])];
  * for (const optimizer of optimizers) optimizer.paramGroups[0].lr *= 0.5;
  * ```
  */
