@@ -54,7 +54,8 @@ export function testOnDevices(
   options: { requires?: "shader-f16" } = {},
 ): void {
   for (const dev of devices) {
-    const missing = options.requires !== undefined && dev.type === "webgpu" && !dev.features.has(options.requires);
+    const missing = options.requires !== undefined && dev.type === "webgpu" &&
+      !dev.features.has(options.requires);
     Deno.test({ name: `${name} [${dev.type}]`, ignore: missing, fn: () => fn(dev) });
   }
 }

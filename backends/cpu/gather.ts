@@ -57,11 +57,16 @@ export function gatherCpu(
   const step = sourceStrides[dim] ?? 0;
   const outStrides: number[] = [];
   for (let d = shape.length - 1, s = 1; d >= 0; s *= shape[d], d--) outStrides[d] = s;
-  walkRows(shape, [withoutDim(sourceStrides, dim), indexStrides, outStrides], [sourceOffset, indexOffset, 0], (p, n, s) => {
-    const [ps, pi, po] = p;
-    const [ss, si, so] = s;
-    for (let j = 0; j < n; j++) out[po + j * so] = source[ps + j * ss + index[pi + j * si] * step];
-  });
+  walkRows(
+    shape,
+    [withoutDim(sourceStrides, dim), indexStrides, outStrides],
+    [sourceOffset, indexOffset, 0],
+    (p, n, s) => {
+      const [ps, pi, po] = p;
+      const [ss, si, so] = s;
+      for (let j = 0; j < n; j++) out[po + j * so] = source[ps + j * ss + index[pi + j * si] * step];
+    },
+  );
 }
 
 /** `target[i with i[dim] = index[i]] += values[i]`, over `shape`. */

@@ -42,7 +42,8 @@ export async function findAdapter(): Promise<{ adapter: GPUAdapter; summary: Ada
   const adapter = await gpu?.requestAdapter({ powerPreference: "high-performance" });
   if (!adapter) return null;
   const info = adapter.info;
-  const name = info.description || [info.vendor, info.architecture, info.device].filter(Boolean).join(" ") || "WebGPU adapter";
+  const name = info.description || [info.vendor, info.architecture, info.device].filter(Boolean).join(" ") ||
+    "WebGPU adapter";
   const isFallback = (info as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false;
   return { adapter, summary: { name, isFallback } };
 }

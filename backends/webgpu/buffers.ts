@@ -11,7 +11,12 @@ import { gpuBytesPerElement } from "./wgsl.ts";
 /** A WebGPU buffer holding `length` elements of `dtype` (in a buffer of its size class). */
 export class GpuBuffer implements DeviceBuffer {
   /** Wraps `gpu`, whose size is `byteLength`. */
-  constructor(readonly dtype: DType, readonly length: number, readonly gpu: GPUBuffer, readonly byteLength: number) {}
+  constructor(
+    readonly dtype: DType,
+    readonly length: number,
+    readonly gpu: GPUBuffer,
+    readonly byteLength: number,
+  ) {}
 }
 
 /** The size class of a buffer of `bytes`: at least 256, then 4 classes per power of two (at most 25% unused). */

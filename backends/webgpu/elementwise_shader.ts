@@ -30,7 +30,14 @@ function arrayType(b: Binding): string {
 /**
  * Where each params field lives for an elementwise dispatch: [n, shape…, per operand (offset, strides…), scalars…].
  */
-export function elementwiseLayout(rank: number, operands: number): { offset: (k: number) => number; stride: (k: number, d: number) => number; scalar: (j: number) => number } {
+export function elementwiseLayout(
+  rank: number,
+  operands: number,
+): {
+  offset: (k: number) => number;
+  stride: (k: number, d: number) => number;
+  scalar: (j: number) => number;
+} {
   const base = 1 + rank;
   return {
     offset: (k) => base + k * (1 + rank),
@@ -46,7 +53,9 @@ export function declarations(bindings: readonly Binding[]): string {
     usesF16 ? "enable f16;" : "",
     "@group(0) @binding(0) var<storage, read> P: array<u32>;",
     ...bindings.map((b, i) =>
-      `@group(0) @binding(${i + 1}) var<storage, ${b.writable ? "read_write" : "read"}> B${i}: array<${arrayType(b)}>;`
+      `@group(0) @binding(${i + 1}) var<storage, ${b.writable ? "read_write" : "read"}> B${i}: array<${
+        arrayType(b)
+      }>;`
     ),
     helpers("f32"),
     usesF16 ? helpers("f16") : "",
@@ -54,7 +63,11 @@ export function declarations(bindings: readonly Binding[]): string {
 }
 
 /** WGSL statements that set `p<k>` to operand k's offset for element `i` of a shape of `rank`. */
-export function offsetsCode(rank: number, operands: number, layout: ReturnType<typeof elementwiseLayout>): string {
+export function offsetsCode(
+  rank: number,
+  operands: number,
+  layout: ReturnType<typeof elementwiseLayout>,
+): string {
   const lines = [`var rem = i;`];
   for (let k = 0; k < operands; k++) lines.push(`var p${k} = P[${layout.offset(k)}];`);
   for (let d = rank - 1; d >= 0; d--) {
@@ -68,7 +81,12 @@ export function offsetsCode(rank: number, operands: number, layout: ReturnType<t
  * The shader for `kernel`: operand k (inputs, then outputs) is stored in binding `bindingOf[k]`; the elementwise
  * shape has `rank` dimensions.
  */
-export function elementwiseShader(kernel: Kernel, rank: number, bindings: readonly Binding[], bindingOf: readonly number[]): string {
+export function elementwiseShader(
+  kernel: Kernel,
+  rank: number,
+  bindings: readonly Binding[],
+  bindingOf: readonly number[],
+): string {
   const nIn = kernel.inputs.length;
   const operands = nIn + kernel.outputs.length;
   const layout = elementwiseLayout(rank, operands);

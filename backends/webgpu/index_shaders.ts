@@ -8,7 +8,9 @@ import type { DType } from "../../tensor/dtype.ts";
 import { declarations, WORKGROUP } from "./elementwise_shader.ts";
 
 /** Params of both shaders: [n, shape…, (offset, strides…) per operand]; operand order source/target, index, values. */
-export function indexLayout(rank: number): { offset: (k: number) => number; stride: (k: number, d: number) => number } {
+export function indexLayout(
+  rank: number,
+): { offset: (k: number) => number; stride: (k: number, d: number) => number } {
   const base = 1 + rank;
   return { offset: (k) => base + k * (1 + rank), stride: (k, d) => base + k * (1 + rank) + 1 + d };
 }
@@ -45,7 +47,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 export function gatherShader(dtype: DType, rank: number, dim: number): string {
   const layout = indexLayout(rank);
   const body = `B2[i] = B0[p0 + u32(B1[p1]) * P[${layout.stride(0, dim)}]];`;
-  return `${declarations([{ dtype, writable: false }, { dtype: "int32", writable: false }, { dtype, writable: true }])}
+  return `${
+    declarations([{ dtype, writable: false }, { dtype: "int32", writable: false }, { dtype, writable: true }])
+  }
 ${kernel(body, rank, 2, dim)}`;
 }
 
@@ -61,7 +65,10 @@ export function scatterAddShader(dtype: "float32" | "int32", rank: number, dim: 
       if (r.exchanged) { break; }
       old = r.old_value;
     }`;
-  const bindings = [{ dtype, writable: true, atomic: true }, { dtype: "int32" as const, writable: false }, { dtype, writable: false }];
+  const bindings = [{ dtype, writable: true, atomic: true }, { dtype: "int32" as const, writable: false }, {
+    dtype,
+    writable: false,
+  }];
   return `${declarations(bindings)}
 ${kernel(body, rank, 3, dim)}`;
 }

@@ -16,7 +16,9 @@ export const MATMUL_TILE = 64;
 function products(): string {
   const lines: string[] = [];
   for (let i = 0; i < 4; i++) {
-    for (const [j, c] of ["x", "y", "z", "w"].entries()) lines.push(`acc[${i * 4 + j}] = acc[${i * 4 + j}] + a.${"xyzw"[i]} * b.${c};`);
+    for (const [j, c] of ["x", "y", "z", "w"].entries()) {
+      lines.push(`acc[${i * 4 + j}] = acc[${i * 4 + j}] + a.${"xyzw"[i]} * b.${c};`);
+    }
   }
   return lines.join("\n      ");
 }
@@ -49,12 +51,16 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
       let am = e / 16u;
       let ak = e % 16u;
       var av = 0.0;
-      if (row0 + am < M && k0 + ak < K) { av = ${read("B0", "aBase + (row0 + am) * P[6] + (k0 + ak) * P[7]")}; }
+      if (row0 + am < M && k0 + ak < K) { av = ${
+    read("B0", "aBase + (row0 + am) * P[6] + (k0 + ak) * P[7]")
+  }; }
       As[ak * 64u + am] = av;
       let bk = e / 64u;
       let bn = e % 64u;
       var bv = 0.0;
-      if (k0 + bk < K && col0 + bn < N) { bv = ${read("B1", "bBase + (k0 + bk) * P[10] + (col0 + bn) * P[11]")}; }
+      if (k0 + bk < K && col0 + bn < N) { bv = ${
+    read("B1", "bBase + (k0 + bk) * P[10] + (col0 + bn) * P[11]")
+  }; }
       Bs[bk * 64u + bn] = bv;
     }
     workgroupBarrier();
@@ -70,7 +76,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     for (var j = 0u; j < 4u; j = j + 1u) {
       let r = row0 + lid.y * 4u + i;
       let c = col0 + lid.x * 4u + j;
-      if (r < M && c < N) { B2[outBase + r * N + c] = ${store(dtype, t === "f32" ? "acc[i * 4u + j]" : "f16(acc[i * 4u + j])")}; }
+      if (r < M && c < N) { B2[outBase + r * N + c] = ${
+    store(dtype, t === "f32" ? "acc[i * 4u + j]" : "f16(acc[i * 4u + j])")
+  }; }
     }
   }
 }

@@ -41,7 +41,12 @@ export function reduceLayout(outRank: number, redRank: number): {
 }
 
 /** WGSL that adds to `p` the offset of coordinate `index` (a local of that name) over the given dims. */
-function walk(index: string, rank: number, shape: (d: number) => number, stride: (d: number) => number): string {
+function walk(
+  index: string,
+  rank: number,
+  shape: (d: number) => number,
+  stride: (d: number) => number,
+): string {
   const lines = [`var rem_${index} = ${index};`];
   for (let d = rank - 1; d >= 0; d--) {
     const c = d === 0 ? `rem_${index}` : `(rem_${index} % P[${shape(d)}])`;
@@ -52,14 +57,24 @@ function walk(index: string, rank: number, shape: (d: number) => number, stride:
 }
 
 /** The shader reducing a `dtype` input with `op` into an `outDtype` output. */
-export function reduceShader(op: ReduceOp, dtype: DType, outDtype: DType, outRank: number, redRank: number): string {
+export function reduceShader(
+  op: ReduceOp,
+  dtype: DType,
+  outDtype: DType,
+  outRank: number,
+  redRank: number,
+): string {
   const layout = reduceLayout(outRank, redRank);
   const accType = accumulatorType(dtype);
   const acc = valueType(accType);
   const isFloat = accType === "float32";
   const arg = op === "argmax" || op === "argmin";
   const wantMax = op === "max" || op === "argmax";
-  const init = op === "sum" ? literal(0, accType) : op === "prod" ? literal(1, accType) : isFloat
+  const init = op === "sum"
+    ? literal(0, accType)
+    : op === "prod"
+    ? literal(1, accType)
+    : isFloat
     ? literal(wantMax ? -Infinity : Infinity, accType)
     : `(${wantMax ? "-2147483647i - 1i" : "2147483647i"})`;
   const combine = op === "sum"
@@ -69,7 +84,11 @@ export function reduceShader(op: ReduceOp, dtype: DType, outDtype: DType, outRan
     : isFloat
     ? `${wantMax ? "max" : "min"}_f32(a, b)`
     : `${wantMax ? "max" : "min"}(a, b)`;
-  const value = accType === dtype ? load(dtype, "B0[p]") : dtype === "bool" ? `select(0i, 1i, B0[p] != 0u)` : `${acc}(B0[p])`;
+  const value = accType === dtype
+    ? load(dtype, "B0[p]")
+    : dtype === "bool"
+    ? `select(0i, 1i, B0[p] != 0u)`
+    : `${acc}(B0[p])`;
   const better = `fn better(v: ${acc}, r: u32, a: ${acc}, at: u32) -> bool {
   if (at == 0xffffffffu) { return true; }
   let vn = ${isFloat ? "isnan_f32(v)" : "false"};
@@ -78,7 +97,13 @@ export function reduceShader(op: ReduceOp, dtype: DType, outDtype: DType, outRan
   if (v ${wantMax ? ">" : "<"} a) { return true; }
   return v == a && r < at;
 }`;
-  const result = arg ? "select(i32(ats[0]), 0i, ats[0] == 0xffffffffu)" : outDtype === accType ? "vals[0]" : outDtype === "bool" ? "(vals[0] != 0i)" : `${valueType(outDtype)}(vals[0])`;
+  const result = arg
+    ? "select(i32(ats[0]), 0i, ats[0] == 0xffffffffu)"
+    : outDtype === accType
+    ? "vals[0]"
+    : outDtype === "bool"
+    ? "(vals[0] != 0i)"
+    : `${valueType(outDtype)}(vals[0])`;
   return `${declarations([{ dtype, writable: false }, { dtype: outDtype, writable: true }])}
 var<workgroup> vals: array<${acc}, ${REDUCE_WORKGROUP}>;
 var<workgroup> ats: array<u32, ${REDUCE_WORKGROUP}>;

@@ -41,7 +41,9 @@ interface Pipeline {
 }
 
 function gpuOf(buffer: DeviceBuffer): GpuBuffer {
-  if (!(buffer instanceof GpuBuffer)) throw new Error("Expected a WebGPU buffer, got a buffer of another device");
+  if (!(buffer instanceof GpuBuffer)) {
+    throw new Error("Expected a WebGPU buffer, got a buffer of another device");
+  }
   return buffer;
 }
 
@@ -76,7 +78,10 @@ export class WebGpuBackend implements Backend {
   constructor(device: GPUDevice) {
     this.#device = device;
     this.#pool = new BufferPool(device);
-    this.#paramsBuffer = device.createBuffer({ size: PARAMS_BYTES, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+    this.#paramsBuffer = device.createBuffer({
+      size: PARAMS_BYTES,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+    });
     device.lost.then((info) => (this.#lost = info));
     device.addEventListener("uncapturederror", (event) => {
       this.#error ??= (event as GPUUncapturedErrorEvent).error;
@@ -157,7 +162,10 @@ export class WebGpuBackend implements Backend {
     const size = gpuBytesPerElement(gpu.dtype);
     const start = Math.floor((offset * size) / 4) * 4;
     const end = Math.max(start + 4, Math.ceil(((offset + length) * size) / 4) * 4);
-    const staging = this.#device.createBuffer({ size: end - start, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const staging = this.#device.createBuffer({
+      size: end - start,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
     this.#endPass();
     this.#commandEncoder().copyBufferToBuffer(gpu.gpu, start, staging, 0, end - start);
     this.flush();
@@ -210,7 +218,9 @@ export class WebGpuBackend implements Backend {
   flush(): void {
     if (this.#encoder === null) return;
     this.#endPass();
-    if (this.#paramsUsed > 0) this.#device.queue.writeBuffer(this.#paramsBuffer, 0, this.#params, 0, this.#paramsUsed);
+    if (this.#paramsUsed > 0) {
+      this.#device.queue.writeBuffer(this.#paramsBuffer, 0, this.#params, 0, this.#paramsUsed);
+    }
     this.#device.queue.submit([this.#encoder.finish()]);
     this.stats.submits++;
     this.#encoder = null;
@@ -224,13 +234,16 @@ export class WebGpuBackend implements Backend {
     let cached = this.#pipelines.get(key);
     if (cached === undefined) {
       const layout = this.#device.createBindGroupLayout({
-        entries: [{ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: "read-only-storage" } }, ...bindings.map(
-          (b, i): GPUBindGroupLayoutEntry => ({
-            binding: i + 1,
-            visibility: GPUShaderStage.COMPUTE,
-            buffer: { type: b.writable ? "storage" : "read-only-storage" },
-          }),
-        )],
+        entries: [
+          { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: "read-only-storage" } },
+          ...bindings.map(
+            (b, i): GPUBindGroupLayoutEntry => ({
+              binding: i + 1,
+              visibility: GPUShaderStage.COMPUTE,
+              buffer: { type: b.writable ? "storage" : "read-only-storage" },
+            }),
+          ),
+        ],
       });
       const pipeline = this.#device.createComputePipeline({
         layout: this.#device.createPipelineLayout({ bindGroupLayouts: [layout] }),
@@ -243,7 +256,12 @@ export class WebGpuBackend implements Backend {
   }
 
   /** Records one dispatch of `pipeline` with `params` over `buffers` (binding 1 onwards). */
-  #dispatch(pipeline: Pipeline, params: readonly number[], buffers: readonly GPUBuffer[], groups: [number, number?, number?]): void {
+  #dispatch(
+    pipeline: Pipeline,
+    params: readonly number[],
+    buffers: readonly GPUBuffer[],
+    groups: [number, number?, number?],
+  ): void {
     this.#check();
     const slot = Math.ceil((params.length * 4) / PARAMS_ALIGN) * PARAMS_ALIGN;
     if (this.#paramsUsed * 4 + slot > PARAMS_BYTES) this.flush();
@@ -268,7 +286,10 @@ export class WebGpuBackend implements Backend {
   }
 
   /** Distinct buffers of `views` and, per view, its binding; bindings written by any output are writable. */
-  #bind(views: readonly View[], outputsFrom: number): { bindings: Binding[]; buffers: GPUBuffer[]; bindingOf: number[] } {
+  #bind(
+    views: readonly View[],
+    outputsFrom: number,
+  ): { bindings: Binding[]; buffers: GPUBuffer[]; bindingOf: number[] } {
     const bindings: Binding[] = [];
     const buffers: GPUBuffer[] = [];
     const bindingOf = views.map((v, k) => {
@@ -287,15 +308,27 @@ export class WebGpuBackend implements Backend {
   // ---- primitives ---------------------------------------------------------------------------------------------
 
   /** Runs an elementwise kernel of the IR. */
-  elementwise(kernel: Kernel, shape: readonly number[], inputs: readonly View[], outputs: readonly View[], scalars: readonly number[]): void {
+  elementwise(
+    kernel: Kernel,
+    shape: readonly number[],
+    inputs: readonly View[],
+    outputs: readonly View[],
+    scalars: readonly number[],
+  ): void {
     if (shape.includes(0)) return;
     const views = [...inputs, ...outputs];
     const layout = collapse(shape, views.map((v) => v.strides));
     const rank = layout.shape.length;
     const n = layout.shape.reduce((a, b) => a * b, 1);
     const { bindings, buffers, bindingOf } = this.#bind(views, inputs.length);
-    const key = `ew|${kernel.key}|${rank}|${bindingOf}|${bindings.map((b) => `${dtypeCode(b.dtype)}${b.writable ? "w" : "r"}`)}`;
-    const pipeline = this.#pipeline(key, bindings, () => elementwiseShader(kernel, rank, bindings, bindingOf));
+    const key = `ew|${kernel.key}|${rank}|${bindingOf}|${
+      bindings.map((b) => `${dtypeCode(b.dtype)}${b.writable ? "w" : "r"}`)
+    }`;
+    const pipeline = this.#pipeline(
+      key,
+      bindings,
+      () => elementwiseShader(kernel, rank, bindings, bindingOf),
+    );
     const at = elementwiseLayout(rank, views.length);
     const params = new Array<number>(at.scalar(scalars.length)).fill(0);
     params[0] = n;
@@ -321,9 +354,15 @@ export class WebGpuBackend implements Backend {
     const chunks = !arg && outCount < 64 && redCount > 32768 ? Math.min(Math.ceil(redCount / 8192), 4096) : 1;
     const partial = chunks > 1 ? gpuOf(this.alloc(outCount * chunks, accumulatorType(source.dtype))) : target;
     const key = `red|${op}|${source.dtype}|${partial.dtype}|${outer.shape.length}|${red.shape.length}`;
-    const bindings: Binding[] = [{ dtype: source.dtype, writable: false }, { dtype: partial.dtype, writable: true }];
-    const pipeline = this.#pipeline(key, bindings, () =>
-      reduceShader(op, source.dtype, partial.dtype, outer.shape.length, red.shape.length));
+    const bindings: Binding[] = [{ dtype: source.dtype, writable: false }, {
+      dtype: partial.dtype,
+      writable: true,
+    }];
+    const pipeline = this.#pipeline(
+      key,
+      bindings,
+      () => reduceShader(op, source.dtype, partial.dtype, outer.shape.length, red.shape.length),
+    );
     const at = reduceLayout(outer.shape.length, red.shape.length);
     const units = outCount * chunks;
     const params = new Array<number>(at.redStride(red.shape.length)).fill(0);
@@ -344,12 +383,30 @@ export class WebGpuBackend implements Backend {
   /** Batched matrix product through 64×64 output tiles. */
   matmul(a: View, b: View, out: DeviceBuffer, batch: number, m: number, n: number, k: number): void {
     const [ga, gb, go] = [gpuOf(a.buffer), gpuOf(b.buffer), gpuOf(out)];
-    if (go.dtype !== "float32" && go.dtype !== "float16") throw new TypeError(`WebGPU matmul needs float tensors, got ${go.dtype}`);
+    if (go.dtype !== "float32" && go.dtype !== "float16") {
+      throw new TypeError(`WebGPU matmul needs float tensors, got ${go.dtype}`);
+    }
     if (batch === 0 || m === 0 || n === 0) return;
-    const bindings: Binding[] = [{ dtype: ga.dtype, writable: false }, { dtype: gb.dtype, writable: false }, { dtype: go.dtype, writable: true }];
+    const bindings: Binding[] = [{ dtype: ga.dtype, writable: false }, { dtype: gb.dtype, writable: false }, {
+      dtype: go.dtype,
+      writable: true,
+    }];
     const pipeline = this.#pipeline(`mm|${go.dtype}`, bindings, () => matmulShader(go.dtype));
     for (let base = 0; base < batch; base += MAX_GROUPS) {
-      const params = [m, n, k, base, a.offset, a.strides[0], a.strides[1], a.strides[2], b.offset, b.strides[0], b.strides[1], b.strides[2]];
+      const params = [
+        m,
+        n,
+        k,
+        base,
+        a.offset,
+        a.strides[0],
+        a.strides[1],
+        a.strides[2],
+        b.offset,
+        b.strides[0],
+        b.strides[1],
+        b.strides[2],
+      ];
       this.#dispatch(pipeline, params, [ga.gpu, gb.gpu, go.gpu], [
         Math.ceil(n / MATMUL_TILE),
         Math.ceil(m / MATMUL_TILE),
@@ -359,7 +416,10 @@ export class WebGpuBackend implements Backend {
   }
 
   /** Params of the index shaders: count, shape, then offset and strides of each view. */
-  #indexParams(shape: readonly number[], views: readonly View[]): { rank: number; n: number; params: number[] } {
+  #indexParams(
+    shape: readonly number[],
+    views: readonly View[],
+  ): { rank: number; n: number; params: number[] } {
     const dims = shape.length === 0 ? [1] : shape;
     const rank = dims.length;
     const at = indexLayout(rank);
@@ -379,9 +439,18 @@ export class WebGpuBackend implements Backend {
     const { rank, n, params } = this.#indexParams(shape, [source, index]);
     if (n === 0) return;
     const [gs, gi, go] = [gpuOf(source.buffer), gpuOf(index.buffer), gpuOf(out)];
-    const bindings: Binding[] = [{ dtype: gs.dtype, writable: false }, { dtype: "int32", writable: false }, { dtype: go.dtype, writable: true }];
-    const pipeline = this.#pipeline(`gather|${gs.dtype}|${rank}|${dim}`, bindings, () => gatherShader(gs.dtype, rank, shape.length === 0 ? 0 : dim));
-    this.#dispatch(pipeline, params, [gs.gpu, gi.gpu, go.gpu], [Math.min(Math.ceil(n / WORKGROUP), MAX_GROUPS)]);
+    const bindings: Binding[] = [{ dtype: gs.dtype, writable: false }, { dtype: "int32", writable: false }, {
+      dtype: go.dtype,
+      writable: true,
+    }];
+    const pipeline = this.#pipeline(
+      `gather|${gs.dtype}|${rank}|${dim}`,
+      bindings,
+      () => gatherShader(gs.dtype, rank, shape.length === 0 ? 0 : dim),
+    );
+    this.#dispatch(pipeline, params, [gs.gpu, gi.gpu, go.gpu], [
+      Math.min(Math.ceil(n / WORKGROUP), MAX_GROUPS),
+    ]);
   }
 
   /** Scatter-adds along `dim` with atomics (float32 and int32 targets). */
@@ -393,8 +462,17 @@ export class WebGpuBackend implements Backend {
       throw new TypeError(`scatterAdd on WebGPU needs a float32 or int32 target, got ${gt.dtype}`);
     }
     const dtype = gt.dtype;
-    const bindings: Binding[] = [{ dtype, writable: true }, { dtype: "int32", writable: false }, { dtype, writable: false }];
-    const pipeline = this.#pipeline(`scatter|${dtype}|${rank}|${dim}`, bindings, () => scatterAddShader(dtype, rank, shape.length === 0 ? 0 : dim));
-    this.#dispatch(pipeline, params, [gt.gpu, gi.gpu, gv.gpu], [Math.min(Math.ceil(n / WORKGROUP), MAX_GROUPS)]);
+    const bindings: Binding[] = [{ dtype, writable: true }, { dtype: "int32", writable: false }, {
+      dtype,
+      writable: false,
+    }];
+    const pipeline = this.#pipeline(
+      `scatter|${dtype}|${rank}|${dim}`,
+      bindings,
+      () => scatterAddShader(dtype, rank, shape.length === 0 ? 0 : dim),
+    );
+    this.#dispatch(pipeline, params, [gt.gpu, gi.gpu, gv.gpu], [
+      Math.min(Math.ceil(n / WORKGROUP), MAX_GROUPS),
+    ]);
   }
 }

@@ -76,7 +76,9 @@ export function literal(value: number, dtype: DType): string {
  * integral exponents, tanh that saturates instead of overflowing, and sign with PyTorch's sign(NaN) = 0.
  */
 export function helpers(type: "f32" | "f16"): string {
-  const bits = type === "f32" ? "bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u" : "bitcast<u32>(f32(x)) & 0x7fffffffu) > 0x7f800000u";
+  const bits = type === "f32"
+    ? "bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u"
+    : "bitcast<u32>(f32(x)) & 0x7fffffffu) > 0x7f800000u";
   const specials = type === "f32"
     ? `fn nan_f32() -> f32 { var bits = 0x7fc00000u; return bitcast<f32>(bits); }
 fn inf_f32() -> f32 { var bits = 0x7f800000u; return bitcast<f32>(bits); }`
@@ -113,7 +115,11 @@ const OPERATORS = { eq: "==", ne: "!=", lt: "<", le: "<=", gt: ">", ge: ">=" } a
  */
 function compare(op: keyof typeof OPERATORS, dtype: DType, a: string, b: string): string {
   const sym = OPERATORS[op];
-  if (dtype === "bool") return op === "eq" || op === "ne" ? `(${a} ${sym} ${b})` : `(select(0i, 1i, ${a}) ${sym} select(0i, 1i, ${b}))`;
+  if (dtype === "bool") {
+    return op === "eq" || op === "ne"
+      ? `(${a} ${sym} ${b})`
+      : `(select(0i, 1i, ${a}) ${sym} select(0i, 1i, ${b}))`;
+  }
   if (dtype === "int32") return `(${a} ${sym} ${b})`;
   const t = valueType(dtype);
   const nan = `isnan_${t}(${a}) || isnan_${t}(${b})`;
@@ -134,13 +140,17 @@ export function exprWgsl(e: Expr, ref: (e: Expr) => string): string {
       const a = ref(e.a);
       if (e.dtype === "bool") {
         if (from === "bool") return a;
-        return from === "int32" ? `(${a} != 0i)` : `((${a} != ${literal(0, from)}) || isnan_${valueType(from)}(${a}))`;
+        return from === "int32"
+          ? `(${a} != 0i)`
+          : `((${a} != ${literal(0, from)}) || isnan_${valueType(from)}(${a}))`;
       }
       if (from === "bool") return `select(${literal(0, e.dtype)}, ${literal(1, e.dtype)}, ${a})`;
       return `${t}(${a})`;
     }
     case "where": {
-      const c = e.cond.dtype === "bool" ? ref(e.cond) : compare("ne", e.cond.dtype, ref(e.cond), literal(0, e.cond.dtype));
+      const c = e.cond.dtype === "bool"
+        ? ref(e.cond)
+        : compare("ne", e.cond.dtype, ref(e.cond), literal(0, e.cond.dtype));
       return `select(${ref(e.b)}, ${ref(e.a)}, ${c})`;
     }
     case "unary": {

@@ -8,8 +8,8 @@ import {
   Adam,
   CrossEntropyLoss,
   DataLoader,
-  device,
   type Device,
+  device,
   Flatten,
   Linear,
   manualSeed,
@@ -25,8 +25,14 @@ const gpu: Device | undefined = await device("webgpu").catch(() => undefined);
 async function first100Losses(dev: Device): Promise<number[]> {
   manualSeed(0);
   const transform = transforms.compose(transforms.toTensor(), transforms.normalize([0.1307], [0.3081]));
-  const loader = new DataLoader(await MNIST.load({ train: true, transform }), { batchSize: 64, shuffle: true, seed: 1 });
-  const model = await new Sequential(new Flatten(), new Linear(784, 128), new ReLU(), new Linear(128, 10)).to(dev);
+  const loader = new DataLoader(await MNIST.load({ train: true, transform }), {
+    batchSize: 64,
+    shuffle: true,
+    seed: 1,
+  });
+  const model = await new Sequential(new Flatten(), new Linear(784, 128), new ReLU(), new Linear(128, 10)).to(
+    dev,
+  );
   const criterion = new CrossEntropyLoss();
   const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
   const losses: number[] = [];

@@ -6,10 +6,10 @@
  *
  * @module
  */
-import { type Device, device, Generator, Tensor, tensor } from "../../mod.ts";
+import { type Device, device, Generator, type Tensor, tensor } from "../../mod.ts";
 import { cat, stack } from "../../tensor/shape.ts";
 import { where } from "../../tensor/elementwise.ts";
-import { assertClose, type Tolerance, TOLERANCE } from "../helpers.ts";
+import { assertClose, TOLERANCE, type Tolerance } from "../helpers.ts";
 
 const cpu = await device("cpu");
 const gpu: Device | undefined = await device("webgpu").catch(() => undefined);
@@ -82,9 +82,21 @@ function cases(): Case[] {
   for (const [name, op] of binary) {
     for (const rank of [0, 1, 2, 3]) {
       const a = randomShape(rank);
-      out.push({ name: `${name} [${a}] with [${broadcastable(a)}]`, shapes: [a, broadcastable(a)], op, tolerance: TOLERANCE.op, grad: true });
+      out.push({
+        name: `${name} [${a}] with [${broadcastable(a)}]`,
+        shapes: [a, broadcastable(a)],
+        op,
+        tolerance: TOLERANCE.op,
+        grad: true,
+      });
       const b = randomShape(rank);
-      out.push({ name: `${name} [${broadcastable(b)}] with [${b}]`, shapes: [broadcastable(b), b], op, tolerance: TOLERANCE.op, grad: true });
+      out.push({
+        name: `${name} [${broadcastable(b)}] with [${b}]`,
+        shapes: [broadcastable(b), b],
+        op,
+        tolerance: TOLERANCE.op,
+        grad: true,
+      });
     }
     out.push({ name: `${name} empty`, shapes: [[0, 3], [1, 3]], op, tolerance: TOLERANCE.op, grad: true });
   }
@@ -104,21 +116,84 @@ function cases(): Case[] {
     for (const shape of [randomShape(1), randomShape(2), randomShape(3), [2, 70000]]) {
       const dims = [Math.floor(random.uniform(1)[0] * shape.length)];
       if (shape.length === 3 && name.startsWith("sum")) dims.push((dims[0] + 2) % 3);
-      out.push({ name: `${name} over ${dims} of [${shape}]`, shapes: [shape], op: op(dims), tolerance: TOLERANCE.composite, grad: !name.startsWith("arg") });
+      out.push({
+        name: `${name} over ${dims} of [${shape}]`,
+        shapes: [shape],
+        op: op(dims),
+        tolerance: TOLERANCE.composite,
+        grad: !name.startsWith("arg"),
+      });
     }
   }
-  out.push({ name: "sum of all of [100000]", shapes: [[100000]], op: ([x]) => x.sum(), tolerance: TOLERANCE.accumulation, grad: true });
-  out.push({ name: "max of all of [3, 5]", shapes: [[3, 5]], op: ([x]) => x.max(), tolerance: TOLERANCE.op, grad: true });
+  out.push({
+    name: "sum of all of [100000]",
+    shapes: [[100000]],
+    op: ([x]) => x.sum(),
+    tolerance: TOLERANCE.accumulation,
+    grad: true,
+  });
+  out.push({
+    name: "max of all of [3, 5]",
+    shapes: [[3, 5]],
+    op: ([x]) => x.max(),
+    tolerance: TOLERANCE.op,
+    grad: true,
+  });
   for (const [m, k, n] of [[1, 1, 1], [5, 7, 3], [64, 784, 128], [65, 17, 130], [0, 3, 4], [3, 0, 4]]) {
     const tolerance = k >= 256 || m >= 64 ? TOLERANCE.accumulation : TOLERANCE.composite;
-    out.push({ name: `matmul [${m},${k}]x[${k},${n}]`, shapes: [[m, k], [k, n]], op: ([a, b]) => a.matmul(b), tolerance, grad: true });
+    out.push({
+      name: `matmul [${m},${k}]x[${k},${n}]`,
+      shapes: [[m, k], [k, n]],
+      op: ([a, b]) => a.matmul(b),
+      tolerance,
+      grad: true,
+    });
   }
-  out.push({ name: "matmul transposed operands", shapes: [[7, 5], [3, 7]], op: ([a, b]) => a.T.matmul(b.T), tolerance: TOLERANCE.composite, grad: true });
-  out.push({ name: "matmul batched broadcast", shapes: [[2, 3, 4, 5], [3, 5, 6]], op: ([a, b]) => a.matmul(b), tolerance: TOLERANCE.composite, grad: true });
-  out.push({ name: "matmul vector", shapes: [[5], [5, 2]], op: ([a, b]) => a.matmul(b), tolerance: TOLERANCE.composite, grad: true });
-  out.push({ name: "gather along 1", shapes: [[6, 9], [6, 4]], indexBound: 9, op: ([x, i]) => x.gather(1, i), tolerance: TOLERANCE.op, grad: true });
-  out.push({ name: "gather along 0 with repeats", shapes: [[5, 3], [8, 3]], indexBound: 5, op: ([x, i]) => x.gather(0, i), tolerance: TOLERANCE.op, grad: true });
-  out.push({ name: "indexSelect", shapes: [[4, 6, 3], [10]], indexBound: 6, op: ([x, i]) => x.indexSelect(1, i), tolerance: TOLERANCE.op, grad: true });
+  out.push({
+    name: "matmul transposed operands",
+    shapes: [[7, 5], [3, 7]],
+    op: ([a, b]) => a.T.matmul(b.T),
+    tolerance: TOLERANCE.composite,
+    grad: true,
+  });
+  out.push({
+    name: "matmul batched broadcast",
+    shapes: [[2, 3, 4, 5], [3, 5, 6]],
+    op: ([a, b]) => a.matmul(b),
+    tolerance: TOLERANCE.composite,
+    grad: true,
+  });
+  out.push({
+    name: "matmul vector",
+    shapes: [[5], [5, 2]],
+    op: ([a, b]) => a.matmul(b),
+    tolerance: TOLERANCE.composite,
+    grad: true,
+  });
+  out.push({
+    name: "gather along 1",
+    shapes: [[6, 9], [6, 4]],
+    indexBound: 9,
+    op: ([x, i]) => x.gather(1, i),
+    tolerance: TOLERANCE.op,
+    grad: true,
+  });
+  out.push({
+    name: "gather along 0 with repeats",
+    shapes: [[5, 3], [8, 3]],
+    indexBound: 5,
+    op: ([x, i]) => x.gather(0, i),
+    tolerance: TOLERANCE.op,
+    grad: true,
+  });
+  out.push({
+    name: "indexSelect",
+    shapes: [[4, 6, 3], [10]],
+    indexBound: 6,
+    op: ([x, i]) => x.indexSelect(1, i),
+    tolerance: TOLERANCE.op,
+    grad: true,
+  });
   const views: [string, number[], Op][] = [
     ["permute then contiguous", [3, 4, 5], ([x]) => x.permute([2, 0, 1]).contiguous().mul(2)],
     ["transpose view arithmetic", [17, 31], ([x]) => x.T.add(1)],
@@ -129,7 +204,9 @@ function cases(): Case[] {
     ["cat", [4, 3], ([x]) => cat([x, x.mul(2), x.narrow(0, 1, 2)], 0)],
     ["stack", [4, 3], ([x]) => stack([x, x.neg()], 1)],
   ];
-  for (const [name, shape, op] of views) out.push({ name, shapes: [shape], op, tolerance: TOLERANCE.op, grad: true });
+  for (const [name, shape, op] of views) {
+    out.push({ name, shapes: [shape], op, tolerance: TOLERANCE.op, grad: true });
+  }
   return out;
 }
 
@@ -148,7 +225,11 @@ async function run(
   if (c.grad && out.requiresGrad) {
     out.backward(tensor(seed(out.numel), { shape: out.shape, device: dev }));
   }
-  const grads = await Promise.all(inputs.filter((t) => t.requiresGrad).map(async (t) => t.grad === null ? new Float32Array() : await t.grad.data() as Float32Array));
+  const grads = await Promise.all(
+    inputs.filter((t) => t.requiresGrad).map(async (t) =>
+      t.grad === null ? new Float32Array() : await t.grad.data() as Float32Array
+    ),
+  );
   return { out: await out.data() as Float32Array, grads };
 }
 
@@ -159,7 +240,9 @@ for (const c of cases()) {
     fn: async () => {
       const values = c.shapes.map((s) => Float32Array.from(random.uniform(s.reduce((a, b) => a * b, 1))));
       let upstream: Float32Array | undefined;
-      const seed = (n: number): Float32Array => (upstream ??= Float32Array.from(random.uniform(n), (v) => v - 0.5));
+      const seed = (
+        n: number,
+      ): Float32Array => (upstream ??= Float32Array.from(random.uniform(n), (v) => v - 0.5));
       const onCpu = await run(c, cpu, values, seed);
       const onGpu = await run(c, gpu!, values, seed);
       assertClose(onGpu.out, onCpu.out, c.tolerance, `${c.name}: output`);

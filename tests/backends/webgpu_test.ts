@@ -9,8 +9,8 @@ import {
   Adam,
   CrossEntropyLoss,
   DataLoader,
-  device,
   type Device,
+  device,
   Flatten,
   Linear,
   manualSeed,
@@ -90,14 +90,17 @@ Deno.test({
 });
 
 Deno.test({
-  name: "an Adam step is one dispatch per parameter, a training step reads nothing back, and a new lr compiles nothing",
+  name:
+    "an Adam step is one dispatch per parameter, a training step reads nothing back, and a new lr compiles nothing",
   ignore,
   fn: async () => {
     manualSeed(0);
     const model = await seedModel(gpu!);
     const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
     const criterion = new CrossEntropyLoss();
-    const images = await tensor(new Float32Array(64 * 784).map((_, i) => Math.sin(i)), { shape: [64, 1, 28, 28] }).to(gpu!);
+    const images = await tensor(new Float32Array(64 * 784).map((_, i) => Math.sin(i)), {
+      shape: [64, 1, 28, 28],
+    }).to(gpu!);
     const labels = await tensor(Int32Array.from({ length: 64 }, (_, i) => i % 10)).to(gpu!);
     const stats = backend(gpu!).stats;
     const step = (): void => {
@@ -126,7 +129,10 @@ Deno.test({
     const gc = (globalThis as unknown as { gc: () => void }).gc;
     manualSeed(0);
     const transform = transforms.compose(transforms.toTensor(), transforms.normalize([0.1307], [0.3081]));
-    const loader = new DataLoader(await MNIST.load({ train: true, transform }), { batchSize: 64, shuffle: true });
+    const loader = new DataLoader(await MNIST.load({ train: true, transform }), {
+      batchSize: 64,
+      shuffle: true,
+    });
     const model = await seedModel(gpu!);
     const criterion = new CrossEntropyLoss();
     const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
@@ -152,6 +158,9 @@ Deno.test({
       }
     }
     const atEnd = await settled();
-    assert(atEnd <= 1.2 * atStep100, `live GPU bytes grew from ${atStep100} at step 100 to ${atEnd} at step 2000`);
+    assert(
+      atEnd <= 1.2 * atStep100,
+      `live GPU bytes grew from ${atStep100} at step 100 to ${atEnd} at step 2000`,
+    );
   },
 });

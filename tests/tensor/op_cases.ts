@@ -144,7 +144,9 @@ export function testOps(group: string, table: Record<string, OpEntry>): void {
   });
   for (const [op, entry] of Object.entries(table)) {
     const mine = cases.filter((c) => c.op === op);
-    const usesHalf = mine.some((c) => c.out.dtype === "float16" || c.inputs.some((i) => i.dtype === "float16"));
+    const usesHalf = mine.some((c) =>
+      c.out.dtype === "float16" || c.inputs.some((i) => i.dtype === "float16")
+    );
     testOnDevices(`${op} ${entry.title} (${mine.length} PyTorch cases)`, async (dev) => {
       for (const c of mine) await replay(c, entry, dev);
     }, usesHalf ? { requires: "shader-f16" } : {});
