@@ -89,6 +89,7 @@ export class Adagrad extends Optimizer<AdagradOptions> {
     super.addParamGroup(group);
     const added = this.paramGroups[this.paramGroups.length - 1];
     for (const p of added.params) this.state.set(p, this.initState(p));
+    this.keepState();
   }
 
   /** PyTorch's checks of Adagrad's hyperparameters. */

@@ -9,6 +9,7 @@
 import { enableGrad, noGrad } from "../autograd/node.ts";
 import { tensor } from "../tensor/creation.ts";
 import { isFloating, type TypedArray } from "../tensor/dtype.ts";
+import { keep } from "../tensor/memory.ts";
 import { Tensor } from "../tensor/tensor.ts";
 
 /** Per-parameter state: tensors (moments, buffers) and numbers (step counts), keyed as PyTorch in camelCase. */
@@ -132,6 +133,16 @@ export abstract class BaseOptimizer<O extends { lr: number }, S extends object =
 
   /** Throws PyTorch's error for any invalid hyperparameter of `group`. */
   protected abstract validate(group: O): void;
+
+  /**
+   * Takes the state's tensors out of every open `tidy` scope: state made during a step the user wrapped in
+   * `tidy()` must outlive that step.
+   */
+  protected keepState(): void {
+    for (const s of this.state.values()) {
+      for (const v of Object.values(s)) if (v instanceof Tensor) keep(v);
+    }
+  }
 
   /**
    * The state of `p` (in `group`) from a state dict's `entry`, on `p`'s device; throws when the entry does not fit.
@@ -290,6 +301,7 @@ export abstract class BaseOptimizer<O extends { lr: number }, S extends object =
     });
     this.paramGroups = groups;
     this.state = next;
+    this.keepState();
   }
 }
 
@@ -376,6 +388,7 @@ export abstract class Optimizer<O extends { lr: number }> extends BaseOptimizer<
         }
       }
     });
+    this.keepState();
     this.runStepPostHooks();
     return loss;
   }

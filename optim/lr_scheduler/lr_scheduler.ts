@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Optimizer } from "../optimizer.ts";
+import { BaseOptimizer } from "../optimizer.ts";
 import { loadState, type SchedulerStateDict, stateOf } from "./state.ts";
 import { type AnyOptimizer, optimizerSteps, warnStepOrder, watchSteps } from "./step_order.ts";
 
@@ -46,9 +46,9 @@ export interface Scheduler {
 /** A scheduler stepped without arguments: what {@link ChainedScheduler} chains. */
 export type ChainableScheduler = Scheduler & { step(): void };
 
-/** Throws PyTorch's TypeError unless `optimizer` is an {@link Optimizer}. */
+/** Throws PyTorch's TypeError unless `optimizer` is an optimizer (an {@link BaseOptimizer}: `Optimizer` or `LBFGS`). */
 export function checkOptimizer(optimizer: unknown): void {
-  if (!(optimizer instanceof Optimizer)) {
+  if (!(optimizer instanceof BaseOptimizer)) {
     const name = optimizer === null ? "null" : (optimizer as object)?.constructor?.name ?? typeof optimizer;
     throw new TypeError(`${name} is not an Optimizer`);
   }

@@ -6,10 +6,10 @@
  *
  * @module
  */
-import type { Optimizer } from "../optimizer.ts";
+import type { BaseOptimizer } from "../optimizer.ts";
 
 /** Any optimizer: schedulers read and write its param groups' lr (and momentum or betas). */
-export type AnyOptimizer = Optimizer<{ lr: number }>;
+export type AnyOptimizer = BaseOptimizer<{ lr: number }>;
 
 const steps = new WeakMap<AnyOptimizer, number>();
 const watched = new WeakSet<AnyOptimizer>();

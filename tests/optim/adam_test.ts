@@ -1,3 +1,4 @@
+import { tidy } from "../../mod.ts";
 import { testOnDevices } from "../helpers.ts";
 import { makeOptimizer, makeParams, OPTIM, runSteps } from "./fixture.ts";
 
@@ -11,3 +12,17 @@ for (const t of OPTIM.trajectories.filter((t) => t.optimizer === "Adam")) {
     },
   );
 }
+
+testOnDevices(
+  "Adam.step() inside tidy() keeps its state: PyTorch's trajectory still matches",
+  async (dev) => {
+    const t = OPTIM.trajectories.find((t) =>
+      t.optimizer === "Adam" && t.name === "two groups with overrides"
+    )!;
+    const params = makeParams(t.initial, dev);
+    const opt = makeOptimizer(t, params);
+    const step = opt.step.bind(opt);
+    opt.step = (closure) => tidy(() => step(closure));
+    await runSteps(t, opt, params, dev);
+  },
+);

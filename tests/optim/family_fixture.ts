@@ -31,6 +31,7 @@ import {
   type StrongWolfeOptions,
   type Tensor,
   tensor,
+  tidy,
 } from "../../mod.ts";
 import { assert, assertEquals, assertThrows } from "../../deps.ts";
 import { assertClose, assertTensorClose, loadFixture, testOnDevices, TOLERANCE } from "../helpers.ts";
@@ -266,6 +267,17 @@ export function familyTests(optimizer: FamilyName, resume: string): void {
     async (dev) => {
       assert(resumed !== undefined, `no ${optimizer} trajectory "${resume}"`);
       await assertResumes(resumed, dev);
+    },
+  );
+  testOnDevices(
+    `${optimizer}.step() inside tidy() keeps its state: the trajectory still matches`,
+    async (dev) => {
+      const t = trajectories[0];
+      const params = makeParams(t.initial, dev);
+      const opt = makeFamily(t, params);
+      const step = opt.step.bind(opt);
+      opt.step = (closure) => tidy(() => step(closure));
+      await runFamily(t, opt, params, dev);
     },
   );
   testOnDevices(`${optimizer}.step() reads nothing back`, (dev) => {

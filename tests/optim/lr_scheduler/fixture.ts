@@ -6,6 +6,7 @@
  */
 import {
   Adam,
+  type AnyOptimizer,
   ChainedScheduler,
   ConstantLR,
   CosineAnnealingLR,
@@ -152,7 +153,7 @@ function withFunctions(options: Record<string, unknown>): Record<string, unknown
 
 // deno-lint-ignore no-explicit-any
 type Options = any;
-const MAKERS: Record<string, (opt: Optimizer<{ lr: number }>, options: Options) => AnyScheduler> = {
+const MAKERS: Record<string, (opt: AnyOptimizer, options: Options) => AnyScheduler> = {
   LambdaLR: (opt, o) => new LambdaLR(opt, o),
   MultiplicativeLR: (opt, o) => new MultiplicativeLR(opt, o),
   StepLR: (opt, o) => new StepLR(opt, o),
@@ -172,7 +173,7 @@ const MAKERS: Record<string, (opt: Optimizer<{ lr: number }>, options: Options) 
 };
 
 /** The gradstep scheduler of a spec, on `opt`, optionally resuming at `lastEpoch`. */
-export function build(spec: Spec, opt: Optimizer<{ lr: number }>, lastEpoch?: number): AnyScheduler {
+export function build(spec: Spec, opt: AnyOptimizer, lastEpoch?: number): AnyScheduler {
   const options = withFunctions({ ...spec.options, ...(lastEpoch === undefined ? {} : { lastEpoch }) });
   if (spec.kind === "ChainedScheduler") {
     return new ChainedScheduler(spec.schedulers!.map((s) => build(s, opt) as LRScheduler));
