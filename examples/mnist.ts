@@ -27,6 +27,7 @@ import {
   transforms,
   zeros,
 } from "../mod.ts";
+import { ProgressBar } from "./progress.ts";
 
 class SimpleNN extends Module {
   flatten = new Flatten();
@@ -84,10 +85,6 @@ if (!(args.optimizer in optimizers)) {
 }
 const optimizer = optimizers[args.optimizer]();
 
-const progress = Deno.stderr.isTerminal()
-  ? (text: string) => Deno.stderr.writeSync(new TextEncoder().encode(`\r${text}\x1b[K`))
-  : () => {};
-
 async function train(): Promise<void> {
   model.train();
   for (let epoch = 0; epoch < epochs; epoch++) {
@@ -96,6 +93,7 @@ async function train(): Promise<void> {
     let correct = zeros([], { device: dev, dtype: "int32" });
     let total = 0;
     let i = 0;
+    const bar = new ProgressBar(trainLoader.length, { label: `Epoch ${epoch + 1}/${epochs}` });
     for await (const [cpuImages, cpuLabels] of trainLoader) {
       const images = await cpuImages.to(dev);
       const labels = await cpuLabels.to(dev);
@@ -110,22 +108,17 @@ async function train(): Promise<void> {
       });
       total += labels.shape[0];
       i++;
-      progress(
-        `Epoch ${epoch + 1}/${epochs} ${
-          "#".repeat(Math.round((30 * i) / trainLoader.length)).padEnd(30, ".")
-        } ${i}/${trainLoader.length}`,
-      );
+      bar.update(i);
       if (i % 100 === 0) {
         const [lossSum, hits] = await Promise.all([runningLoss.item(), correct.item()]);
-        progress("");
-        console.log(
+        bar.log(
           `Epoch [${epoch + 1}/${epochs}], Step [${i}/${trainLoader.length}], ` +
             `Loss: ${(lossSum / 100).toFixed(4)}, Accuracy: ${((100 * hits) / total).toFixed(2)}%`,
         );
         runningLoss = zeros([], { device: dev });
       }
     }
-    progress("");
+    bar.done();
   }
 }
 
