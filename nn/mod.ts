@@ -1,5 +1,6 @@
 /**
- * Neural-network building blocks, as `torch.nn`: Module, layers, losses, initialisation and functional forms.
+ * Neural-network building blocks, as `torch.nn`: Module, layers, losses, initialisation, functional forms and
+ * gradient clipping (`torch.nn.utils`).
  *
  * @module
  */
@@ -47,3 +48,12 @@ export {
   uniform_,
   xavierUniform_,
 } from "./init.ts";
+export {
+  clipGradNorm,
+  type ClipGradNormOptions,
+  clipGradsWithNorm,
+  clipGradValue,
+  getTotalNorm,
+  type TensorOrTensors,
+  type TotalNormOptions,
+} from "./utils/mod.ts";
