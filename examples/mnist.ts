@@ -4,13 +4,14 @@
  * test-set accuracy at the end.
  *
  *   deno run --allow-read examples/mnist.ts [--epochs 5] [--batch-size 64] [--lr 0.001] [--optimizer adam|sgd]
- *                                           [--device auto|cpu|webgpu] [--seed N]
+ *                                           [--device auto|cpu|webgpu] [--seed N] [--clip-grad-norm X]
  *
  * @module
  */
 import { parseArgs } from "../deps.ts";
 import {
   Adam,
+  clipGradNorm,
   CrossEntropyLoss,
   DataLoader,
   device,
@@ -47,6 +48,7 @@ const args = parseArgs(Deno.args, {
   optimizer: "adam",
   device: "auto",
   seed: "",
+  "clip-grad-norm": "",
 });
 const epochs = Number(args.epochs);
 const batchSize = Number(args["batch-size"]);
@@ -55,6 +57,11 @@ if (!(epochs > 0) || !(batchSize > 0) || !(lr >= 0)) {
   throw new Error(
     `--epochs and --batch-size must be positive and --lr non-negative, got ${epochs}, ${batchSize}, ${lr}`,
   );
+}
+// --clip-grad-norm X clips the gradients' total 2-norm to X after backward, before step (on the device).
+const maxGradNorm = args["clip-grad-norm"] === "" ? undefined : Number(args["clip-grad-norm"]);
+if (maxGradNorm !== undefined && !(maxGradNorm > 0)) {
+  throw new Error(`--clip-grad-norm must be a positive number, got ${args["clip-grad-norm"]}`);
 }
 const kind = args.device;
 if (kind !== "auto" && kind !== "cpu" && kind !== "webgpu") {
@@ -101,6 +108,7 @@ async function train(): Promise<void> {
       const outputs = model.forward(images);
       const loss = criterion.forward(outputs, labels);
       loss.backward();
+      if (maxGradNorm !== undefined) clipGradNorm(model.parameters(), maxGradNorm).dispose();
       optimizer.step();
       noGrad(() => {
         runningLoss = runningLoss.add(loss);
