@@ -28,3 +28,4 @@ export {
 export * from "./nn/mod.ts";
 export * from "./optim/mod.ts";
 export * from "./data/mod.ts";
+export * from "./checkpoint/mod.ts";

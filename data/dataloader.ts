@@ -25,6 +25,33 @@ export interface DataLoaderOptions {
   seed?: number;
 }
 
+/**
+ * Where a {@link DataLoader} is in its data: what `stateDict()` returns and `loadStateDict()` takes, so that a
+ * resumed run continues the interrupted epoch in the same order and then shuffles the next ones as the
+ * uninterrupted run would. Plain numbers, so it survives JSON.
+ */
+export interface DataLoaderState {
+  /** The dataset's length, checked on loading. */
+  datasetLength: number;
+  /** The batch size, checked on loading. */
+  batchSize: number;
+  /** Batches of the current epoch already handed out (0: no epoch in progress). */
+  batch: number;
+  /** The seed of the generator that made the current epoch's order (null when unshuffled or none began). */
+  epochSeed: number | null;
+  /** That generator's offset when it made the order. */
+  epochOffset: number;
+  /** The loader's own generator (seeded loaders), else null. */
+  generator: { seed: number; offset: number } | null;
+}
+
+/** An epoch's order source and progress. */
+interface Epoch {
+  seed: number | null;
+  offset: number;
+  batch: number;
+}
+
 const kindOf = (value: unknown): string => (value instanceof Tensor ? "tensor" : typeof value);
 
 /**
@@ -74,6 +101,8 @@ export class DataLoader {
   /** Whether a last, smaller batch is dropped. */
   readonly dropLast: boolean;
   readonly #generator: Generator | undefined;
+  #epoch: Epoch | null = null;
+  #resume: Epoch | null = null;
 
   /** A loader over `dataset`. */
   constructor(readonly dataset: Dataset, options: DataLoaderOptions = {}) {
@@ -98,12 +127,25 @@ export class DataLoader {
     return this.dropLast ? Math.floor(n) : Math.ceil(n);
   }
 
-  /** The sample order of the next epoch. */
-  #order(): Int32Array {
+  /** The epoch to iterate next: the one a loaded state interrupted, else a new one (shuffled as it says). */
+  #nextEpoch(): { epoch: Epoch; order: Int32Array } {
     const n = this.dataset.length;
-    if (!this.shuffle) return Int32Array.from({ length: n }, (_, i) => i);
+    const resume = this.#resume;
+    this.#resume = null;
+    if (resume?.seed === null || (resume === null && !this.shuffle)) {
+      return {
+        epoch: resume ?? { seed: null, offset: 0, batch: 0 },
+        order: Int32Array.from({ length: n }, (_, i) => i),
+      };
+    }
+    if (resume !== null) {
+      const generator = new Generator(resume.seed!);
+      generator.offset = resume.offset;
+      return { epoch: resume, order: generator.permutation(n) };
+    }
     const generator = this.#generator ?? new Generator(defaultGenerator.words(1)[0]);
-    return generator.permutation(n);
+    const epoch = { seed: generator.seed, offset: generator.offset, batch: 0 };
+    return { epoch, order: generator.permutation(n) };
   }
 
   /**
@@ -111,15 +153,101 @@ export class DataLoader {
    * loop's timers so that tensors the training loop dropped return their memory (see `yieldToEventLoop`).
    */
   async *[Symbol.asyncIterator](): AsyncGenerator<Tensor[]> {
-    const order = this.#order();
+    const { epoch, order } = this.#nextEpoch();
+    this.#epoch = epoch;
     let lastYield = performance.now();
-    for (let b = 0; b < this.length; b++) {
+    for (let b = epoch.batch; b < this.length; b++) {
       if (performance.now() - lastYield >= YIELD_EVERY_MS) {
         await yieldToEventLoop();
         lastYield = performance.now();
       }
       const indices = order.subarray(b * this.batchSize, Math.min((b + 1) * this.batchSize, order.length));
+      epoch.batch = b + 1;
       yield this.dataset.getBatch?.(indices) ?? collate([...indices].map((i) => this.dataset.get(i)));
     }
+  }
+
+  /**
+   * Where the loader is: the current epoch's order and how many of its batches were handed out (a batch counts
+   * once the loop has received it), and the loader's generator. Save it with a checkpoint (`save(path, {
+   * dataLoader })` does) to resume mid-epoch.
+   *
+   * @example
+   * ```ts
+   * import { DataLoader, TensorDataset } from "@gradstep/gradstep/data";
+   * import { arange } from "@gradstep/gradstep";
+   * const loader = new DataLoader(new TensorDataset(arange(10)), { batchSize: 2, shuffle: true, seed: 0 });
+   * for await (const [x] of loader) break; // one batch of the epoch handed out
+   * const state = loader.stateDict();
+   * const resumed = new DataLoader(new TensorDataset(arange(10)), { batchSize: 2, shuffle: true, seed: 0 });
+   * resumed.loadStateDict(state);
+   * for await (const [x] of resumed) console.log(await x.data()); // the epoch's last four batches
+   * ```
+   */
+  stateDict(): DataLoaderState {
+    const epoch = this.#resume ?? this.#epoch;
+    const inProgress = epoch !== null && epoch.batch > 0 && epoch.batch < this.length;
+    return {
+      datasetLength: this.dataset.length,
+      batchSize: this.batchSize,
+      batch: inProgress ? epoch.batch : 0,
+      epochSeed: inProgress ? epoch.seed : null,
+      epochOffset: inProgress ? epoch.offset : 0,
+      generator: this.#generator === undefined
+        ? null
+        : { seed: this.#generator.seed, offset: this.#generator.offset },
+    };
+  }
+
+  /**
+   * Restores a {@link DataLoader.stateDict}: the next iteration finishes the epoch it interrupted, and later ones
+   * shuffle as the saved loader would have. Throws, changing nothing, when the state does not fit this loader
+   * (another dataset length or batch size, a seeded state for an unseeded loader, malformed values).
+   */
+  loadStateDict(state: DataLoaderState): void {
+    const count = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
+    const problems: string[] = [];
+    if (state === null || typeof state !== "object") {
+      throw new TypeError(`DataLoader.loadStateDict() expects a DataLoader state dict, got ${state}`);
+    }
+    if (state.datasetLength !== this.dataset.length) {
+      problems.push(
+        `datasetLength is ${state.datasetLength}, expected this dataset's ${this.dataset.length}`,
+      );
+    }
+    if (state.batchSize !== this.batchSize) {
+      problems.push(`batchSize is ${state.batchSize}, expected this loader's ${this.batchSize}`);
+    }
+    if (!count(state.batch) || state.batch >= Math.max(this.length, 1)) {
+      problems.push(`batch is ${state.batch}, expected an integer from 0 to ${this.length - 1}`);
+    }
+    if (!(state.epochSeed === null || count(state.epochSeed)) || !count(state.epochOffset)) {
+      problems.push(
+        `epochSeed ${state.epochSeed} and epochOffset ${state.epochOffset} are not a generator state`,
+      );
+    } else if (state.batch > 0 && (state.epochSeed === null) === this.shuffle) {
+      problems.push(
+        `epochSeed is ${state.epochSeed}, but this loader ${this.shuffle ? "shuffles" : "does not shuffle"}`,
+      );
+    }
+    const g = state.generator;
+    if (
+      (g === null) !== (this.#generator === undefined) ||
+      (g !== null && !(count(g?.seed) && count(g?.offset)))
+    ) {
+      problems.push(
+        `generator is ${JSON.stringify(g)}, expected ${
+          this.#generator === undefined ? "null (no seed option)" : "{ seed, offset }"
+        }`,
+      );
+    }
+    if (problems.length) throw new Error(`DataLoader.loadStateDict(): ${problems.join("; ")}`);
+    if (g !== null) {
+      this.#generator!.manualSeed(g.seed);
+      this.#generator!.offset = g.offset;
+    }
+    this.#resume = state.batch > 0
+      ? { seed: state.epochSeed, offset: state.epochOffset, batch: state.batch }
+      : null;
   }
 }

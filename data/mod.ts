@@ -4,7 +4,7 @@
  * @module
  */
 export { type Dataset, type Sample, TensorDataset } from "./dataset.ts";
-export { collate, DataLoader, type DataLoaderOptions } from "./dataloader.ts";
+export { collate, DataLoader, type DataLoaderOptions, type DataLoaderState } from "./dataloader.ts";
 export * as transforms from "./transforms.ts";
 export type { RawImages, Transform } from "./transforms.ts";
 export { type IdxArray, maybeGunzip, parseIdx } from "./idx.ts";
