@@ -145,9 +145,11 @@ async function train(
   return { name, points, divergedAt, accuracy: (await evaluate(model, testLoader, dev)).accuracy };
 }
 
-const fmt = (
-  x: number,
-): string => (Number.isFinite(x) ? (Math.abs(x) >= 1e4 ? x.toExponential(2) : x.toFixed(4)) : String(x));
+/** A loss or norm for the tables: 4 decimals, exponent notation from 10⁴, or NaN / Infinity as such. */
+function fmt(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  return Math.abs(x) >= 1e4 ? x.toExponential(2) : x.toFixed(4);
+}
 const last = (run: Run): Point => run.points[run.points.length - 1];
 
 // 1. Forgetting zeroGrad.
@@ -187,7 +189,13 @@ const lrRuns = [
   await train("Adam lr 1e-7", adam(1e-7)),
 ];
 console.log(terminalTable({
-  header: ["run", "first loss", "last loss", "diverged at step", "test accuracy"],
+  header: [
+    "run",
+    `mean loss, steps 1–${every}`,
+    `mean loss, last ${every} steps`,
+    "diverged at step",
+    "test accuracy",
+  ],
   rows: lrRuns.map((r) => [
     r.name,
     fmt(r.points[0].loss),
@@ -200,10 +208,11 @@ const [reference, adamHigh, sgdHigh, adamLow] = lrRuns;
 for (const run of [adamHigh, sgdHigh]) {
   console.log(
     run.divergedAt !== null
-      ? `→ ${run.name}: DIVERGED — the loss became ${
-        fmt(last(run).loss)
-      } (non-finite) at step ${run.divergedAt}; ` +
-        `the run stopped there. Lower the learning rate.`
+      ? `→ ${run.name}: DIVERGED — the loss became non-finite at step ${run.divergedAt} (the mean of the ` +
+        `last ${every} steps is ${fmt(last(run).loss)}); the run stopped at step ${
+          last(run).step
+        }, the next ` +
+        "read-back. Lower the learning rate."
       : `→ ${run.name}: no non-finite loss in ${steps} steps, but the loss ended at ${fmt(last(run).loss)} ` +
         `against ${fmt(last(reference).loss)} at lr 1e-3: unstable, not learning.`,
   );
