@@ -1,0 +1,163 @@
+import { assert, assertEquals, assertRejects } from "../../deps.ts";
+import { testOnDevices } from "../helpers.ts";
+import {
+  Adadelta,
+  Adafactor,
+  Adagrad,
+  Adam,
+  Adamax,
+  AdamW,
+  ASGD,
+  type BaseOptimizer,
+  cpu,
+  defaultGenerator,
+  LAMB,
+  LBFGS,
+  Linear,
+  Lion,
+  load,
+  manualSeed,
+  MSELoss,
+  Muon,
+  NAdam,
+  type Parameter,
+  RAdam,
+  randn,
+  RMSprop,
+  Rprop,
+  save,
+  ScheduleFreeAdamW,
+  SGD,
+} from "../../mod.ts";
+import { makeRun, parameters, snapshot, train } from "./training.ts";
+
+testOnDevices(
+  "load() restores model, Adam, StepLR, DataLoader, generator and extra into a fresh run",
+  async (dev) => {
+    const dir = await Deno.makeTempDir();
+    const trained = await makeRun(dev);
+    await train(trained, 9);
+    const extra = {
+      epoch: 1,
+      best: Infinity,
+      worst: -Infinity,
+      none: NaN,
+      note: "mid-epoch",
+      list: [1, [2, null]],
+    };
+    await save(`${dir}/run.safetensors`, { ...trained, extra });
+    const expected = await snapshot(trained);
+
+    const fresh = await makeRun(dev);
+    defaultGenerator.manualSeed(123);
+    assert(JSON.stringify(await parameters(fresh)) !== JSON.stringify(await parameters(trained)));
+    const loaded = await load(`${dir}/run.safetensors`, fresh);
+    assertEquals(loaded, extra);
+    assertEquals(await snapshot(fresh), expected);
+    await Deno.remove(dir, { recursive: true });
+  },
+);
+
+Deno.test("save() writes safetensors: 8-byte little-endian header length, JSON header, tensors back to back", async () => {
+  const dir = await Deno.makeTempDir();
+  const run = await makeRun(cpu);
+  await train(run, 2);
+  await save(`${dir}/run.safetensors`, run);
+  const bytes = await Deno.readFile(`${dir}/run.safetensors`);
+  const length = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+  assertEquals((8 + length) % 8, 0, "the data starts 8-byte aligned");
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length)));
+  const state = run.model.stateDict();
+  for (const [name, t] of Object.entries(state)) {
+    const { dtype, shape, data_offsets: [begin, end] } = header[name];
+    assertEquals([dtype, shape], ["F32", [...t.shape]]);
+    const stored = new Float32Array(bytes.slice(8 + length + begin, 8 + length + end).buffer);
+    assertEquals(stored, await t.data());
+  }
+  const optimizer = JSON.parse(header.__metadata__.optimizer);
+  const [p0] = run.model.parameters();
+  const { data_offsets: [begin, end] } = header[optimizer.state["0"].exp_avg];
+  assertEquals(optimizer.state["0"].exp_avg, "optimizer.state.0.exp_avg");
+  assertEquals(
+    new Float32Array(bytes.slice(8 + length + begin, 8 + length + end).buffer),
+    await (run.optimizer.state.get(p0)!.expAvg as typeof p0).data(),
+  );
+  assertEquals(optimizer.param_groups[0].initial_lr, 0.01);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("save() is atomic: a save that fails leaves the previous checkpoint and no temporary file", async () => {
+  const dir = await Deno.makeTempDir();
+  const run = await makeRun(cpu);
+  await save(`${dir}/run.safetensors`, run);
+  const before = await Deno.readFile(`${dir}/run.safetensors`);
+  await train(run, 1);
+  await assertRejects(
+    () => save(`${dir}/run.safetensors`, { ...run, extra: { schedule: (step: number) => step } }),
+    TypeError,
+    "extra.schedule is a function, which a checkpoint cannot hold",
+  );
+  assertEquals(await Deno.readFile(`${dir}/run.safetensors`), before);
+  assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["run.safetensors"]);
+  await Deno.remove(dir, { recursive: true });
+});
+
+type AnyOptimizer = BaseOptimizer<{ lr: number }>;
+const OPTIMIZERS: [string, (params: Parameter[]) => AnyOptimizer][] = [
+  ["SGD", (p) => new SGD(p, { lr: 0.1, momentum: 0.9, nesterov: true })],
+  ["Adam", (p) => new Adam(p, { lr: 0.01, amsgrad: true })],
+  ["AdamW", (p) => new AdamW(p, { lr: 0.01 })],
+  ["Adagrad", (p) => new Adagrad(p, { lr: 0.1 })],
+  ["Adadelta", (p) => new Adadelta(p)],
+  ["Adamax", (p) => new Adamax(p)],
+  ["NAdam", (p) => new NAdam(p)],
+  ["RAdam", (p) => new RAdam(p)],
+  ["RMSprop", (p) => new RMSprop(p, { lr: 0.01, centered: true, momentum: 0.5 })],
+  ["Rprop", (p) => new Rprop(p)],
+  ["ASGD", (p) => new ASGD(p, { lr: 0.1, t0: 1 })],
+  ["LBFGS", (p) => new LBFGS(p, { lr: 0.5, maxIter: 3, historySize: 2, lineSearchFn: "strong_wolfe" })],
+  ["Adafactor", (p) => new Adafactor(p)],
+  ["Lion", (p) => new Lion(p)],
+  ["LAMB", (p) => new LAMB(p)],
+  ["Muon", (p) => new Muon(p.filter((q) => q.ndim === 2))],
+  ["ScheduleFreeAdamW", (p) => new ScheduleFreeAdamW(p)],
+];
+
+/** A Linear(4, 3) regression, its optimizer, and a step that works for every optimizer (LBFGS needs a closure). */
+function regression(make: (params: Parameter[]) => AnyOptimizer) {
+  manualSeed(3);
+  const model = new Linear(4, 3);
+  const optimizer = make(model.parameters());
+  (optimizer as { train?: () => void }).train?.();
+  const x = randn([8, 4]);
+  const y = randn([8, 3]);
+  const closure = () => {
+    optimizer.zeroGrad();
+    const loss = new MSELoss().forward(model.forward(x), y);
+    loss.backward();
+    return loss;
+  };
+  const step = async () => {
+    await (optimizer as unknown as { step(c: typeof closure): unknown }).step(closure);
+  };
+  return { model, optimizer, step };
+}
+
+for (const [name, make] of OPTIMIZERS) {
+  Deno.test(`a checkpoint resumes ${name} exactly: the next steps match the uninterrupted run`, async () => {
+    const dir = await Deno.makeTempDir();
+    const straight = regression(make);
+    for (let i = 0; i < 5; i++) await straight.step();
+    const interrupted = regression(make);
+    for (let i = 0; i < 3; i++) await interrupted.step();
+    await save(`${dir}/${name}.safetensors`, interrupted);
+    const resumed = regression(make);
+    await load(`${dir}/${name}.safetensors`, resumed);
+    for (let i = 0; i < 2; i++) await resumed.step();
+    for (const [i, p] of resumed.model.parameters().entries()) {
+      assertEquals(await p.data(), await straight.model.parameters()[i].data(), `${name} parameter ${i}`);
+    }
+    assert(resumed.optimizer.state.size > 0, `${name} has state after resuming`);
+    await Deno.remove(dir, { recursive: true });
+  });
+}
