@@ -15,8 +15,9 @@ const NON_FINITE = new Map<string, number>([["NaN", NaN], ["Infinity", Infinity]
 const MARK = "\u0000gradstep:";
 
 function describe(value: unknown): string {
-  if (typeof value !== "object") return typeof value;
-  return (value as object).constructor?.name ?? "an object without prototype";
+  if (value === undefined) return "undefined";
+  if (typeof value !== "object") return `a ${typeof value}`;
+  return `a ${(value as object).constructor?.name ?? "prototype-less object"}`;
 }
 
 /**

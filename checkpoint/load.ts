@@ -63,6 +63,11 @@ export async function load<E = Record<string, JsonValue>>(
   const { model, optimizer, scheduler, scaler, dataLoader } = objects;
   const bytes = await Deno.readFile(path);
   const file = decodeSafetensors(bytes, path);
+  if (file.metadata["gradstep.version"] === undefined) {
+    throw new Error(
+      `Checkpoint ${path}: its metadata has no gradstep.version: it is not a gradstep checkpoint`,
+    );
+  }
   const damaged = await checksumProblem(bytes);
   if (damaged !== undefined) throw new Error(`Checkpoint ${path}: ${damaged}`);
   const meta = metadataOf(file.metadata, path);
@@ -168,7 +173,6 @@ function metadataOf(metadata: Record<string, string>, path: string): Record<stri
     throw new Error(`Checkpoint ${path}: ${problem}`);
   };
   const version = metadata["gradstep.version"];
-  if (version === undefined) fail("its metadata has no gradstep.version: it is not a gradstep checkpoint");
   if (version !== FORMAT_VERSION) {
     fail(`it is format version ${version}; this gradstep reads version ${FORMAT_VERSION}`);
   }
