@@ -28,6 +28,7 @@ import {
   save,
   ScheduleFreeAdamW,
   SGD,
+  type Tensor,
 } from "../../mod.ts";
 import { makeRun, parameters, snapshot, train } from "./training.ts";
 
@@ -124,20 +125,22 @@ const OPTIMIZERS: [string, (params: Parameter[]) => AnyOptimizer][] = [
 ];
 
 /** A Linear(4, 3) regression, its optimizer, and a step that works for every optimizer (LBFGS needs a closure). */
-function regression(make: (params: Parameter[]) => AnyOptimizer) {
+function regression(
+  make: (params: Parameter[]) => AnyOptimizer,
+): { model: Linear; optimizer: AnyOptimizer; step: () => Promise<void> } {
   manualSeed(3);
   const model = new Linear(4, 3);
   const optimizer = make(model.parameters());
   (optimizer as { train?: () => void }).train?.();
   const x = randn([8, 4]);
   const y = randn([8, 3]);
-  const closure = () => {
+  const closure = (): Tensor => {
     optimizer.zeroGrad();
     const loss = new MSELoss().forward(model.forward(x), y);
     loss.backward();
     return loss;
   };
-  const step = async () => {
+  const step = async (): Promise<void> => {
     await (optimizer as unknown as { step(c: typeof closure): unknown }).step(closure);
   };
   return { model, optimizer, step };
