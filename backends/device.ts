@@ -6,6 +6,7 @@
 import type { Backend } from "./backend.ts";
 import { CpuBackend } from "./cpu/cpu_backend.ts";
 import { findAdapter, openDevice } from "./webgpu/adapter.ts";
+import type { WebGpuBackend } from "./webgpu/webgpu_backend.ts";
 
 /** The kinds of device. */
 export type DeviceType = "cpu" | "webgpu";
@@ -45,7 +46,7 @@ let defaultDevice: Device = cpu;
  * Resolves to a device: `"cpu"`, `"webgpu"` (the best WebGPU adapter; rejects with a clear Error when there is
  * none), or `"auto"`: WebGPU when a hardware adapter is found, else the CPU. A software adapter (Mesa's llvmpipe or
  * lavapipe, a "fallback adapter") is used only when asked for by name: on the CPU it runs slower than the CPU
- * backend. The WebGPU device is created once and shared.
+ * backend. The WebGPU device is created once and shared until it is lost; then the next call opens a new one.
  *
  * @example
  * ```ts
@@ -80,7 +81,10 @@ function webgpu(): Promise<Device> {
           '(on Debian: apt-get install mesa-vulkan-drivers). Use device("cpu") meanwhile',
       );
     }
-    return await openDevice(found.adapter, found.summary);
+    const dev = await openDevice(found.adapter, found.summary);
+    // A lost device stays lost: the next device("webgpu") opens a new one, as the lost-device Error advises.
+    (dev.backend as WebGpuBackend).gpu.lost.then(() => (opening = undefined));
+    return dev;
   })();
   opening.catch(() => (opening = undefined));
   return opening;
