@@ -6,6 +6,11 @@
  *   deno run --allow-read examples/mnist.ts [--epochs 5] [--batch-size 64] [--lr 0.001] [--optimizer adam|sgd]
  *                                           [--device auto|cpu|webgpu] [--seed N] [--clip-grad-norm X]
  *
+ * --checkpoint-every N saves a checkpoint every N steps to <--checkpoint-dir>/mnist.safetensors (default dir
+ * "checkpoints"; needs --allow-write=checkpoints), replacing the last one atomically; --resume PATH continues a
+ * run from a checkpoint — model, optimizer, random generator and the data loader's place in its epoch — e.g. after
+ * a lost WebGPU device stopped it (run it with the same --optimizer and --batch-size).
+ *
  * @module
  */
 import { parseArgs } from "../deps.ts";
@@ -17,12 +22,14 @@ import {
   device,
   Flatten,
   Linear,
+  load,
   manualSeed,
   MNIST,
   Module,
   noGrad,
   type Optimizer,
   ReLU,
+  save,
   SGD,
   type Tensor,
   transforms,
@@ -49,6 +56,9 @@ const args = parseArgs(Deno.args, {
   device: "auto",
   seed: "",
   "clip-grad-norm": "",
+  "checkpoint-every": "",
+  "checkpoint-dir": "checkpoints",
+  resume: "",
 });
 const epochs = Number(args.epochs);
 const batchSize = Number(args["batch-size"]);
@@ -62,6 +72,10 @@ if (!(epochs > 0) || !(batchSize > 0) || !(lr >= 0)) {
 const maxGradNorm = args["clip-grad-norm"] === "" ? undefined : Number(args["clip-grad-norm"]);
 if (maxGradNorm !== undefined && !(maxGradNorm > 0)) {
   throw new Error(`--clip-grad-norm must be a positive number, got ${args["clip-grad-norm"]}`);
+}
+const checkpointEvery = args["checkpoint-every"] === "" ? undefined : Number(args["checkpoint-every"]);
+if (checkpointEvery !== undefined && !(Number.isInteger(checkpointEvery) && checkpointEvery > 0)) {
+  throw new Error(`--checkpoint-every must be a positive integer, got ${args["checkpoint-every"]}`);
 }
 const kind = args.device;
 if (kind !== "auto" && kind !== "cpu" && kind !== "webgpu") {
@@ -92,14 +106,24 @@ if (!(args.optimizer in optimizers)) {
 }
 const optimizer = optimizers[args.optimizer]();
 
+// Where training starts: epoch 0, or where the checkpoint given to --resume left off.
+let start = { epoch: 0, step: 0 };
+if (args.resume !== "") {
+  start = await load<typeof start>(args.resume, { model, optimizer, dataLoader: trainLoader });
+  console.log(`Resumed from ${args.resume} at epoch ${start.epoch + 1}, step ${start.step}`);
+}
+const checkpointPath = `${args["checkpoint-dir"]}/mnist.safetensors`;
+if (checkpointEvery !== undefined) await Deno.mkdir(args["checkpoint-dir"], { recursive: true });
+let steps = 0;
+
 async function train(): Promise<void> {
   model.train();
-  for (let epoch = 0; epoch < epochs; epoch++) {
+  for (let epoch = start.epoch; epoch < epochs; epoch++) {
     // Loss and accuracy accumulate on the device and are read every 100 steps, not every step.
     let runningLoss = zeros([], { device: dev });
     let correct = zeros([], { device: dev, dtype: "int32" });
     let total = 0;
-    let i = 0;
+    let i = epoch === start.epoch ? start.step : 0;
     const bar = new ProgressBar(trainLoader.length, { label: `Epoch ${epoch + 1}/${epochs}` });
     for await (const [cpuImages, cpuLabels] of trainLoader) {
       const images = await cpuImages.to(dev);
@@ -110,6 +134,10 @@ async function train(): Promise<void> {
       loss.backward();
       if (maxGradNorm !== undefined) clipGradNorm(model.parameters(), maxGradNorm).dispose();
       optimizer.step();
+      if (checkpointEvery !== undefined && ++steps % checkpointEvery === 0) {
+        const next = i + 1 === trainLoader.length ? { epoch: epoch + 1, step: 0 } : { epoch, step: i + 1 };
+        await save(checkpointPath, { model, optimizer, dataLoader: trainLoader, extra: next });
+      }
       noGrad(() => {
         runningLoss = runningLoss.add(loss);
         correct = correct.add(outputs.argmax(1).eq(labels).sum());
@@ -143,8 +171,8 @@ async function evaluate(): Promise<number> {
   return (100 * correct) / total;
 }
 
-const start = performance.now();
+const started = performance.now();
 await train();
-const seconds = (performance.now() - start) / 1000;
+const seconds = (performance.now() - started) / 1000;
 console.log(`Training took ${seconds.toFixed(1)} s (${(seconds / epochs).toFixed(1)} s per epoch)`);
 console.log(`Test Accuracy: ${(await evaluate()).toFixed(2)}%`);
