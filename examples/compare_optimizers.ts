@@ -202,7 +202,8 @@ await Deno.writeTextFile(
   `# SimpleNN on MNIST: ${epochs} epoch${epochs > 1 ? "s" : ""} per optimizer\n\n` +
     `Same initial weights and batch order for each (seed ${seed}), batch ${batchSize}, ` +
     `device ${dev.type} (${dev.name}). Test accuracy after the last epoch; epochs to ${TARGET}%: the first ` +
-    `epoch after which test accuracy was at least ${TARGET}% ("—": never); train loss: the last epoch's mean.\n\n` +
+    `epoch after which test accuracy was at least ${TARGET}% ("—": never); train loss: the last epoch's mean; ` +
+    `seconds: the run's epochs, their evaluations included.\n\n` +
     `${markdownTable(table)}\n`,
 );
 await writeSvg(plotSpec(), `${base}.svg`);
