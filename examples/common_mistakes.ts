@@ -155,8 +155,8 @@ const last = (run: Run): Point => run.points[run.points.length - 1];
 // 1. Forgetting zeroGrad.
 console.log("\n1. Forgetting optimizer.zeroGrad(): SGD(lr 0.01, momentum 0.9), the same batches");
 const sgd = (lr: number) => (p: Tensor[]) => new SGD(p, { lr, momentum: 0.9 });
-const correct = await train("zeroGrad() every step", sgd(0.01));
-const forgot = await train("zeroGrad() forgotten", sgd(0.01), false);
+const correct = await train("SGD with zeroGrad()", sgd(0.01));
+const forgot = await train("SGD, no zeroGrad()", sgd(0.01), false);
 console.log(terminalTable({
   header: ["step", "loss (correct)", "loss (no zeroGrad)", "grad norm (correct)", "grad norm (no zeroGrad)"],
   rows: correct.points.map((p, i) => {
@@ -233,7 +233,12 @@ function plotSpec(): TopLevelSpec {
     r.points.filter((p) => Number.isFinite(p.loss)).map((p) => ({ run: r.name, ...p }))
   );
   const x = { field: "step", type: "quantitative", title: "training step", scale: { domain: [0, steps] } };
-  const color = { field: "run", type: "nominal", scale: { domain: runs.map((r) => r.name) } };
+  const color = {
+    field: "run",
+    type: "nominal",
+    scale: { domain: runs.map((r) => r.name) },
+    legend: { labelLimit: 400 },
+  };
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: {
