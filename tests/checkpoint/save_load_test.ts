@@ -23,6 +23,7 @@ import {
   type Parameter,
   RAdam,
   randn,
+  ReduceLROnPlateau,
   RMSprop,
   Rprop,
   save,
@@ -164,3 +165,17 @@ for (const [name, make] of OPTIMIZERS) {
     await Deno.remove(dir, { recursive: true });
   });
 }
+
+Deno.test("a checkpoint keeps ReduceLROnPlateau's best of Infinity as Infinity, not JSON's null", async () => {
+  const dir = await Deno.makeTempDir();
+  const model = new Linear(2, 1);
+  const scheduler = new ReduceLROnPlateau(new SGD(model.parameters(), { lr: 0.1 }), { patience: 0 });
+  await save(`${dir}/plateau.safetensors`, { model, scheduler });
+  const other = new ReduceLROnPlateau(new SGD(model.parameters(), { lr: 0.1 }), { patience: 0 });
+  other.step(1);
+  assertEquals(other.best, 1);
+  await load(`${dir}/plateau.safetensors`, { model, scheduler: other });
+  assertEquals(other.best, Infinity);
+  assertEquals(other.stateDict(), scheduler.stateDict());
+  await Deno.remove(dir, { recursive: true });
+});
