@@ -42,6 +42,7 @@ export const METADATA_KEYS = [
 /**
  * Anything whose state a checkpoint can hold: a scheduler, a `GradScaler`, a `DataLoader`, or your own object.
  * `stateDict()` may return a promise; its value must be JSON data (numbers may be NaN or ±Infinity).
+ * `loadStateDict` is typed to take `never` so that an object whose method takes its own state type fits.
  *
  * @example
  * ```ts

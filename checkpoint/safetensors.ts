@@ -1,7 +1,8 @@
 /**
  * The safetensors container (https://github.com/huggingface/safetensors): an 8-byte little-endian header length,
  * a JSON header naming each tensor's `dtype`, `shape` and `data_offsets` (byte range in the data that follows)
- * with a `__metadata__` map of strings, then the tensors' bytes, little-endian, back to back. Reading checks
+ * with a `__metadata__` map of strings, then the tensors' bytes, little-endian (the byte order of every host Deno
+ * runs on, so typed arrays are copied as they are), back to back. Reading checks
  * everything the format promises, so a truncated or damaged file is an Error, never a silently wrong tensor.
  *
  * @module
