@@ -179,3 +179,34 @@ Deno.test("a checkpoint keeps ReduceLROnPlateau's best of Infinity as Infinity, 
   assertEquals(other.stateDict(), scheduler.stateDict());
   await Deno.remove(dir, { recursive: true });
 });
+
+/** A user-defined stateful object with an asynchronous stateDict(), as GradScaler's is. */
+class StaticLossScale {
+  constructor(public scale: number) {}
+  stateDict(): Promise<{ scale: number }> {
+    return Promise.resolve({ scale: this.scale });
+  }
+  loadStateDict(state: { scale: number }): void {
+    if (typeof state?.scale !== "number") throw new Error(`expected { scale }, got ${JSON.stringify(state)}`);
+    this.scale = state.scale;
+  }
+}
+
+Deno.test("scaler takes any stateDict()/loadStateDict() object, awaiting an asynchronous stateDict()", async () => {
+  const dir = await Deno.makeTempDir();
+  const model = new Linear(2, 1);
+  await save(`${dir}/scaled.safetensors`, { model, scaler: new StaticLossScale(1024) });
+  const scaler = new StaticLossScale(1);
+  await load(`${dir}/scaled.safetensors`, { model, scaler });
+  assertEquals(scaler.scale, 1024);
+  await assertRejects(
+    () =>
+      load(`${dir}/scaled.safetensors`, {
+        model,
+        scaler: new ReduceLROnPlateau(new SGD(model.parameters())),
+      }),
+    Error,
+    "scaler: the checkpoint holds StaticLossScale state, the scaler is ReduceLROnPlateau",
+  );
+  await Deno.remove(dir, { recursive: true });
+});
