@@ -187,6 +187,16 @@ export function compileKernel(kernel: Kernel, inner: readonly InnerStride[]): Co
     const k = nIn + o;
     return `b${k}[${inner[k] === "1" ? `p${k} + j` : `p${k} + j * is${k}`}] = ${ref(e)};`;
   });
+  // A plain copy between contiguous rows is the engine's memory copy, not a loop.
+  const copied = kernel.outputs.length === 1 && kernel.outputs[0].kind === "input"
+    ? kernel.outputs[0].index
+    : -1;
+  const innerLoop = copied >= 0 && inner[copied] === "1" && inner[nIn] === "1"
+    ? `b${nIn}.set(b${copied}.subarray(p${copied}, p${copied} + n), p${nIn});`
+    : `for (let j = 0; j < n; j++) {
+        ${sections[2].join("\n")}
+        ${stores.join("\n")}
+      }`;
   const source = `
     ${ops.map((k) => `const b${k} = A[${k}], st${k} = S[${k}];`).join("\n")}
     const nd = shape.length, n = shape[nd - 1];
@@ -198,10 +208,7 @@ export function compileKernel(kernel: Kernel, inner: readonly InnerStride[]): Co
     ${ops.map((k) => `let p${k} = O[${k}];`).join("\n")}
     for (let o = 0; o < outer; o++) {
       ${sections[1].join("\n")}
-      for (let j = 0; j < n; j++) {
-        ${sections[2].join("\n")}
-        ${stores.join("\n")}
-      }
+      ${innerLoop}
       for (let d = nd - 2; d >= 0; d--) {
         ${ops.map((k) => `p${k} += st${k}[d];`).join(" ")}
         if (++idx[d] < shape[d]) break;

@@ -1,6 +1,7 @@
 /**
- * CPU reductions over the trailing dimensions of a strided view. Sums and products accumulate in float64 and
- * round once on store; max/min propagate NaN as PyTorch does; arg-reductions return the first position.
+ * CPU reductions over the trailing dimensions of a strided view. Sums and products accumulate in float64
+ * (contiguous rows in four partial sums) and round once on store; max/min propagate NaN as PyTorch does;
+ * arg-reductions return the first position.
  *
  * @module
  */
@@ -27,6 +28,31 @@ export function offsets(shape: readonly number[], strides: readonly number[]): F
   return result;
 }
 
+/**
+ * The float64 sum of `n` contiguous elements from `p`, in four interleaved partial sums: independent additions
+ * the processor overlaps, where one running sum waits for each addition to finish.
+ */
+function sumRow(src: TypedArray, p: number, n: number): number {
+  let a = 0, b = 0, c = 0, d = 0;
+  const end = p + n - (n % 4);
+  let i = p;
+  for (; i < end; i += 4) {
+    a += src[i];
+    b += src[i + 1];
+    c += src[i + 2];
+    d += src[i + 3];
+  }
+  for (; i < p + n; i++) a += src[i];
+  return (a + b) + (c + d);
+}
+
+/** The float64 sum of `n` elements from `p`, `s` apart. */
+function sumStrided(src: TypedArray, p: number, n: number, s: number): number {
+  let acc = 0;
+  for (let j = 0; j < n; j++) acc += src[p + j * s];
+  return acc;
+}
+
 /** Reduces the dimensions of `shape` from `outRank` on into the contiguous `out`. */
 export function reduceCpu(
   op: ReduceOp,
@@ -50,8 +76,8 @@ export function reduceCpu(
       let acc = op === "sum" ? 0 : 1;
       for (const seg of segments) {
         const p = base + seg;
-        if (op === "sum") { for (let j = 0; j < n; j++) acc += src[p + j * s]; }
-        else for (let j = 0; j < n; j++) acc *= src[p + j * s];
+        if (op === "prod") { for (let j = 0; j < n; j++) acc *= src[p + j * s]; }
+        else acc += s === 1 ? sumRow(src, p, n) : sumStrided(src, p, n, s);
       }
       out[o] = acc;
       continue;
