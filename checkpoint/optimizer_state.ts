@@ -214,11 +214,16 @@ export function stateShapeProblems(
     for (const [key, shape] of keys) {
       const [field, item] = key.split(".");
       const t = item === undefined ? live[field] : (live[field] as unknown[] | undefined)?.[Number(item)];
-      const now = t instanceof Tensor ? t.shape : undefined;
-      if (now === undefined || now.length !== shape.length || now.some((s, d) => s !== shape[d])) {
+      // A one-element tensor may come back as a number (a step count a GradScaler kept on the device).
+      const fits = t instanceof Tensor
+        ? t.shape.length === shape.length && t.shape.every((s, d) => s === shape[d])
+        : typeof t === "number" && shape.every((s) => s === 1);
+      if (!fits) {
         problems.push(
           `size mismatch for optimizer state ${index}.${key}: [${shape}] in the checkpoint, ` +
-            (now === undefined ? "not a tensor in the optimizer" : `[${now}] for the optimizer's parameter`),
+            (t instanceof Tensor
+              ? `[${t.shape}] for the optimizer's parameter`
+              : "not a tensor in the optimizer"),
         );
       }
     }
