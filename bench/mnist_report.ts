@@ -3,7 +3,7 @@
  * adapter is found; its name is printed, since a software adapter's timings are not GPU timings), and PyTorch-CPU
  * running the same script (bench/torch_mnist.py) when python3-torch is installed; prints the ratios.
  *
- *   deno task bench:report [--epochs 1] [--devices cpu,webgpu]
+ *   deno task bench:epoch [--epochs 1] [--devices cpu,webgpu]
  *
  * @module
  */
