@@ -187,6 +187,11 @@ export function loadOptimizer(record: unknown, tensors: ReadonlyMap<string, Stor
     }
     return Object.fromEntries(Object.entries(g).map(([k, v]) => [k === "params" ? k : camelCase(k), v]));
   }) as OptimizerStateDict["paramGroups"];
+  const held = new Set(paramGroups.flatMap((g) => g.params));
+  const stray = Object.keys(state).filter((i) => !held.has(Number(i)));
+  if (stray.length) {
+    throw new Error(`its optimizer state names parameter(s) ${stray} that no param group holds`);
+  }
   return { stateDict: { state, paramGroups }, shapes, used };
 }
 

@@ -13,6 +13,8 @@ import {
   TensorDataset,
 } from "../../mod.ts";
 import { makeRun, type Run, snapshot, train } from "./training.ts";
+import { CHECKSUM_KEY, CHECKSUM_PLACEHOLDER, seal } from "../../checkpoint/checksum.ts";
+import { decodeSafetensors, encodeSafetensors, type StoredTensor } from "../../checkpoint/safetensors.ts";
 
 /** A trained run saved to a fresh directory, and a second run (trained differently) to load into. */
 async function setup(): Promise<{ dir: string; path: string; target: Run }> {
@@ -168,5 +170,69 @@ Deno.test("load() of a safetensors file that gradstep did not write says it is n
     "its metadata has no gradstep.version: it is not a gradstep checkpoint",
   );
   await assertRejects(() => load(`${dir}/absent.safetensors`, { model }), Deno.errors.NotFound);
+  await Deno.remove(dir, { recursive: true });
+});
+
+/** The checkpoint at `path` rewritten by `edit` (of its tensors and metadata) and sealed with a fresh checksum. */
+async function resealed(
+  path: string,
+  edit: (tensors: Map<string, StoredTensor>, metadata: Record<string, string>) => void,
+): Promise<string> {
+  const { tensors, metadata } = decodeSafetensors(await Deno.readFile(path), path);
+  edit(tensors, metadata);
+  const bytes = encodeSafetensors([...tensors], { ...metadata, [CHECKSUM_KEY]: CHECKSUM_PLACEHOLDER });
+  await seal(bytes);
+  const out = `${path}.edited.safetensors`;
+  await Deno.writeFile(out, bytes);
+  return out;
+}
+
+/** An edit of the checkpoint's optimizer metadata (PyTorch's layout). */
+function optimizerEdit(
+  change: (record: { state: Record<string, unknown>; param_groups: Record<string, unknown>[] }) => void,
+): Parameters<typeof resealed>[1] {
+  return (_, metadata) => {
+    const record = JSON.parse(metadata.optimizer);
+    change(record);
+    metadata.optimizer = JSON.stringify(record);
+  };
+}
+
+Deno.test("load() of a checkpoint edited after writing and sealed again still names what does not fit", async () => {
+  const { dir, path, target } = await setup();
+  const cases: [string, Parameters<typeof resealed>[1]][] = [
+    ['its metadata has unknown key(s) "note"', (_, metadata) => (metadata.note = "hello")],
+    [
+      "it is format version 2; this gradstep reads version 1",
+      (_, metadata) => (metadata["gradstep.version"] = "2"),
+    ],
+    ["its metadata rng is", (_, metadata) => (metadata.rng = '{"seed":-1,"offset":0}')],
+    ["its metadata optimizer is not JSON", (_, metadata) => (metadata.optimizer = "{")],
+    [
+      'names the tensor "optimizer.state.0.exp_avg", which the file lacks',
+      (tensors) => tensors.delete("optimizer.state.0.exp_avg"),
+    ],
+    ['unexpected tensor(s) "optimizer.state.9.exp_avg"', (tensors) => {
+      tensors.set("optimizer.state.9.exp_avg", tensors.get("optimizer.state.0.exp_avg")!);
+    }],
+    [
+      "its optimizer state names parameter(s) 9 that no param group holds",
+      optimizerEdit((record) => {
+        record.state["9"] = record.state["0"];
+      }),
+    ],
+    [
+      "optimizer param_groups[0] is not a group",
+      optimizerEdit((record) => (record.param_groups[0].params = "all")),
+    ],
+    ["Invalid learning rate", optimizerEdit((record) => (record.param_groups[0].lr = -1))],
+    ["size mismatch for optimizer state 0.expAvg: [96] in the checkpoint, [16,6]", (tensors) => {
+      const t = tensors.get("optimizer.state.0.exp_avg")!;
+      tensors.set("optimizer.state.0.exp_avg", { ...t, shape: [96] });
+    }],
+  ];
+  for (const [fragment, edit] of cases) {
+    await assertLoadFails(target, await resealed(path, edit), [fragment]);
+  }
   await Deno.remove(dir, { recursive: true });
 });
