@@ -39,7 +39,7 @@ export function scalarParam(dtype: DType, index: string): string {
     case "float32":
       return `bitcast<f32>(P[${index}])`;
     case "float16":
-      return `f16(bitcast<f32>(P[${index}]))`;
+      return `f16(unpack2x16float(P[${index}]).x)`;
     case "int32":
       return `bitcast<i32>(P[${index}])`;
     case "bool":
@@ -51,6 +51,8 @@ export function scalarParam(dtype: DType, index: string): string {
 export function scalarBits(dtype: DType, value: number): number {
   if (dtype === "int32") return value | 0;
   if (dtype === "bool") return value !== 0 ? 1 : 0;
+  // float16 scalars travel as their own bits (rounded once, as the CPU rounds them), not through float32.
+  if (dtype === "float16") return new Uint16Array(new Float16Array([value]).buffer)[0];
   const bits = new Uint32Array(new Float32Array([value]).buffer);
   return bits[0];
 }
@@ -126,9 +128,40 @@ function compare(op: keyof typeof OPERATORS, dtype: DType, a: string, b: string)
   return op === "ne" ? `((${a} != ${b}) || ${nan})` : `((${a} ${sym} ${b}) && !(${nan}))`;
 }
 
+/**
+ * The float16 ops computed in float32 and rounded once, as the CPU rounds its float64 result once and PyTorch
+ * computes half ops in float: WGSL's own f16 transcendentals are a few ulp off (tanh far more on lavapipe), and its
+ * f16 division need not be correctly rounded. Addition, subtraction and multiplication are exact in f16.
+ */
+function viaFloat32(e: Expr, ref: (e: Expr) => string): string | undefined {
+  if (e.dtype !== "float16" || (e.kind !== "unary" && e.kind !== "binary")) return undefined;
+  const a = `f32(${ref(e.a)})`;
+  if (e.kind === "binary") {
+    if (e.op === "div") return `f16(${a} / f32(${ref(e.b)}))`;
+    if (e.op === "pow") return `f16(pow_f32(${a}, f32(${ref(e.b)})))`;
+    return undefined;
+  }
+  switch (e.op) {
+    case "sqrt":
+    case "exp":
+    case "log":
+      return `f16(${e.op}(${a}))`;
+    case "tanh":
+      return `f16(tanh_f32(${a}))`;
+    case "sigmoid":
+      return `f16(1.0 / (1.0 + exp(-${a})))`;
+    case "recip":
+      return `f16(1.0 / ${a})`;
+    default:
+      return undefined;
+  }
+}
+
 /** The WGSL for one IR node given the WGSL of its operands (already computed into variables). */
 export function exprWgsl(e: Expr, ref: (e: Expr) => string): string {
   const t = valueType(e.dtype);
+  const wide = viaFloat32(e, ref);
+  if (wide !== undefined) return wide;
   switch (e.kind) {
     case "const":
       return literal(e.value, e.dtype);
