@@ -226,45 +226,62 @@ console.log(
     }%.`,
 );
 
-/** Loss per run above gradient norm per run, both on log scales; runs stop where they diverged. */
+/** The ceiling of the learning-rate panel's loss axis: a diverging run goes far past it. */
+const LOSS_CEILING = 1e4;
+
+/**
+ * Top: the zeroGrad runs' loss and gradient norm. Bottom: the learning-rate runs' loss, cut off at
+ * {@link LOSS_CEILING}, with a rule where a run diverged.
+ */
 function plotSpec(): TopLevelSpec {
-  const runs = [correct, forgot, ...lrRuns];
-  const values = runs.flatMap((r) =>
-    r.points.filter((p) => Number.isFinite(p.loss)).map((p) => ({ run: r.name, ...p }))
-  );
+  const rows = (runs: Run[]): object[] =>
+    runs.flatMap((r) => r.points.filter((p) => Number.isFinite(p.loss)).map((p) => ({ run: r.name, ...p })));
   const x = { field: "step", type: "quantitative", title: "training step", scale: { domain: [0, steps] } };
-  const color = {
+  const color = (runs: Run[]): object => ({
     field: "run",
     type: "nominal",
     scale: { domain: runs.map((r) => r.name) },
     legend: { labelLimit: 400 },
-  };
+  });
+  const line = (field: string, title: string, runs: Run[], scale: object = { type: "log" }): object => ({
+    width: 340,
+    height: 220,
+    data: { values: rows(runs) },
+    mark: { type: "line", point: true, clip: true },
+    encoding: { x, y: { field, type: "quantitative", title, scale }, color: color(runs) },
+  });
+  const diverged = lrRuns.filter((r) => r.divergedAt !== null).map((r) => ({
+    step: r.divergedAt,
+    label: `${r.name}: non-finite loss at step ${r.divergedAt}`,
+  }));
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: {
       text: "Common mistakes on the seed's MNIST model",
-      subtitle:
-        `mean loss of every ${every} steps and the gradient norm at those steps; a line ends where it diverged`,
+      subtitle: `mean loss of every ${every} steps, and the gradient norm at those steps`,
     },
-    data: { values },
+    resolve: { scale: { color: "independent" } },
     vconcat: [{
-      width: 560,
-      height: 220,
-      mark: { type: "line", point: true },
-      encoding: {
-        x,
-        y: { field: "loss", type: "quantitative", title: "training loss", scale: { type: "log" } },
-        color,
-      },
+      title: "1. Forgetting zeroGrad()",
+      hconcat: [
+        line("loss", "training loss", [correct, forgot]),
+        line("gradNorm", "gradient norm", [correct, forgot]),
+      ],
     }, {
-      width: 560,
-      height: 220,
-      mark: { type: "line", point: true },
-      encoding: {
-        x,
-        y: { field: "gradNorm", type: "quantitative", title: "gradient norm", scale: { type: "log" } },
-        color,
-      },
+      title: `2.–3. Learning rates (loss axis cut off at ${LOSS_CEILING.toExponential()})`,
+      layer: [
+        line("loss", "training loss", lrRuns, { type: "log", domain: [0.1, LOSS_CEILING] }),
+        {
+          data: { values: diverged },
+          layer: [
+            { mark: { type: "rule", color: "#c00", strokeDash: [4, 4] }, encoding: { x } },
+            {
+              mark: { type: "text", color: "#c00", align: "right", dx: -4, y: 10 },
+              encoding: { x, text: { field: "label" } },
+            },
+          ],
+        },
+      ],
     }],
   } as TopLevelSpec;
 }

@@ -141,57 +141,48 @@ console.log(
 );
 console.log(terminalTable(table));
 
-/** Loss (training and test) and test accuracy per epoch, one colour per optimizer. */
+/** Training loss, test loss and test accuracy per epoch, one colour per optimizer. */
 function plotSpec(): TopLevelSpec {
-  const rows = names.flatMap((optimizer) =>
-    results[optimizer].flatMap((r) => [
-      ...(r.trainLoss === null ? [] : [{ optimizer, epoch: r.epoch, series: "training", loss: r.trainLoss }]),
-      { optimizer, epoch: r.epoch, series: "test", loss: r.testLoss },
-    ])
-  );
-  const accuracy = names.flatMap((optimizer) =>
-    results[optimizer].map((r) => ({ optimizer, epoch: r.epoch, accuracy: r.testAccuracy }))
-  );
-  const x = { field: "epoch", type: "quantitative", title: "epoch", axis: { tickMinStep: 1 } };
+  const values = names.flatMap((optimizer) => results[optimizer].map((r) => ({ optimizer, ...r })));
+  const x = {
+    field: "epoch",
+    type: "quantitative",
+    title: "epoch",
+    scale: { domain: [0, epochs] },
+    axis: { tickMinStep: 1, format: "d" },
+  };
   const color = { field: "optimizer", type: "nominal", scale: { domain: names } };
-  const panel = { width: 360, height: 260 };
+  const panel = (field: string, title: string, scale: object): object => ({
+    width: 280,
+    height: 240,
+    transform: [{ filter: `datum.${field} !== null` }],
+    mark: { type: "line", point: true },
+    encoding: { x, y: { field, type: "quantitative", title, scale }, color },
+  });
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: {
       text: `SimpleNN on MNIST: ${names.join(", ")} from the same initial weights (seed ${seed})`,
       subtitle: `batch ${batchSize}; epoch 0 is the untrained model; dashed rule: ${TARGET}% test accuracy`,
     },
-    hconcat: [{
-      ...panel,
-      data: { values: rows },
-      mark: { type: "line", point: true },
-      encoding: {
-        x,
-        y: { field: "loss", type: "quantitative", title: "cross-entropy loss", scale: { type: "log" } },
-        color,
-        strokeDash: {
-          field: "series",
-          type: "nominal",
-          title: "loss",
-          scale: { domain: ["training", "test"] },
-        },
+    data: { values },
+    hconcat: [
+      panel("trainLoss", "training loss (epoch mean)", { type: "log" }),
+      panel("testLoss", "test loss", { type: "log" }),
+      {
+        layer: [
+          {
+            ...panel("testAccuracy", "test accuracy (%)", { zero: false }),
+            transform: [{ filter: "datum.epoch > 0" }],
+          },
+          {
+            data: { values: [{ target: TARGET }] },
+            mark: { type: "rule", color: "#888", strokeDash: [4, 4] },
+            encoding: { y: { field: "target", type: "quantitative" } },
+          },
+        ],
       },
-    }, {
-      ...panel,
-      layer: [{
-        data: { values: accuracy.filter((r) => r.epoch > 0) },
-        mark: { type: "line", point: true },
-        encoding: {
-          x,
-          y: { field: "accuracy", type: "quantitative", title: "test accuracy (%)", scale: { zero: false } },
-          color,
-        },
-      }, {
-        data: { values: [{ target: TARGET }] },
-        mark: { type: "rule", color: "#888", strokeDash: [4, 4] },
-        encoding: { y: { field: "target", type: "quantitative" } },
-      }],
-    }],
+    ],
   } as TopLevelSpec;
 }
 
