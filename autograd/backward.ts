@@ -6,6 +6,7 @@
  * @module
  */
 import { cast, copyInto } from "../tensor/elementwise.ts";
+import { withAutocast } from "../tensor/autocast_policy.ts";
 import { keep, tidy } from "../tensor/memory.ts";
 import { empty, isContiguous, sameShape } from "../tensor/shape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
@@ -121,18 +122,20 @@ export function backward(root: Tensor, gradient: Tensor | undefined, retainGraph
   if (!root.requiresGrad) {
     throw new Error("element 0 of tensors does not require grad and does not have a grad_fn");
   }
-  const created = noGrad(() =>
-    tidy(() => {
-      const seed = checkSeed(root, gradient);
-      const order = root.gradFn === null ? [] : reverseTopological(root.gradFn);
-      const claimed = new Set<unknown>();
-      const fresh: Tensor[] = [];
-      for (const [t, g] of propagate(root, seed, order, retainGraph)) {
-        if (t.grad === null) fresh.push(t.grad = owned(g, t, gradient, claimed));
-        else t.grad.add_(g);
-      }
-      return fresh;
-    })
-  );
+  // Gradients run in the forward pass's dtypes: autocast is off during backward, as in PyTorch.
+  const created = withAutocast(false, () =>
+    noGrad(() =>
+      tidy(() => {
+        const seed = checkSeed(root, gradient);
+        const order = root.gradFn === null ? [] : reverseTopological(root.gradFn);
+        const claimed = new Set<unknown>();
+        const fresh: Tensor[] = [];
+        for (const [t, g] of propagate(root, seed, order, retainGraph)) {
+          if (t.grad === null) fresh.push(t.grad = owned(g, t, gradient, claimed));
+          else t.grad.add_(g);
+        }
+        return fresh;
+      })
+    ));
   for (const g of created) keep(g);
 }

@@ -130,7 +130,8 @@ export const rules: { [K in keyof OpArgs]: Rule<OpArgs[K]> } = {
   sigmoid: (g, _x, y) => [ew.mul(ew.mul(g, ew.neg(ew.sub(y, 1))), y)],
   // As PyTorch's threshold_backward: nothing where the output is <= 0, so a NaN passes its gradient.
   relu: (g, _x, y) => [ew.where(ew.compare("le", y, 0), 0, g)],
-  cast: (g) => [g],
+  // PyTorch's ToCopyBackward: the gradient goes back in the input's dtype (float32 master weights get float32).
+  cast: (g, [x]) => [ew.cast(g, x.dtype)],
   add: (g, [a, b], _y, { alpha }) =>
     b === undefined ? [g] : [sumTo(g, a.shape), sumTo(alpha === 1 ? g : ew.mul(g, alpha), b.shape)],
   sub: (g, [a, b], _y, { alpha }) =>

@@ -6,6 +6,7 @@
  * @module
  */
 import { getDefaultDevice } from "../backends/device.ts";
+import { autocastArgs } from "../tensor/autocast_policy.ts";
 import { zeros } from "../tensor/creation.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from "./init.ts";
@@ -136,6 +137,7 @@ export function conv2d(
       `Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: [${input.shape}]`,
     );
   }
+  [input, weight, bias] = autocastArgs("lower", [input, weight, bias]);
   if (input.ndim === 3) return conv2d(input.unsqueeze(0), weight, bias, options).squeeze(0);
   const { groups = 1, paddingMode = "zeros" } = options;
   const [stride, dilation] = [pair(options.stride ?? 1), pair(options.dilation ?? 1)];

@@ -7,6 +7,7 @@
  */
 import { noGrad } from "../autograd/node.ts";
 import { isFloating } from "../tensor/dtype.ts";
+import { autocastArgs } from "../tensor/autocast_policy.ts";
 import { where } from "../tensor/elementwise.ts";
 import { sameShape } from "../tensor/shape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
@@ -32,6 +33,7 @@ export function checkReduction(reduction: Reduction): void {
  * ```
  */
 export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  [input, weight, bias] = autocastArgs("lower", [input, weight, bias]);
   const y = input.matmul(weight.T);
   return bias === null ? y : y.add(bias);
 }
@@ -85,7 +87,8 @@ function targetWeights(labels: Tensor, weight: Tensor | null, ignoreIndex: numbe
 function weightedMean(losses: Tensor, total: Tensor): Tensor {
   const { divisor, nanIfEmpty } = noGrad(() => {
     const empty = total.eq(0);
-    return { divisor: where(empty, 1, total), nanIfEmpty: where(empty, NaN, 0) };
+    // In the losses' dtype, so that float16 losses stay float16 as in PyTorch.
+    return { divisor: where(empty, 1, total), nanIfEmpty: where(empty, NaN, 0).to(losses.dtype) };
   });
   return losses.sum().div(divisor).add(nanIfEmpty);
 }
@@ -114,6 +117,7 @@ export interface NLLOptions {
 export function nllLoss(input: Tensor, target: Tensor, options: NLLOptions = {}): Tensor {
   const { weight = null, ignoreIndex = -100, reduction = "mean" } = options;
   checkReduction(reduction);
+  [input] = autocastArgs("float32", [input]);
   checkTargets(input, target, ignoreIndex);
   const { logits, labels, shape } = flattenClasses(input, target);
   const safe = noGrad(() => where(labels.eq(ignoreIndex), 0, labels));
@@ -152,6 +156,7 @@ export interface CrossEntropyOptions extends NLLOptions {
 export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
   const { weight = null, ignoreIndex = -100, reduction = "mean", labelSmoothing = 0 } = options;
   checkReduction(reduction);
+  [input, target] = autocastArgs("float32", [input, target]);
   checkLabelSmoothing(labelSmoothing);
   const classDim = input.ndim === 1 ? 0 : 1;
   const classes = input.shape[classDim];
@@ -200,6 +205,7 @@ let warnedBroadcast = false;
 export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
   const reduction = options.reduction ?? "mean";
   checkReduction(reduction);
+  [input, target] = autocastArgs("float32", [input, target]);
   if (!sameShape(input.shape, target.shape) && !warnedBroadcast) {
     warnedBroadcast = true;
     console.warn(

@@ -20,6 +20,7 @@ import {
   unsqueeze,
 } from "./shape.ts";
 import type { Tensor } from "./tensor.ts";
+import { autocastArgs } from "./autocast_policy.ts";
 
 /**
  * `a @ b` as PyTorch's `torch.matmul`.
@@ -36,6 +37,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
       `both arguments to matmul need to be at least 1D, but they are ${a.ndim}D and ${b.ndim}D`,
     );
   }
+  [a, b] = autocastArgs("lower", [a, b]);
   if (a.ndim === 1 && b.ndim === 1) return squeeze(squeeze(matmul(unsqueeze(a, 0), unsqueeze(b, 1)), -1), -1);
   if (a.ndim === 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);
   if (b.ndim === 1) return squeeze(matmul(a, unsqueeze(b, 1)), -1);

@@ -17,6 +17,7 @@ import { type Storage, track, untrack } from "./memory.ts";
 import * as red from "./reduce.ts";
 import * as sh from "./shape.ts";
 import { toNested } from "./format.ts";
+import { autocastArgs } from "./autocast_policy.ts";
 
 /** A dimension argument of a reduction: one dimension, several, or all when omitted. */
 export type Dims = number | readonly number[];
@@ -296,7 +297,8 @@ export class Tensor {
   }
   /** `this ** exponent`, broadcasting. */
   pow(exponent: Tensor | number): Tensor {
-    return ew.pow(this, exponent);
+    const [x] = autocastArgs("float32", [this]);
+    return ew.pow(x, typeof exponent === "number" ? exponent : autocastArgs("float32", [exponent])[0]);
   }
   /** The elementwise larger of this and other. */
   maximum(other: Tensor | number): Tensor {
@@ -316,11 +318,11 @@ export class Tensor {
   }
   /** e to the power of each element. */
   exp(): Tensor {
-    return ew.exp(this);
+    return ew.exp(autocastArgs("float32", [this])[0]);
   }
   /** Natural logarithm. */
   log(): Tensor {
-    return ew.log(this);
+    return ew.log(autocastArgs("float32", [this])[0]);
   }
   /** Absolute value. */
   abs(): Tensor {
@@ -379,7 +381,7 @@ export class Tensor {
 
   /** Sum over `dim` (all dimensions when omitted). */
   sum(dim?: Dims, options?: { keepdim?: boolean }): Tensor {
-    return red.sum(this, dim, options?.keepdim);
+    return red.sum(autocastArgs("float32", [this])[0], dim, options?.keepdim);
   }
   /** Mean over `dim` (all dimensions when omitted). */
   mean(dim?: Dims, options?: { keepdim?: boolean }): Tensor {
@@ -403,11 +405,11 @@ export class Tensor {
   }
   /** `exp(x) / sum(exp(x))` along `dim`. */
   softmax(dim: number): Tensor {
-    return red.softmax(this, dim);
+    return red.softmax(autocastArgs("float32", [this])[0], dim);
   }
   /** `log(softmax(x))` along `dim`, computed stably. */
   logSoftmax(dim: number): Tensor {
-    return red.logSoftmax(this, dim);
+    return red.logSoftmax(autocastArgs("float32", [this])[0], dim);
   }
   /** `log(sum(exp(x)))` over `dim`, computed stably. */
   logsumexp(dim: Dims, options?: { keepdim?: boolean }): Tensor {
