@@ -27,5 +27,6 @@ export {
 } from "./backends/device.ts";
 export * from "./nn/mod.ts";
 export * from "./optim/mod.ts";
+export * from "./amp/mod.ts";
 export * from "./data/mod.ts";
 export * from "./checkpoint/mod.ts";

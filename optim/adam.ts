@@ -4,9 +4,10 @@
  * @module
  */
 import * as ir from "../backends/kernel_ir.ts";
-import { zerosLike } from "../tensor/creation.ts";
+import { zeros, zerosLike } from "../tensor/creation.ts";
 import { cachedKernel, runKernelInto } from "../tensor/elementwise.ts";
-import type { Tensor } from "../tensor/tensor.ts";
+import { Tensor } from "../tensor/tensor.ts";
+import { advanceUnlessFound, biasCorrections, deviceStep } from "./device_step.ts";
 import { check, checkBetas, Optimizer, type ParamGroup, type Params, type State } from "./optimizer.ts";
 
 /** Adam's hyperparameters (PyTorch's defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-8, no weight decay). */
@@ -61,6 +62,43 @@ function adamKernel(p: Tensor, g: Tensor, group: AdamOptions): ir.Kernel {
 }
 
 /**
+ * The update of {@link adamKernel} with the step count on the device: the bias corrections are inputs (gathered at
+ * the count), the step size lr / (1 − β₁ˢ) is divided on the device, and every output keeps its old value where
+ * `foundInf` is non-zero.
+ */
+function adamDeviceStepKernel(p: Tensor, g: Tensor, foundInf: Tensor, group: AdamOptions): ir.Kernel {
+  const decay = group.weightDecay !== 0;
+  const key =
+    `adam-device-step:${p.dtype}:${g.dtype}:${foundInf.dtype}:${group.amsgrad}:${group.maximize}:${decay}:${group.decoupledWeightDecay}`;
+  const t = p.dtype;
+  const moments = group.amsgrad ? [t, t, t] : [t, t];
+  return cachedKernel(key, () =>
+    ir.defineKernel(
+      [t, g.dtype, ...moments, foundInf.dtype, "float32", "float32"],
+      [t, t, t, t, t, t, t],
+      (inputs, [lr, beta1, oneMinusBeta1, beta2, oneMinusBeta2, eps, decayFactor]) => {
+        const [param, grad, m, v] = inputs;
+        const vmax = group.amsgrad ? inputs[4] : undefined;
+        const [found, bc1, bc2Sqrt] = inputs.slice(-3);
+        let d = ir.cast(grad, t);
+        if (group.maximize) d = ir.neg(d);
+        let w = param;
+        if (decay && group.decoupledWeightDecay) w = ir.mul(param, decayFactor);
+        else if (decay) d = ir.add(d, ir.mul(decayFactor, param));
+        const m2 = ir.add(ir.mul(m, beta1), ir.mul(oneMinusBeta1, d));
+        const v2 = ir.add(ir.mul(v, beta2), ir.mul(ir.mul(oneMinusBeta2, d), d));
+        const vmax2 = vmax === undefined ? v2 : ir.max(vmax, v2);
+        const stepSize = ir.div(lr, ir.cast(bc1, t));
+        const denom = ir.add(ir.div(ir.sqrt(vmax2), ir.cast(bc2Sqrt, t)), eps);
+        const p2 = ir.add(w, ir.div(ir.mul(ir.neg(stepSize), m2), denom));
+        const keep = (old: ir.Expr, next: ir.Expr): ir.Expr => ir.where(found, old, next);
+        const out = [keep(param, p2), keep(m, m2), keep(v, v2)];
+        return vmax === undefined ? out : [...out, keep(vmax, vmax2)];
+      },
+    ));
+}
+
+/**
  * Adam, as `torch.optim.Adam`: one fused kernel per parameter updates the parameter and both moments.
  *
  * @example
@@ -106,6 +144,12 @@ export class Adam extends Optimizer<AdamOptions> {
 
   /** One fused kernel: the parameter and its moments updated in place, bias corrections as scalars. */
   protected update(p: Tensor, grad: Tensor, group: ParamGroup<AdamOptions>, state: State): void {
+    if (state.step instanceof Tensor) {
+      const none = zeros([], { device: p.device });
+      this.updateUnless(p, grad, group, state, none);
+      none.dispose();
+      return;
+    }
     const step = (state.step as number) + 1;
     state.step = step;
     const [beta1, beta2] = group.betas;
@@ -128,5 +172,36 @@ export class Adam extends Optimizer<AdamOptions> {
       moments.push(state.maxExpAvgSq as Tensor);
     }
     runKernelInto(adamKernel(p, grad, group), [p, grad, ...moments], [p, ...moments], scalars);
+  }
+  /**
+   * The update kept only where `foundInf` is 0, with the step count on the device (it grows only where the step is
+   * kept), so that the bias corrections of later steps are those of the steps taken, as in PyTorch.
+   */
+  protected override updateUnless(
+    p: Tensor,
+    grad: Tensor,
+    group: ParamGroup<AdamOptions>,
+    state: State,
+    foundInf: Tensor,
+  ): void {
+    if (typeof state.step === "number") state.step = deviceStep(state.step, p.device);
+    const step = state.step as Tensor;
+    const [beta1, beta2] = group.betas;
+    const { bc1, bc2Sqrt } = biasCorrections(advanceUnlessFound(step, foundInf), step, beta1, beta2);
+    const decayFactor = group.decoupledWeightDecay ? 1 - group.lr * group.weightDecay : group.weightDecay;
+    const scalars = [group.lr, beta1, 1 - beta1, beta2, 1 - beta2, group.eps, decayFactor];
+    const moments = [state.expAvg as Tensor, state.expAvgSq as Tensor];
+    if (group.amsgrad) {
+      state.maxExpAvgSq ??= zerosLike(p);
+      moments.push(state.maxExpAvgSq as Tensor);
+    }
+    runKernelInto(
+      adamDeviceStepKernel(p, grad, foundInf, group),
+      [p, grad, ...moments, foundInf, bc1, bc2Sqrt],
+      [p, ...moments],
+      scalars,
+    );
+    bc1.dispose();
+    bc2Sqrt.dispose();
   }
 }

@@ -11,6 +11,7 @@ import { tensor } from "../tensor/creation.ts";
 import { isFloating, type TypedArray } from "../tensor/dtype.ts";
 import { keep } from "../tensor/memory.ts";
 import { Tensor } from "../tensor/tensor.ts";
+import { updateUnlessFound } from "./skip_on_device.ts";
 
 /** Per-parameter state: tensors (moments, buffers) and numbers (step counts), keyed as PyTorch in camelCase. */
 export type State = Record<string, Tensor | number>;
@@ -337,6 +338,13 @@ export function restoredTensor(
   return tensor(values as number[], { dtype: like.dtype, device }).reshape(like.shape);
 }
 
+/** A number saved as a one-element tensor (e.g. a step count kept on the device), as a number. */
+function restoredNumber(value: unknown, key: string): number {
+  const values = savedValues(value);
+  if (values.length !== 1) throw new Error(`State ${key} has ${values.length} values, expected a number`);
+  return Number(values[0]);
+}
+
 /**
  * The base of every optimizer with a per-parameter update, and of your own: extend it, validate your
  * hyperparameters in `validate`, create per-parameter state in `initState`, and update one parameter in `update`
@@ -393,15 +401,65 @@ export abstract class Optimizer<O extends { lr: number }> extends BaseOptimizer<
     return loss;
   }
 
+  /**
+   * Performs one step whose effect is kept only where `foundInf` (a 0-d tensor on the parameters' device) is 0,
+   * decided on the device without reading anything back: the update runs, and `foundInf` selects the values from
+   * before it. This is how `GradScaler.step()` skips a step on WebGPU; the hooks run either way.
+   *
+   * @example
+   * ```ts
+   * import { SGD } from "@gradstep/gradstep/optim";
+   * import { tensor } from "@gradstep/gradstep";
+   * const w = tensor([1, 2], { requiresGrad: true });
+   * w.grad = tensor([Infinity, 1]);
+   * new SGD([w], { lr: 0.1 }).stepUnless(tensor(1)); // skipped: w stays [1, 2]
+   * ```
+   */
+  stepUnless(foundInf: Tensor): void {
+    this.runStepPreHooks();
+    noGrad(() => {
+      for (const group of this.paramGroups) {
+        for (const p of group.params) {
+          if (p.grad === null) continue;
+          let state = this.state.get(p);
+          if (state === undefined) this.state.set(p, state = this.initState(p, group));
+          this.updateUnless(p, p.grad, group, state, foundInf);
+        }
+      }
+    });
+    this.keepState();
+    this.runStepPostHooks();
+  }
+
+  /**
+   * {@link Optimizer.update}, kept only where `foundInf` is 0. By default the update runs and `foundInf` selects
+   * the old values of `p` and its state tensors; an optimizer whose update changes a number in its state (a step
+   * count) overrides this to keep that number on the device, or the default throws.
+   */
+  protected updateUnless(
+    p: Tensor,
+    grad: Tensor,
+    group: ParamGroup<O>,
+    state: State,
+    foundInf: Tensor,
+  ): void {
+    updateUnlessFound(p, state, foundInf, () => this.update(p, grad, group, state), this.constructor.name);
+  }
+
   /** Numbers as saved; tensors shaped as `initState` shapes them (else as `p`), on `p`'s device. */
   protected restoreState(p: Tensor, group: ParamGroup<O>, entry: Record<string, unknown>): State {
     const template = noGrad(() => this.initState(p, group));
     const out: State = {};
     for (const [key, value] of Object.entries(entry)) {
       const like = template[key];
-      out[key] = typeof value === "number"
-        ? value
-        : restoredTensor(value, like instanceof Tensor ? like : p, p.device, key);
+      if (typeof value === "number" || like instanceof Tensor || like === undefined) {
+        out[key] = typeof value === "number"
+          ? value
+          : restoredTensor(value, like instanceof Tensor ? like : p, p.device, key);
+      } else {
+        // A number the optimizer kept on the device (Adam's step under a GradScaler) is saved as one value.
+        out[key] = restoredNumber(value, key);
+      }
     }
     return out;
   }

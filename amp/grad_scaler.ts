@@ -1,0 +1,344 @@
+/**
+ * `GradScaler`: loss scaling for float16 training, as PyTorch 1.13's `torch.cuda.amp.GradScaler`, deciding on the
+ * device.
+ *
+ * @module
+ */
+import * as ir from "../backends/kernel_ir.ts";
+import { noGrad } from "../autograd/node.ts";
+import { full, zeros } from "../tensor/creation.ts";
+import { cachedKernel, runKernel, runKernelInto } from "../tensor/elementwise.ts";
+import { keep } from "../tensor/memory.ts";
+import { Tensor } from "../tensor/tensor.ts";
+import { type AnyOptimizer, markOptimizerStepSkipped } from "../optim/lr_scheduler/step_order.ts";
+import { Optimizer } from "../optim/optimizer.ts";
+
+/** Options of {@link GradScaler} (PyTorch's defaults). */
+export interface GradScalerOptions {
+  /** The first scale (default 2¹⁶). */
+  initScale?: number;
+  /** The scale is multiplied by this after `growthInterval` steps in a row without inf/NaN (default 2). */
+  growthFactor?: number;
+  /** The scale is multiplied by this after a step with inf/NaN gradients (default 0.5). */
+  backoffFactor?: number;
+  /** Steps in a row without inf/NaN gradients before the scale grows (default 2000). */
+  growthInterval?: number;
+  /** When false, every method passes through: `scale` returns the loss, `step` calls `optimizer.step()`. */
+  enabled?: boolean;
+}
+
+/** {@link GradScaler.stateDict}'s layout: PyTorch's keys in camelCase (`_growth_tracker` → `growthTracker`). */
+export interface GradScalerStateDict {
+  /** The current scale. */
+  scale: number;
+  /** See {@link GradScalerOptions.growthFactor}. */
+  growthFactor: number;
+  /** See {@link GradScalerOptions.backoffFactor}. */
+  backoffFactor: number;
+  /** See {@link GradScalerOptions.growthInterval}. */
+  growthInterval: number;
+  /** Steps without inf/NaN since the scale last changed. */
+  growthTracker: number;
+}
+
+/** Where an optimizer is in the current iteration, as PyTorch's OptState. */
+interface OptimizerStage {
+  stage: "unscaled" | "stepped";
+  /** 1 when a gradient was inf or NaN, else 0 (a 0-d float32 tensor on the device); null when none had a grad. */
+  foundInf: Tensor | null;
+}
+
+const FIX = "This may indicate your script did not use scaler.scale(loss) earlier in the iteration.";
+
+/**
+ * Per gradient: how many elements are inf or NaN (as float32). The test is `!(|x| < inf)`, which shader compilers
+ * cannot fold away as they may fold `x · 0` to 0.
+ */
+function nonFiniteCount(g: Tensor): Tensor {
+  const kernel = cachedKernel(
+    `nonfinite:${g.dtype}`,
+    () => ir.defineKernel([g.dtype], [], ([x]) => [ir.cast(ir.not(ir.lt(ir.abs(x), Infinity)), "float32")]),
+  );
+  const [flags] = runKernel(kernel, [g]);
+  const count = flags.sum();
+  flags.dispose();
+  return count;
+}
+
+/** `found = count > 0 ? 1 : 0` */
+function foundFrom(count: Tensor): Tensor {
+  const kernel = cachedKernel(
+    "found-inf-from-count",
+    () => ir.defineKernel(["float32"], [], ([n]) => [ir.cast(ir.gt(n, 0), "float32")]),
+  );
+  const found = zeros([], { device: count.device });
+  runKernelInto(kernel, [count], [found]);
+  return found;
+}
+
+/**
+ * PyTorch's `_amp_update_scale_`, one kernel on the device: after a step with inf/NaN the scale backs off and the
+ * tracker resets; otherwise the tracker counts up and, at `growthInterval`, the scale grows (unless that would be
+ * inf) and the tracker resets.
+ */
+function updateScaleKernel(): ir.Kernel {
+  return cachedKernel("amp-update-scale", () =>
+    ir.defineKernel(
+      ["float32", "int32", "float32"],
+      ["float32", "float32", "int32"],
+      ([scale, tracker, found], [growth, backoff, interval]) => {
+        const successful = ir.add(tracker, 1);
+        const grows = ir.eq(successful, interval);
+        const grown = ir.mul(scale, growth);
+        const finite = ir.lt(ir.abs(grown), Infinity);
+        const zero = ir.constant(0, "int32");
+        return [
+          ir.where(found, ir.mul(scale, backoff), ir.where(grows, ir.where(finite, grown, scale), scale)),
+          ir.where(found, zero, ir.where(grows, zero, successful)),
+        ];
+      },
+    ));
+}
+
+/**
+ * Scales the loss so that float16 gradients do not underflow, unscales the gradients before the optimizer uses
+ * them, skips steps whose gradients overflowed (inf/NaN), and adapts the scale: PyTorch 1.13's
+ * `torch.cuda.amp.GradScaler`, with its defaults, its update rule and its errors.
+ *
+ * On WebGPU nothing is read back: the inf/NaN check, the skip (the update runs and is kept only where no gradient
+ * overflowed, see `Optimizer.stepUnless`), Adam's step count and the new scale are all decided on the device, so a
+ * training loop with a GradScaler reads device memory only where it asks to (`await getScale()`, metrics). On the
+ * CPU the flag is read (it is host memory) and a skipped step is not run at all, exactly as PyTorch does; both give
+ * PyTorch's numbers. Optimizers whose step changes a host number other than Adam's step count (Adagrad, NAdam, …)
+ * cannot skip on the device and throw there; LBFGS (a closure) is refused as PyTorch refuses it.
+ *
+ * @example
+ * ```ts
+ * import { autocast, GradScaler } from "@gradstep/gradstep/amp";
+ * import { CrossEntropyLoss, Linear } from "@gradstep/gradstep/nn";
+ * import { Adam } from "@gradstep/gradstep/optim";
+ * import { randn, tensor } from "@gradstep/gradstep";
+ * const model = new Linear(16, 4);
+ * const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
+ * const scaler = new GradScaler();
+ * const criterion = new CrossEntropyLoss();
+ * for (let step = 0; step < 3; step++) {
+ *   optimizer.zeroGrad();
+ *   const loss = autocast(() => criterion.forward(model.forward(randn([8, 16])), tensor([0, 1, 2, 3, 0, 1, 2, 3])));
+ *   scaler.scale(loss).backward();
+ *   scaler.step(optimizer);
+ *   scaler.update();
+ * }
+ * console.log(await scaler.getScale()); // 65536
+ * ```
+ */
+export class GradScaler {
+  #enabled: boolean;
+  #initScale: number;
+  #growthFactor: number;
+  #backoffFactor: number;
+  #growthInterval: number;
+  #initGrowthTracker = 0;
+  #scale: Tensor | null = null;
+  #growthTracker: Tensor | null = null;
+  #optimizers = new Map<AnyOptimizer, OptimizerStage>();
+
+  /** A scaler with PyTorch's defaults unless `options` says otherwise. */
+  constructor(options: GradScalerOptions = {}) {
+    const {
+      initScale = 2 ** 16,
+      growthFactor = 2,
+      backoffFactor = 0.5,
+      growthInterval = 2000,
+      enabled = true,
+    } = options;
+    this.#enabled = enabled;
+    checkFactors(growthFactor, backoffFactor, growthInterval);
+    if (!(initScale > 0)) throw new RangeError(`initScale must be > 0, got ${initScale}`);
+    this.#initScale = initScale;
+    this.#growthFactor = growthFactor;
+    this.#backoffFactor = backoffFactor;
+    this.#growthInterval = growthInterval;
+  }
+
+  /** Whether the scaler is on. */
+  isEnabled(): boolean {
+    return this.#enabled;
+  }
+
+  /** `loss` multiplied by the scale (on the loss's device; the scale is created there on first use). */
+  scale(loss: Tensor): Tensor {
+    if (!this.#enabled) return loss;
+    if (!(loss instanceof Tensor)) {
+      throw new TypeError(`GradScaler.scale() expected a Tensor, got ${typeof loss}`);
+    }
+    if (this.#scale === null) {
+      this.#scale = keep(full([], this.#initScale, { dtype: "float32", device: loss.device }));
+      this.#growthTracker = keep(full([], this.#initGrowthTracker, { dtype: "int32", device: loss.device }));
+    }
+    return loss.mul(this.#scale);
+  }
+
+  #checkScale(funcname: string): Tensor {
+    if (this.#scale === null) throw new Error(`Attempted ${funcname} but _scale is None.  ${FIX}`);
+    return this.#scale;
+  }
+
+  /**
+   * Divides `optimizer`'s gradients by the scale in place (e.g. before clipping them) and records, on the device,
+   * whether any was inf or NaN. At most once per optimizer between `update()`s, as in PyTorch.
+   */
+  unscale(optimizer: AnyOptimizer): void {
+    if (!this.#enabled) return;
+    const scale = this.#checkScale("unscale_");
+    const stage = this.#optimizers.get(optimizer)?.stage;
+    if (stage === "unscaled") {
+      throw new Error("unscale_() has already been called on this optimizer since the last update().");
+    }
+    if (stage === "stepped") throw new Error("unscale_() is being called after step().");
+    const grads = optimizer.paramGroups.flatMap((g) => g.params).map((p) => p.grad).filter((g) => g !== null);
+    if (grads.some((g) => g.dtype === "float16")) {
+      throw new TypeError("Attempting to unscale FP16 gradients.");
+    }
+    if (grads.length === 0) {
+      this.#optimizers.set(optimizer, { stage: "unscaled", foundInf: null });
+      return;
+    }
+    const foundInf = noGrad(() => {
+      const invScale = scale.pow(-1);
+      let acc = zeros([], { device: scale.device });
+      for (const g of grads) {
+        const flag = nonFiniteCount(g);
+        const next = acc.add(flag);
+        acc.dispose();
+        flag.dispose();
+        acc = next;
+        g.mul_(invScale);
+      }
+      invScale.dispose();
+      const found = foundFrom(acc);
+      acc.dispose();
+      return found;
+    });
+    this.#optimizers.set(optimizer, { stage: "unscaled", foundInf: keep(foundInf) });
+  }
+
+  /**
+   * Unscales the gradients (unless `unscale` already did) and steps `optimizer` unless a gradient is inf or NaN.
+   * On WebGPU the skip is decided on the device (nothing is read); on the CPU a skipped step is not run and is
+   * reported to the schedulers with `markOptimizerStepSkipped`. Once per optimizer between `update()`s.
+   */
+  step(optimizer: AnyOptimizer): void {
+    if (!(optimizer instanceof Optimizer)) {
+      throw new Error("Closure use is not currently supported if GradScaler is enabled.");
+    }
+    if (!this.#enabled) {
+      optimizer.step();
+      return;
+    }
+    this.#checkScale("step");
+    if (this.#optimizers.get(optimizer)?.stage === "stepped") {
+      throw new Error("step() has already been called since the last update().");
+    }
+    if (this.#optimizers.get(optimizer) === undefined) this.unscale(optimizer);
+    const state = this.#optimizers.get(optimizer)!;
+    const foundInf = state.foundInf;
+    if (foundInf === null) throw new Error("No inf checks were recorded for this optimizer.");
+    if (foundInf.device.backend.readSync === undefined) optimizer.stepUnless(foundInf);
+    else if (foundInf.dataSync()[0] === 0) optimizer.step();
+    else markOptimizerStepSkipped(optimizer);
+    state.stage = "stepped";
+  }
+
+  /**
+   * Updates the scale for the next iteration from whether any optimizer's gradients had inf/NaN (PyTorch's
+   * `_amp_update_scale_`, on the device), or sets it to `newScale`.
+   */
+  update(newScale?: number | Tensor): void {
+    if (!this.#enabled) return;
+    const scale = this.#checkScale("update");
+    const tracker = this.#growthTracker!;
+    noGrad(() => {
+      if (newScale !== undefined) {
+        if (typeof newScale === "number") scale.fill_(newScale);
+        else {
+          if (!(newScale instanceof Tensor) || newScale.numel !== 1 || newScale.requiresGrad) {
+            throw new TypeError(
+              "new_scale should be a number or a 1-element float32 Tensor with requiresGrad false.",
+            );
+          }
+          scale.copy_(newScale.reshape([]));
+        }
+        return;
+      }
+      const found = [...this.#optimizers.values()].map((s) => s.foundInf).filter((f) => f !== null);
+      if (found.length === 0) throw new Error("No inf checks were recorded prior to update.");
+      const combined = found.slice(1).reduce((a, b) => a.add(b), found[0]);
+      runKernelInto(updateScaleKernel(), [scale, tracker, combined], [scale, tracker], [
+        this.#growthFactor,
+        this.#backoffFactor,
+        this.#growthInterval,
+      ]);
+      if (combined !== found[0]) combined.dispose();
+    });
+    for (const s of this.#optimizers.values()) s.foundInf?.dispose();
+    this.#optimizers.clear();
+  }
+
+  /** Resolves to the current scale (reads it from the device); 1 when disabled, `initScale` before first use. */
+  async getScale(): Promise<number> {
+    if (!this.#enabled) return 1;
+    return this.#scale === null ? this.#initScale : await this.#scale.item();
+  }
+
+  /** Resolves to the scaler's state in PyTorch's layout (camelCase keys); `{}` when disabled. */
+  async stateDict(): Promise<GradScalerStateDict | Record<string, never>> {
+    if (!this.#enabled) return {};
+    return {
+      scale: await this.getScale(),
+      growthFactor: this.#growthFactor,
+      backoffFactor: this.#backoffFactor,
+      growthInterval: this.#growthInterval,
+      growthTracker: this.#growthTracker === null
+        ? this.#initGrowthTracker
+        : await this.#growthTracker.item(),
+    };
+  }
+
+  /** Restores a {@link GradScaler.stateDict}; throws, changing nothing, when it does not fit. */
+  loadStateDict(stateDict: GradScalerStateDict | Record<string, never>): void {
+    if (!this.#enabled) return;
+    if (Object.keys(stateDict).length === 0) {
+      throw new Error(
+        "The source state dict is empty, possibly because it was saved from a disabled instance of GradScaler.",
+      );
+    }
+    const sd = stateDict as GradScalerStateDict;
+    for (
+      const key of ["scale", "growthFactor", "backoffFactor", "growthInterval", "growthTracker"] as const
+    ) {
+      if (typeof sd[key] !== "number") {
+        throw new TypeError(`GradScaler state dict: expected ${key} to be a number, got ${typeof sd[key]}`);
+      }
+    }
+    checkFactors(sd.growthFactor, sd.backoffFactor, sd.growthInterval);
+    this.#initScale = sd.scale;
+    this.#growthFactor = sd.growthFactor;
+    this.#backoffFactor = sd.backoffFactor;
+    this.#growthInterval = sd.growthInterval;
+    this.#initGrowthTracker = sd.growthTracker;
+    noGrad(() => {
+      this.#scale?.fill_(sd.scale);
+      this.#growthTracker?.fill_(sd.growthTracker);
+    });
+  }
+}
+
+/** PyTorch's checks of the factors, and that the interval is a positive integer. */
+function checkFactors(growthFactor: number, backoffFactor: number, growthInterval: number): void {
+  if (!(growthFactor > 1)) throw new RangeError(`The growth factor must be > 1.0, got ${growthFactor}.`);
+  if (!(backoffFactor < 1)) throw new RangeError(`The backoff factor must be < 1.0, got ${backoffFactor}.`);
+  if (!(Number.isInteger(growthInterval) && growthInterval > 0)) {
+    throw new RangeError(`growthInterval must be a positive integer, got ${growthInterval}`);
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Skipping an optimizer step on the device: the update runs either way, and a 0-d flag (`foundInf`, non-zero when a
+ * gradient was inf or NaN) selects, element by element, the values from before the update. This is how a
+ * `GradScaler` skips a step on WebGPU without reading the flag back to the host.
+ *
+ * @module
+ */
+import * as ir from "../backends/kernel_ir.ts";
+import { cachedKernel, copyInto, runKernelInto } from "../tensor/elementwise.ts";
+import { empty } from "../tensor/shape.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+import type { State } from "./optimizer.ts";
+
+/** A copy of `t` (not recorded). */
+export function snapshot(t: Tensor): Tensor {
+  return copyInto(empty(t.shape, t), t);
+}
+
+/** `t = foundInf != 0 ? before : t`, in place; `before` may be a number (the value of state created by the step). */
+export function restoreIfFound(t: Tensor, before: Tensor | number, foundInf: Tensor): void {
+  const kernel = cachedKernel(
+    `restore-if-found:${t.dtype}:${foundInf.dtype}:${typeof before === "number" ? "n" : "t"}`,
+    () =>
+      ir.defineKernel(
+        typeof before === "number" ? [t.dtype, foundInf.dtype] : [t.dtype, foundInf.dtype, t.dtype],
+        typeof before === "number" ? [t.dtype] : [],
+        ([x, found, old], [value]) => [ir.where(found, old ?? value, x)],
+      ),
+  );
+  if (typeof before === "number") runKernelInto(kernel, [t, foundInf], [t], [before]);
+  else runKernelInto(kernel, [t, foundInf, before], [t]);
+}
+
+/**
+ * Runs `update` (one parameter's update, which changes `p` and `state` in place) so that it takes effect only where
+ * `foundInf` is 0, deciding on the device. Tensors the update creates in `state` become 0 where skipped (the state
+ * of an optimizer that has not stepped yet). Throws, leaving `p` and `state` as they were, when the update changes a
+ * number in `state`: a host number cannot follow a decision made on the device.
+ */
+export function updateUnlessFound(
+  p: Tensor,
+  state: State,
+  foundInf: Tensor,
+  update: () => void,
+  optimizerName: string,
+): void {
+  const before = new Map<string, Tensor | number>(
+    Object.entries(state).map(([k, v]) => [k, typeof v === "number" ? v : snapshot(v)]),
+  );
+  const param = snapshot(p);
+  update();
+  const changed = Object.keys(state).find((k) => typeof state[k] === "number" && state[k] !== before.get(k));
+  if (changed !== undefined) {
+    copyInto(p, param);
+    for (const key of Object.keys(state)) {
+      const old = before.get(key);
+      if (old === undefined) delete state[key];
+      else if (typeof old !== "number") copyInto(state[key] as Tensor, old);
+      else state[key] = old;
+    }
+    throw new Error(
+      `${optimizerName} cannot skip its step on the device: its state "${changed}" is a number kept on the host, ` +
+        "which a decision made on the device cannot change. GradScaler skips on the device only for optimizers " +
+        "without such numbers (SGD, Lion, …) and for Adam and AdamW, which keep their step count on the device; " +
+        "train this optimizer with a GradScaler on the CPU",
+    );
+  }
+  restoreIfFound(p, param, foundInf);
+  for (const [key, value] of Object.entries(state)) {
+    if (typeof value === "number") continue;
+    const old = before.get(key);
+    restoreIfFound(value, old === undefined ? 0 : old, foundInf);
+  }
+  param.dispose();
+  for (const old of before.values()) if (typeof old !== "number") old.dispose();
+}
