@@ -4,23 +4,29 @@
  * test-set accuracy at the end.
  *
  *   deno run --allow-read examples/mnist.ts [--epochs 5] [--batch-size 64] [--lr 0.001] [--optimizer adam|sgd]
- *                                           [--device auto|cpu|webgpu] [--seed N] [--clip-grad-norm X]
+ *                                           [--device auto|cpu|webgpu] [--seed N] [--clip-grad-norm X] [--amp]
  *
  * --checkpoint-every N saves a checkpoint every N steps to <--checkpoint-dir>/mnist.safetensors (default dir
  * "checkpoints"; needs --allow-write=checkpoints), replacing the last one atomically; --resume PATH continues a
  * run from a checkpoint — model, optimizer, random generator and the data loader's place in its epoch — e.g. after
  * a lost WebGPU device stopped it (run it with the same --optimizer and --batch-size).
  *
+ * --amp trains in mixed precision: the forward pass and the loss under autocast (the matrix products in float16,
+ * the loss in float32) and a GradScaler scaling the loss and skipping steps whose gradients overflowed, decided on
+ * the device. On a WebGPU adapter without shader-f16 autocast says so and runs in float32.
+ *
  * @module
  */
 import { parseArgs } from "../deps.ts";
 import {
   Adam,
+  autocast,
   clipGradNorm,
   CrossEntropyLoss,
   DataLoader,
   device,
   Flatten,
+  GradScaler,
   Linear,
   load,
   manualSeed,
@@ -48,7 +54,9 @@ class SimpleNN extends Module {
   }
 }
 
-const args = parseArgs(Deno.args, {
+// --amp is a switch; parseArgs (string options) gets the other flags.
+const amp = Deno.args.includes("--amp");
+const args = parseArgs(Deno.args.filter((a) => a !== "--amp"), {
   epochs: "5",
   "batch-size": "64",
   lr: "0.001",
@@ -105,11 +113,18 @@ if (!(args.optimizer in optimizers)) {
   throw new Error(`--optimizer must be one of ${Object.keys(optimizers)}, got ${args.optimizer}`);
 }
 const optimizer = optimizers[args.optimizer]();
+const scaler = new GradScaler({ enabled: amp });
+if (amp) console.log("Mixed precision: autocast (float16 matrix products) and a GradScaler");
 
 // Where training starts: epoch 0, or where the checkpoint given to --resume left off.
 let start = { epoch: 0, step: 0 };
 if (args.resume !== "") {
-  start = await load<typeof start>(args.resume, { model, optimizer, dataLoader: trainLoader });
+  start = await load<typeof start>(args.resume, {
+    model,
+    optimizer,
+    dataLoader: trainLoader,
+    ...(amp ? { scaler } : {}),
+  });
   console.log(`Resumed from ${args.resume} at epoch ${start.epoch + 1}, step ${start.step}`);
 }
 const checkpointPath = `${args["checkpoint-dir"]}/mnist.safetensors`;
@@ -129,14 +144,26 @@ async function train(): Promise<void> {
       const images = await cpuImages.to(dev);
       const labels = await cpuLabels.to(dev);
       optimizer.zeroGrad();
-      const outputs = model.forward(images);
-      const loss = criterion.forward(outputs, labels);
-      loss.backward();
-      if (maxGradNorm !== undefined) clipGradNorm(model.parameters(), maxGradNorm).dispose();
-      optimizer.step();
+      const { outputs, loss } = autocast(() => {
+        const outputs = model.forward(images);
+        return { outputs, loss: criterion.forward(outputs, labels) };
+      }, { enabled: amp });
+      scaler.scale(loss).backward();
+      if (maxGradNorm !== undefined) {
+        scaler.unscale(optimizer); // clip the true gradients, not the scaled ones
+        clipGradNorm(model.parameters(), maxGradNorm).dispose();
+      }
+      scaler.step(optimizer);
+      scaler.update();
       if (checkpointEvery !== undefined && ++steps % checkpointEvery === 0) {
         const next = i + 1 === trainLoader.length ? { epoch: epoch + 1, step: 0 } : { epoch, step: i + 1 };
-        await save(checkpointPath, { model, optimizer, dataLoader: trainLoader, extra: next });
+        await save(checkpointPath, {
+          model,
+          optimizer,
+          dataLoader: trainLoader,
+          ...(amp ? { scaler } : {}),
+          extra: next,
+        });
       }
       noGrad(() => {
         runningLoss = runningLoss.add(loss);
@@ -165,7 +192,8 @@ async function evaluate(): Promise<number> {
   for await (const [cpuImages, cpuLabels] of testLoader) {
     const images = await cpuImages.to(dev);
     const labels = await cpuLabels.to(dev);
-    correct += await noGrad(() => model.forward(images).argmax(1).eq(labels).sum()).item();
+    const outputs = noGrad(() => autocast(() => model.forward(images), { enabled: amp }));
+    correct += await noGrad(() => outputs.argmax(1).eq(labels).sum()).item();
     total += labels.shape[0];
   }
   return (100 * correct) / total;
