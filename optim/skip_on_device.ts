@@ -34,8 +34,10 @@ export function restoreIfFound(t: Tensor, before: Tensor | number, foundInf: Ten
 /**
  * Runs `update` (one parameter's update, which changes `p` and `state` in place) so that it takes effect only where
  * `foundInf` is 0, deciding on the device. Tensors the update creates in `state` become 0 where skipped (the state
- * of an optimizer that has not stepped yet). Throws, leaving `p` and `state` as they were, when the update changes a
- * number in `state`: a host number cannot follow a decision made on the device.
+ * of an optimizer that has not stepped yet; SGD's momentum buffer then exists at its first real step, which it
+ * treats as a later step: the same numbers for PyTorch's default dampening 0, not for other dampening). Throws,
+ * leaving `p` and `state` as they were, when the update changes a number in `state`: a host number cannot follow
+ * a decision made on the device.
  */
 export function updateUnlessFound(
   p: Tensor,
