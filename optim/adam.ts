@@ -28,72 +28,110 @@ export interface AdamOptions {
   decoupledWeightDecay: boolean;
 }
 
+/** The expressions Adam's update reads: its operands, and the step size and √bc2 however they are supplied. */
+interface AdamTerms {
+  param: ir.Expr;
+  grad: ir.Expr;
+  m: ir.Expr;
+  v: ir.Expr;
+  vmax: ir.Expr | undefined;
+  stepSize: ir.Expr;
+  bc2Sqrt: ir.Expr;
+  beta1: ir.Expr;
+  oneMinusBeta1: ir.Expr;
+  beta2: ir.Expr;
+  oneMinusBeta2: ir.Expr;
+  eps: ir.Expr;
+  decayFactor: ir.Expr;
+}
+
 /**
- * The fused update, in PyTorch's order of operations:
+ * The update, in PyTorch's order of operations:
  * g = ±grad (+ wd·p); m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g·g; [vmax = max(vmax, v)];
- * p = p − (stepSize·m) / (√v / √bc2 + eps), with stepSize = lr / bc1 and the bias corrections as runtime scalars.
+ * p = p − (stepSize·m) / (√v / √bc2 + eps), with stepSize = lr / bc1. Returns [p, m, v, (vmax)].
  */
-function adamKernel(p: Tensor, g: Tensor, group: AdamOptions): ir.Kernel {
+function adamUpdate(group: AdamOptions, x: AdamTerms): ir.Expr[] {
   const decay = group.weightDecay !== 0;
-  const key =
-    `adam:${p.dtype}:${g.dtype}:${group.amsgrad}:${group.maximize}:${decay}:${group.decoupledWeightDecay}`;
+  let d = ir.cast(x.grad, x.param.dtype);
+  if (group.maximize) d = ir.neg(d);
+  let w = x.param;
+  if (decay && group.decoupledWeightDecay) w = ir.mul(x.param, x.decayFactor);
+  else if (decay) d = ir.add(d, ir.mul(x.decayFactor, x.param));
+  const m2 = ir.add(ir.mul(x.m, x.beta1), ir.mul(x.oneMinusBeta1, d));
+  const v2 = ir.add(ir.mul(x.v, x.beta2), ir.mul(ir.mul(x.oneMinusBeta2, d), d));
+  const vmax2 = x.vmax === undefined ? v2 : ir.max(x.vmax, v2);
+  const denom = ir.add(ir.div(ir.sqrt(vmax2), x.bc2Sqrt), x.eps);
+  const p2 = ir.add(w, ir.div(ir.mul(ir.neg(x.stepSize), m2), denom));
+  return x.vmax === undefined ? [p2, m2, v2] : [p2, m2, v2, vmax2];
+}
+
+function adamKey(name: string, p: Tensor, g: Tensor, group: AdamOptions): string {
+  const decay = group.weightDecay !== 0;
+  return `${name}:${p.dtype}:${g.dtype}:${group.amsgrad}:${group.maximize}:${decay}:${group.decoupledWeightDecay}`;
+}
+
+/** {@link adamUpdate} with the step size and √bc2 as runtime scalars computed on the host in float64. */
+function adamKernel(p: Tensor, g: Tensor, group: AdamOptions): ir.Kernel {
   const t = p.dtype;
-  return cachedKernel(key, () =>
+  return cachedKernel(adamKey("adam", p, g, group), () =>
     ir.defineKernel(
       group.amsgrad ? [t, g.dtype, t, t, t] : [t, g.dtype, t, t],
       [t, t, t, t, t, t, t, t],
       (
         [param, grad, m, v, vmax],
         [stepSize, beta1, oneMinusBeta1, beta2, oneMinusBeta2, bc2Sqrt, eps, decayFactor],
-      ) => {
-        let d = ir.cast(grad, t);
-        if (group.maximize) d = ir.neg(d);
-        let w = param;
-        if (decay && group.decoupledWeightDecay) w = ir.mul(param, decayFactor);
-        else if (decay) d = ir.add(d, ir.mul(decayFactor, param));
-        const m2 = ir.add(ir.mul(m, beta1), ir.mul(oneMinusBeta1, d));
-        const v2 = ir.add(ir.mul(v, beta2), ir.mul(ir.mul(oneMinusBeta2, d), d));
-        const vmax2 = group.amsgrad ? ir.max(vmax, v2) : v2;
-        const denom = ir.add(ir.div(ir.sqrt(vmax2), bc2Sqrt), eps);
-        const p2 = ir.add(w, ir.div(ir.mul(ir.neg(stepSize), m2), denom));
-        return group.amsgrad ? [p2, m2, v2, vmax2] : [p2, m2, v2];
-      },
+      ) =>
+        adamUpdate(group, {
+          param,
+          grad,
+          m,
+          v,
+          vmax,
+          stepSize,
+          bc2Sqrt,
+          beta1,
+          oneMinusBeta1,
+          beta2,
+          oneMinusBeta2,
+          eps,
+          decayFactor,
+        }),
     ));
 }
 
 /**
- * The update of {@link adamKernel} with the step count on the device: the bias corrections are inputs (gathered at
- * the count), the step size lr / (1 − β₁ˢ) is divided on the device, and every output keeps its old value where
- * `foundInf` is non-zero.
+ * {@link adamUpdate} with the step count on the device: the bias corrections are inputs (gathered at the count),
+ * the step size lr / (1 − β₁ˢ) is divided on the device, and every output keeps its old value where the last input,
+ * `foundInf`, is non-zero.
  */
 function adamDeviceStepKernel(p: Tensor, g: Tensor, foundInf: Tensor, group: AdamOptions): ir.Kernel {
-  const decay = group.weightDecay !== 0;
-  const key =
-    `adam-device-step:${p.dtype}:${g.dtype}:${foundInf.dtype}:${group.amsgrad}:${group.maximize}:${decay}:${group.decoupledWeightDecay}`;
   const t = p.dtype;
   const moments = group.amsgrad ? [t, t, t] : [t, t];
-  return cachedKernel(key, () =>
+  return cachedKernel(`${adamKey("adam-device-step", p, g, group)}:${foundInf.dtype}`, () =>
     ir.defineKernel(
-      [t, g.dtype, ...moments, foundInf.dtype, "float32", "float32"],
+      [t, g.dtype, ...moments, "float32", "float32", foundInf.dtype],
       [t, t, t, t, t, t, t],
       (inputs, [lr, beta1, oneMinusBeta1, beta2, oneMinusBeta2, eps, decayFactor]) => {
         const [param, grad, m, v] = inputs;
         const vmax = group.amsgrad ? inputs[4] : undefined;
-        const [found, bc1, bc2Sqrt] = inputs.slice(-3);
-        let d = ir.cast(grad, t);
-        if (group.maximize) d = ir.neg(d);
-        let w = param;
-        if (decay && group.decoupledWeightDecay) w = ir.mul(param, decayFactor);
-        else if (decay) d = ir.add(d, ir.mul(decayFactor, param));
-        const m2 = ir.add(ir.mul(m, beta1), ir.mul(oneMinusBeta1, d));
-        const v2 = ir.add(ir.mul(v, beta2), ir.mul(ir.mul(oneMinusBeta2, d), d));
-        const vmax2 = vmax === undefined ? v2 : ir.max(vmax, v2);
-        const stepSize = ir.div(lr, ir.cast(bc1, t));
-        const denom = ir.add(ir.div(ir.sqrt(vmax2), ir.cast(bc2Sqrt, t)), eps);
-        const p2 = ir.add(w, ir.div(ir.mul(ir.neg(stepSize), m2), denom));
-        const keep = (old: ir.Expr, next: ir.Expr): ir.Expr => ir.where(found, old, next);
-        const out = [keep(param, p2), keep(m, m2), keep(v, v2)];
-        return vmax === undefined ? out : [...out, keep(vmax, vmax2)];
+        const [bc1, bc2Sqrt, found] = inputs.slice(-3);
+        const next = adamUpdate(group, {
+          param,
+          grad,
+          m,
+          v,
+          vmax,
+          stepSize: ir.div(lr, ir.cast(bc1, t)),
+          bc2Sqrt: ir.cast(bc2Sqrt, t),
+          beta1,
+          oneMinusBeta1,
+          beta2,
+          oneMinusBeta2,
+          eps,
+          decayFactor,
+        });
+        const old = [param, m, v, ...(vmax === undefined ? [] : [vmax])];
+        return next.map((e, i) => ir.where(found, old[i], e));
       },
     ));
 }
@@ -197,7 +235,7 @@ export class Adam extends Optimizer<AdamOptions> {
     }
     runKernelInto(
       adamDeviceStepKernel(p, grad, foundInf, group),
-      [p, grad, ...moments, foundInf, bc1, bc2Sqrt],
+      [p, grad, ...moments, bc1, bc2Sqrt, foundInf],
       [p, ...moments],
       scalars,
     );

@@ -31,11 +31,6 @@ export function withAutocast<T>(enabled: boolean, fn: () => T): T {
   }
 }
 
-/** Whether ops autocast now: an autocast region is open and no inner region turned it off. */
-export function isAutocastActive(): boolean {
-  return (regions[regions.length - 1] ?? null) !== null;
-}
-
 /** Whether `t`'s device computes in float16; warns once per device that cannot. */
 function halfCapable(t: Tensor): boolean {
   const device = t.device;
