@@ -316,6 +316,9 @@ Deno.test("GradScaler's state dict has PyTorch's keys, survives JSON and restore
     "The growth factor must be > 1.0",
   );
   assertEquals(await restored.getScale(), 512, "a rejected state dict changes nothing");
+  restored.scale(w.sum());
+  restored.update(tensor([3]));
+  assertEquals(await restored.getScale(), 3, "update(newScale) with a one-element tensor");
   const disabled = new GradScaler({ enabled: false });
   assertEquals(await disabled.stateDict(), {});
   assertEquals(await disabled.getScale(), 1);
