@@ -217,13 +217,15 @@ for (const run of [adamHigh, sgdHigh]) {
         `against ${fmt(last(reference).loss)} at lr 1e-3: unstable, not learning.`,
   );
 }
-const moved = adamLow.points[0].loss - last(adamLow).loss;
 console.log(
-  `→ ${adamLow.name}: no progress — the loss moved by ${fmt(moved)} in ${steps} steps (from ` +
-    `${fmt(adamLow.points[0].loss)}; chance level is ln 10 ≈ 2.3026) while lr 1e-3 brought it to ` +
-    `${fmt(last(reference).loss)}; test accuracy ${adamLow.accuracy.toFixed(2)}% against ${
-      reference.accuracy.toFixed(2)
-    }%.`,
+  `→ ${adamLow.name}: no progress — the mean loss went from ${
+    fmt(adamLow.points[0].loss)
+  } (steps 1–${every}) ` +
+    `to ${
+      fmt(last(adamLow).loss)
+    } (the last ${every}) in ${steps} steps, chance level being ln 10 ≈ 2.3026, ` +
+    `while lr 1e-3 brought it to ${fmt(last(reference).loss)}; test accuracy ` +
+    `${adamLow.accuracy.toFixed(2)}% against ${reference.accuracy.toFixed(2)}%.`,
 );
 
 /** The ceiling of the learning-rate panel's loss axis: a diverging run goes far past it. */
