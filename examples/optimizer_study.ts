@@ -37,7 +37,6 @@ import {
   OneCycleLR,
   type Optimizer,
   StepLR,
-  type Tensor,
   transforms,
   WarmupCosineLR,
 } from "../mod.ts";
@@ -128,7 +127,7 @@ function firstSamples(data: Dataset, n: number): Dataset {
       if (i >= length) throw new RangeError(`index ${i} is out of range for a subset of ${length} samples`);
       return data.get(i);
     },
-    getBatch: (indices) => data.getBatch?.(indices) as Tensor[],
+    getBatch: data.getBatch?.bind(data),
   };
 }
 
