@@ -7,7 +7,8 @@
 import * as ir from "../backends/kernel_ir.ts";
 import { noGrad } from "../autograd/node.ts";
 import { full, zeros } from "../tensor/creation.ts";
-import { cachedKernel, runKernel, runKernelInto } from "../tensor/elementwise.ts";
+import { cachedKernel, runKernelInto } from "../tensor/elementwise.ts";
+import { empty } from "../tensor/shape.ts";
 import { keep } from "../tensor/memory.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { type AnyOptimizer, markOptimizerStepSkipped } from "../optim/lr_scheduler/step_order.ts";
@@ -51,15 +52,21 @@ interface OptimizerStage {
 const FIX = "This may indicate your script did not use scaler.scale(loss) earlier in the iteration.";
 
 /**
- * Per gradient: how many elements are inf or NaN (as float32). The test is `!(|x| < inf)`, which shader compilers
- * cannot fold away as they may fold `x · 0` to 0.
+ * PyTorch's `_amp_foreach_non_finite_check_and_unscale_` for one gradient, in one kernel: `g` is multiplied by
+ * `invScale` in place, and the result counts the elements that were inf or NaN before (as float32). The test is
+ * `!(|x| < inf)`, which shader compilers cannot fold away as they may fold `x · 0` to 0.
  */
-function nonFiniteCount(g: Tensor): Tensor {
+function unscaleCountingNonFinite(g: Tensor, invScale: Tensor): Tensor {
   const kernel = cachedKernel(
-    `nonfinite:${g.dtype}`,
-    () => ir.defineKernel([g.dtype], [], ([x]) => [ir.cast(ir.not(ir.lt(ir.abs(x), Infinity)), "float32")]),
+    `unscale-count-nonfinite:${g.dtype}`,
+    () =>
+      ir.defineKernel([g.dtype, "float32"], [], ([x, inv]) => [
+        ir.mul(x, ir.cast(inv, g.dtype)),
+        ir.cast(ir.not(ir.lt(ir.abs(x), Infinity)), "float32"),
+      ]),
   );
-  const [flags] = runKernel(kernel, [g]);
+  const flags = empty(g.shape, { dtype: "float32", device: g.device });
+  runKernelInto(kernel, [g, invScale], [g, flags]);
   const count = flags.sum();
   flags.dispose();
   return count;
@@ -110,7 +117,9 @@ function updateScaleKernel(): ir.Kernel {
  * training loop with a GradScaler reads device memory only where it asks to (`await getScale()`, metrics). On the
  * CPU the flag is read (it is host memory) and a skipped step is not run at all, exactly as PyTorch does; both give
  * PyTorch's numbers. Optimizers whose step changes a host number other than Adam's step count (Adagrad, NAdam, …)
- * cannot skip on the device and throw there; LBFGS (a closure) is refused as PyTorch refuses it.
+ * cannot skip on the device and throw there; LBFGS (a closure) is refused as PyTorch refuses it. The growth and
+ * backoff factors are float32 on the device, where PyTorch multiplies the float32 scale by a double: the same
+ * scales for factors exact in float32 (the defaults 2 and 0.5, any power of two), within one rounding otherwise.
  *
  * @example
  * ```ts
@@ -208,12 +217,11 @@ export class GradScaler {
       const invScale = scale.pow(-1);
       let acc = zeros([], { device: scale.device });
       for (const g of grads) {
-        const flag = nonFiniteCount(g);
+        const flag = unscaleCountingNonFinite(g, invScale);
         const next = acc.add(flag);
         acc.dispose();
         flag.dispose();
         acc = next;
-        g.mul_(invScale);
       }
       invScale.dispose();
       const found = foundFrom(acc);
