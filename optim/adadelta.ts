@@ -8,6 +8,7 @@ import { zerosLike } from "../tensor/creation.ts";
 import { cachedKernel, runKernelInto } from "../tensor/elementwise.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { check, checkNonNegative, Optimizer, type ParamGroup, type Params, type State } from "./optimizer.ts";
+import { countStep } from "./device_step.ts";
 
 /** Adadelta's hyperparameters (PyTorch's defaults: lr 1, rho 0.9, eps 1e-6, no weight decay). */
 export interface AdadeltaOptions {
@@ -73,6 +74,9 @@ export class Adadelta extends Optimizer<AdadeltaOptions> {
     checkNonNegative(group.weightDecay, "weightDecay value", "weightDecay");
   }
 
+  /** The update only counts steps, so a GradScaler can skip it on the device. */
+  protected override readonly stepIsCountOnly = true;
+
   /** The step count and the zeroed running averages of squared gradients and squared deltas. */
   protected initState(p: Tensor): State {
     return { step: 0, squareAvg: zerosLike(p), accDelta: zerosLike(p) };
@@ -80,7 +84,7 @@ export class Adadelta extends Optimizer<AdadeltaOptions> {
 
   /** One fused kernel: the parameter and both running averages updated in place. */
   protected update(p: Tensor, grad: Tensor, group: ParamGroup<AdadeltaOptions>, state: State): void {
-    state.step = (state.step as number) + 1;
+    countStep(state);
     const [v, u] = [state.squareAvg as Tensor, state.accDelta as Tensor];
     runKernelInto(
       adadeltaKernel(p, grad, group),

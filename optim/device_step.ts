@@ -12,6 +12,7 @@ import { full, tensor } from "../tensor/creation.ts";
 import { cachedKernel, runKernelInto } from "../tensor/elementwise.ts";
 import { keep } from "../tensor/memory.ts";
 import type { Tensor } from "../tensor/tensor.ts";
+import type { State } from "./optimizer.ts";
 
 /** How far the count of one state may have gone: the host knows only that it grew by at most one per step. */
 const bounds = new WeakMap<Tensor, number>();
@@ -21,6 +22,15 @@ export function deviceStep(step: number, device: Device): Tensor {
   const t = keep(full([], step, { dtype: "int32", device }));
   bounds.set(t, step);
   return t;
+}
+
+/**
+ * Adds one to `state.step`: a host number, or a count on the device (after a `GradScaler` skipped a step there).
+ * For optimizers whose update never reads the count.
+ */
+export function countStep(state: State): void {
+  if (typeof state.step === "number") state.step += 1;
+  else (state.step as Tensor).add_(1);
 }
 
 /** Adds 1 to `step` in place unless `foundInf` is non-zero; returns `step` as a [1] index of its new value. */

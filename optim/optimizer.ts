@@ -11,6 +11,7 @@ import { tensor } from "../tensor/creation.ts";
 import { isFloating, type TypedArray } from "../tensor/dtype.ts";
 import { keep } from "../tensor/memory.ts";
 import { Tensor } from "../tensor/tensor.ts";
+import { deviceStep } from "./device_step.ts";
 import { updateUnlessFound } from "./skip_on_device.ts";
 
 /** Per-parameter state: tensors (moments, buffers) and numbers (step counts), keyed as PyTorch in camelCase. */
@@ -416,6 +417,12 @@ export abstract class Optimizer<O extends { lr: number }> extends BaseOptimizer<
    * ```
    */
   stepUnless(foundInf: Tensor): void {
+    if (this.step !== Optimizer.prototype.step) {
+      throw new Error(
+        `${this.constructor.name} cannot skip its step on the device: its step() does more than update each ` +
+          "parameter (it advances host-side schedules), which a decision made on the device cannot undo",
+      );
+    }
     this.runStepPreHooks();
     noGrad(() => {
       for (const group of this.paramGroups) {
@@ -432,9 +439,16 @@ export abstract class Optimizer<O extends { lr: number }> extends BaseOptimizer<
   }
 
   /**
+   * True for an optimizer whose update only counts steps in `state.step` (with `countStep`) and never reads the
+   * count (RMSprop, Adadelta, Rprop): {@link Optimizer.stepUnless} can then keep the count on the device.
+   */
+  protected readonly stepIsCountOnly: boolean = false;
+
+  /**
    * {@link Optimizer.update}, kept only where `foundInf` is 0. By default the update runs and `foundInf` selects
-   * the old values of `p` and its state tensors; an optimizer whose update changes a number in its state (a step
-   * count) overrides this to keep that number on the device, or the default throws.
+   * the old values of `p` and its state tensors (a count-only step count moves to the device to be one of them);
+   * an optimizer whose update changes another number in its state overrides this to keep that number on the
+   * device (Adam's step count), or the default throws.
    */
   protected updateUnless(
     p: Tensor,
@@ -443,6 +457,7 @@ export abstract class Optimizer<O extends { lr: number }> extends BaseOptimizer<
     state: State,
     foundInf: Tensor,
   ): void {
+    if (this.stepIsCountOnly && typeof state.step === "number") state.step = deviceStep(state.step, p.device);
     updateUnlessFound(p, state, foundInf, () => this.update(p, grad, group, state), this.constructor.name);
   }
 

@@ -8,6 +8,7 @@ import { zerosLike } from "../tensor/creation.ts";
 import { cachedKernel, runKernelInto } from "../tensor/elementwise.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { checkNonNegative, Optimizer, type ParamGroup, type Params, type State } from "./optimizer.ts";
+import { countStep } from "./device_step.ts";
 
 /** RMSprop's hyperparameters (PyTorch's defaults: lr 1e-2, alpha 0.99, eps 1e-8, everything else 0 or off). */
 export interface RMSpropOptions {
@@ -100,6 +101,9 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     checkNonNegative(group.alpha, "alpha value", "alpha");
   }
 
+  /** The update only counts steps, so a GradScaler can skip it on the device. */
+  protected override readonly stepIsCountOnly = true;
+
   /** The step count, the zeroed squared average, and the momentum buffer and mean gradient where used. */
   protected initState(p: Tensor, group: ParamGroup<RMSpropOptions>): State {
     const state: State = { step: 0, squareAvg: zerosLike(p) };
@@ -110,7 +114,7 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
 
   /** One fused kernel: the parameter and its running averages (and momentum buffer) updated in place. */
   protected update(p: Tensor, grad: Tensor, group: ParamGroup<RMSpropOptions>, state: State): void {
-    state.step = (state.step as number) + 1;
+    countStep(state);
     const buffers = [state.squareAvg as Tensor];
     if (group.centered) buffers.push((state.gradAvg ??= zerosLike(p)) as Tensor);
     if (group.momentum > 0) buffers.push((state.momentumBuffer ??= zerosLike(p)) as Tensor);

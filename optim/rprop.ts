@@ -8,6 +8,7 @@ import { full, zerosLike } from "../tensor/creation.ts";
 import { cachedKernel, runKernelInto } from "../tensor/elementwise.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { check, checkNonNegative, Optimizer, type ParamGroup, type Params, type State } from "./optimizer.ts";
+import { countStep } from "./device_step.ts";
 
 /** Rprop's hyperparameters (PyTorch's defaults: lr 1e-2, etas [0.5, 1.2], stepSizes [1e-6, 50]). */
 export interface RpropOptions {
@@ -77,6 +78,9 @@ export class Rprop extends Optimizer<RpropOptions> {
     );
   }
 
+  /** The update only counts steps, so a GradScaler can skip it on the device. */
+  protected override readonly stepIsCountOnly = true;
+
   /** The step count, the zeroed previous gradient, and every step size at the group's lr. */
   protected initState(p: Tensor, group: ParamGroup<RpropOptions>): State {
     return {
@@ -88,7 +92,7 @@ export class Rprop extends Optimizer<RpropOptions> {
 
   /** One fused kernel: the parameter, the previous gradient and the step sizes updated in place. */
   protected update(p: Tensor, grad: Tensor, group: ParamGroup<RpropOptions>, state: State): void {
-    state.step = (state.step as number) + 1;
+    countStep(state);
     const [prev, stepSize] = [state.prev as Tensor, state.stepSize as Tensor];
     runKernelInto(
       rpropKernel(p, grad, group.maximize),

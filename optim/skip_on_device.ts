@@ -62,9 +62,8 @@ export function updateUnlessFound(
     }
     throw new Error(
       `${optimizerName} cannot skip its step on the device: its state "${changed}" is a number kept on the host, ` +
-        "which a decision made on the device cannot change. GradScaler skips on the device only for optimizers " +
-        "without such numbers (SGD, Lion, …) and for Adam and AdamW, which keep their step count on the device; " +
-        "train this optimizer with a GradScaler on the CPU",
+        "which a decision made on the device cannot change. GradScaler skips on the device for SGD, Adam, AdamW, " +
+        "RMSprop, Adadelta, Rprop, Lion and Muon; train this optimizer with a GradScaler on the CPU",
     );
   }
   restoreIfFound(p, param, foundInf);

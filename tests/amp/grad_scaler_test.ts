@@ -7,7 +7,26 @@
  */
 import { assert, assertEquals, assertThrows } from "../../deps.ts";
 import { GradScaler } from "../../amp/mod.ts";
-import { Adagrad, Adam, LBFGS, type Optimizer, SGD } from "../../optim/mod.ts";
+import {
+  Adadelta,
+  Adafactor,
+  Adagrad,
+  Adam,
+  Adamax,
+  AdamW,
+  ASGD,
+  LAMB,
+  LBFGS,
+  Lion,
+  Muon,
+  NAdam,
+  type Optimizer,
+  RAdam,
+  RMSprop,
+  Rprop,
+  ScheduleFreeAdamW,
+  SGD,
+} from "../../optim/mod.ts";
 import { CrossEntropyLoss, Linear, ReLU, Sequential } from "../../nn/mod.ts";
 import { autocast, type GradScalerStateDict } from "../../amp/mod.ts";
 import { cpu, Device, device, manualSeed, randn, type Tensor, tensor } from "../../mod.ts";
@@ -326,18 +345,94 @@ Deno.test("GradScaler's state dict has PyTorch's keys, survives JSON and restore
   assert(disabled.scale(loss) === loss);
 });
 
-Deno.test("An optimizer whose step changes a host number cannot skip on the device, and is left as it was", async () => {
-  const w = tensor([1.5, 2.5], { requiresGrad: true });
-  w.grad = tensor([0.5, -1]);
-  const opt = new Adagrad([w], { lr: 0.1 });
-  opt.step();
-  const before = await opt.stateDict();
-  const values = [...await w.data()];
-  assertThrows(
-    () => opt.stepUnless(tensor(0)),
-    Error,
-    'Adagrad cannot skip its step on the device: its state "step"',
-  );
-  assertEquals(await opt.stateDict(), before);
-  assertEquals([...await w.data()], values);
+/** The optimizers a GradScaler skips on the device, each on a fresh pair of parameters. */
+const SKIPPABLE: Record<string, (params: Tensor[]) => Optimizer<{ lr: number }>> = {
+  SGD: (ps) => new SGD(ps, { lr: 0.1, momentum: 0.9 }),
+  Adam: (ps) => new Adam(ps, { lr: 0.01, amsgrad: true }),
+  AdamW: (ps) => new AdamW(ps, { lr: 0.01 }),
+  RMSprop: (ps) => new RMSprop(ps, { lr: 0.01, momentum: 0.5, centered: true }),
+  Adadelta: (ps) => new Adadelta(ps, { lr: 1 }),
+  Rprop: (ps) => new Rprop(ps, { lr: 0.01 }),
+  Lion: (ps) => new Lion(ps, { lr: 0.01 }),
+  Muon: (ps) => new Muon(ps, { lr: 0.01 }),
+};
+
+/** Parameters after 8 scaled steps with inf at steps 0 and 3 and NaN at step 5, and the step count saved. */
+async function skippingRun(
+  make: (params: Tensor[]) => Optimizer<{ lr: number }>,
+  dev: Device,
+): Promise<{ params: number[][]; step: unknown }> {
+  manualSeed(1);
+  const shapes = [[4, 3], [3, 5]];
+  const params = shapes.map((s) => randn(s, { device: dev }).requiresGrad_());
+  const opt = make(params);
+  const scaler = new GradScaler({ initScale: 256, growthInterval: 2 });
+  for (let step = 0; step < 8; step++) {
+    const grads = shapes.map((s) => randn(s).dataSync() as Float32Array);
+    if (step === 0 || step === 3) grads[0][2] = Infinity;
+    if (step === 5) grads[1][0] = NaN;
+    iterate(params, grads.map((g) => [...g]), shapes, scaler, opt);
+  }
+  const saved = (await opt.stateDict()).state[0]?.step;
+  return {
+    params: await Promise.all(params.map(async (p) => [...await p.data()])),
+    step: saved === undefined ? null : Number(saved),
+  };
+}
+
+for (const [name, make] of Object.entries(SKIPPABLE)) {
+  Deno.test(`${name} skipped on the device gives the numbers of the CPU, which does not run the skipped steps`, async () => {
+    const host = await skippingRun(make, cpu);
+    const onDevice = await skippingRun(make, deviceLikeGpu().dev);
+    assertEquals(onDevice.step, host.step, "step count");
+    host.params.forEach((expected, i) => {
+      // Adam divides lr by the bias correction on the device (float32) where the CPU divides in float64.
+      if (name.startsWith("Adam")) {
+        assertClose(onDevice.params[i], expected, TOLERANCE.optimizer, `param ${i}`);
+      } else assertEquals(onDevice.params[i], expected, `param ${i}`);
+    });
+  });
+}
+
+Deno.test({
+  name: "SGD, Adam, AdamW, RMSprop, Adadelta, Rprop, Lion and Muon skipped on WebGPU give the CPU's numbers",
+  ignore: gpu === null,
+  fn: async () => {
+    for (const [name, make] of Object.entries(SKIPPABLE)) {
+      const host = await skippingRun(make, cpu);
+      const onGpu = await skippingRun(make, gpu!);
+      assertEquals(onGpu.step, host.step, `${name}: step count`);
+      host.params.forEach((expected, i) =>
+        assertClose(onGpu.params[i], expected, TOLERANCE.optimizer, `${name}: param ${i}`)
+      );
+    }
+  },
+});
+
+Deno.test("Optimizers whose step changes host numbers refuse to skip on the device, naming themselves, and are left as they were", async () => {
+  const refusing: Record<string, (params: Tensor[]) => Optimizer<{ lr: number }>> = {
+    Adagrad: (ps) => new Adagrad(ps),
+    Adamax: (ps) => new Adamax(ps),
+    NAdam: (ps) => new NAdam(ps),
+    RAdam: (ps) => new RAdam(ps),
+    ASGD: (ps) => new ASGD(ps),
+    Adafactor: (ps) => new Adafactor(ps),
+    LAMB: (ps) => new LAMB(ps),
+    ScheduleFreeAdamW: (ps) => {
+      const opt = new ScheduleFreeAdamW(ps);
+      opt.train();
+      return opt;
+    },
+  };
+  for (const [name, make] of Object.entries(refusing)) {
+    const w = tensor([[1.5, 2.5], [0.5, -1]], { requiresGrad: true });
+    w.grad = tensor([[0.5, -1], [0.25, 2]]);
+    const opt = make([w]);
+    opt.step();
+    const before = await opt.stateDict();
+    const values = [...await w.data()];
+    assertThrows(() => opt.stepUnless(tensor(0)), Error, `${name} cannot skip its step on the device`);
+    assertEquals(await opt.stateDict(), before, `${name}'s state`);
+    assertEquals([...await w.data()], values, `${name}'s parameter`);
+  }
 });
