@@ -24,45 +24,29 @@ import {
   Adam,
   CrossEntropyLoss,
   DataLoader,
-  device,
   manualSeed,
-  MNIST,
   noGrad,
   type Optimizer,
   SGD,
   type Tensor,
-  transforms,
   zeros,
 } from "../mod.ts";
 import { SimpleNN } from "./models.ts";
+import { nonNegativeInteger, openDevice, positiveInteger, seedMnist } from "./setup.ts";
 import { ProgressBar } from "./progress.ts";
 import { writeSvg } from "./svg_plot.ts";
 import { terminalTable } from "./text_table.ts";
 import { evaluate } from "./train_loop.ts";
 
 const args = parseArgs(Deno.args, { steps: "200", every: "20", device: "auto", seed: "0", out: "results" });
-const steps = Number(args.steps);
-const every = Number(args.every);
-const seed = Number(args.seed);
-for (const [flag, value] of [["steps", steps], ["every", every]] as const) {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new Error(`--${flag} must be a positive integer, got ${value}`);
-  }
-}
+const steps = positiveInteger("steps", args.steps);
+const every = positiveInteger("every", args.every);
+const seed = nonNegativeInteger("seed", args.seed);
 if (steps % every !== 0) throw new Error(`--steps (${steps}) must be a multiple of --every (${every})`);
-if (!Number.isSafeInteger(seed) || seed < 0) {
-  throw new Error(`--seed must be a non-negative integer, got ${seed}`);
-}
-const kind = args.device;
-if (kind !== "auto" && kind !== "cpu" && kind !== "webgpu") {
-  throw new Error(`--device must be auto, cpu or webgpu, got ${kind}`);
-}
 
-const dev = await device(kind);
-console.log(`Device: ${dev.type} (${dev.name})`);
-const transform = transforms.compose(transforms.toTensor(), transforms.normalize([0.1307], [0.3081]));
-const trainSet = await MNIST.load({ train: true, transform });
-const testLoader = new DataLoader(await MNIST.load({ train: false, transform }), { batchSize: 1000 });
+const dev = await openDevice(args.device);
+const trainSet = await seedMnist(true);
+const testLoader = new DataLoader(await seedMnist(false), { batchSize: 1000 });
 
 /** What a run looked like every `every` steps. */
 interface Point {

@@ -20,8 +20,9 @@
  */
 import type { TopLevelSpec } from "vega-lite";
 import { parseArgs } from "../deps.ts";
-import { DataLoader, device, manualSeed, MNIST, transforms } from "../mod.ts";
+import { DataLoader, manualSeed } from "../mod.ts";
 import { SimpleNN } from "./models.ts";
+import { nonNegativeInteger, openDevice, positiveInteger, seedMnist } from "./setup.ts";
 import { learningRates, optimizerNames, OPTIMIZERS } from "./optimizer_choices.ts";
 import { writeSvg } from "./svg_plot.ts";
 import { markdownTable, type Table, terminalTable } from "./text_table.ts";
@@ -40,27 +41,13 @@ const args = parseArgs(Deno.args, {
 });
 const names = optimizerNames(args.optimizers);
 const lrs = learningRates(args.lr, names);
-const epochs = Number(args.epochs);
-const batchSize = Number(args["batch-size"]);
-const seed = Number(args.seed);
-for (const [flag, value] of [["epochs", epochs], ["batch-size", batchSize]] as const) {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new Error(`--${flag} must be a positive integer, got ${value}`);
-  }
-}
-if (!Number.isSafeInteger(seed) || seed < 0) {
-  throw new Error(`--seed must be a non-negative integer, got ${seed}`);
-}
-const kind = args.device;
-if (kind !== "auto" && kind !== "cpu" && kind !== "webgpu") {
-  throw new Error(`--device must be auto, cpu or webgpu, got ${kind}`);
-}
+const epochs = positiveInteger("epochs", args.epochs);
+const batchSize = positiveInteger("batch-size", args["batch-size"]);
+const seed = nonNegativeInteger("seed", args.seed);
 
-const dev = await device(kind);
-console.log(`Device: ${dev.type} (${dev.name})`);
-const transform = transforms.compose(transforms.toTensor(), transforms.normalize([0.1307], [0.3081]));
-const trainSet = await MNIST.load({ train: true, transform });
-const testLoader = new DataLoader(await MNIST.load({ train: false, transform }), { batchSize: 1000 });
+const dev = await openDevice(args.device);
+const trainSet = await seedMnist(true);
+const testLoader = new DataLoader(await seedMnist(false), { batchSize: 1000 });
 
 /** One epoch's figures; epoch 0 is the untrained model (no training figures). */
 interface EpochRecord {

@@ -14,11 +14,9 @@ import {
   CrossEntropyLoss,
   DataLoader,
   type Device,
-  device,
   Flatten,
   Linear,
   manualSeed,
-  MNIST,
   type Module,
   noGrad,
   Optimizer,
@@ -29,10 +27,10 @@ import {
   SGD,
   type State,
   type Tensor,
-  transforms,
   zeros,
   zerosLike,
 } from "../mod.ts";
+import { openDevice, seedMnist } from "./setup.ts";
 
 /** NAG's hyperparameters. */
 export interface NAGOptions {
@@ -128,16 +126,10 @@ async function main(): Promise<void> {
       `--steps and --every must be positive and --seed an integer, got ${steps}, ${every}, ${seed}`,
     );
   }
-  if (args.device !== "auto" && args.device !== "cpu" && args.device !== "webgpu") {
-    throw new Error(`--device must be auto, cpu or webgpu, got ${args.device}`);
-  }
-  const dev = await device(args.device);
-  console.log(`Device: ${dev.type} (${dev.name})`);
+  const dev = await openDevice(args.device);
 
-  const transform = transforms.compose(transforms.toTensor(), transforms.normalize([0.1307], [0.3081]));
-  const train = await MNIST.load({ train: true, transform });
-  const trainLoader = new DataLoader(train, { batchSize: 64, shuffle: true, seed });
-  const testLoader = new DataLoader(await MNIST.load({ train: false, transform }), { batchSize: 1000 });
+  const trainLoader = new DataLoader(await seedMnist(true), { batchSize: 64, shuffle: true, seed });
+  const testLoader = new DataLoader(await seedMnist(false), { batchSize: 1000 });
 
   // The same seed gives both models the same initial weights.
   const models = [await simpleNN(seed, dev), await simpleNN(seed, dev)];

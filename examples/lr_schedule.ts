@@ -26,38 +26,21 @@ import {
   CrossEntropyLoss,
   CyclicLR,
   DataLoader,
-  device,
   ExponentialLR,
-  Flatten,
-  Linear,
   manualSeed,
-  MNIST,
-  Module,
   MultiStepLR,
   noGrad,
   OneCycleLR,
   type Optimizer,
   ReduceLROnPlateau,
-  ReLU,
   SGD,
   StepLR,
-  type Tensor,
-  transforms,
   WarmupCosineLR,
   WarmupStableDecayLR,
   zeros,
 } from "../mod.ts";
-
-class SimpleNN extends Module {
-  flatten = new Flatten();
-  fc1 = new Linear(28 * 28, 128);
-  relu = new ReLU();
-  fc2 = new Linear(128, 10);
-
-  forward(x: Tensor): Tensor {
-    return this.fc2.forward(this.relu.forward(this.fc1.forward(this.flatten.forward(x))));
-  }
-}
+import { SimpleNN } from "./models.ts";
+import { nonNegativeInteger, openDevice, positiveInteger, seedMnist } from "./setup.ts";
 
 const args = parseArgs(Deno.args, {
   scheduler: "cosine",
@@ -69,29 +52,16 @@ const args = parseArgs(Deno.args, {
   device: "auto",
   seed: "",
 });
-const epochs = Number(args.epochs);
-const batchSize = Number(args["batch-size"]);
+const epochs = positiveInteger("epochs", args.epochs);
+const batchSize = positiveInteger("batch-size", args["batch-size"]);
 const lr = Number(args.lr || (args.optimizer === "adam" ? 0.001 : 0.05));
-if (!Number.isInteger(epochs) || epochs < 1 || !Number.isInteger(batchSize) || batchSize < 1 || !(lr > 0)) {
-  throw new Error(
-    `--epochs and --batch-size must be positive integers and --lr positive, got ${epochs}, ${batchSize}, ${lr}`,
-  );
-}
-const kind = args.device;
-if (kind !== "auto" && kind !== "cpu" && kind !== "webgpu") {
-  throw new Error(`--device must be auto, cpu or webgpu, got ${kind}`);
-}
+if (!(lr > 0)) throw new Error(`--lr must be positive, got ${args.lr}`);
 
-if (args.seed !== "") manualSeed(Number(args.seed));
-const dev = await device(kind);
-console.log(`Device: ${dev.type} (${dev.name})`);
+if (args.seed !== "") manualSeed(nonNegativeInteger("seed", args.seed));
+const dev = await openDevice(args.device);
 
-const transform = transforms.compose(transforms.toTensor(), transforms.normalize([0.1307], [0.3081]));
-const trainLoader = new DataLoader(await MNIST.load({ train: true, transform }), {
-  batchSize,
-  shuffle: true,
-});
-const testLoader = new DataLoader(await MNIST.load({ train: false, transform }), { batchSize: 1000 });
+const trainLoader = new DataLoader(await seedMnist(true), { batchSize, shuffle: true });
+const testLoader = new DataLoader(await seedMnist(false), { batchSize: 1000 });
 const stepsPerEpoch = trainLoader.length;
 const totalSteps = epochs * stepsPerEpoch;
 

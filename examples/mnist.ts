@@ -24,35 +24,18 @@ import {
   clipGradNorm,
   CrossEntropyLoss,
   DataLoader,
-  device,
-  Flatten,
   GradScaler,
-  Linear,
   load,
   manualSeed,
-  MNIST,
-  Module,
   noGrad,
   type Optimizer,
-  ReLU,
   save,
   SGD,
-  type Tensor,
-  transforms,
   zeros,
 } from "../mod.ts";
+import { SimpleNN } from "./models.ts";
 import { ProgressBar } from "./progress.ts";
-
-class SimpleNN extends Module {
-  flatten = new Flatten();
-  fc1 = new Linear(28 * 28, 128);
-  relu = new ReLU();
-  fc2 = new Linear(128, 10);
-
-  forward(x: Tensor): Tensor {
-    return this.fc2.forward(this.relu.forward(this.fc1.forward(this.flatten.forward(x))));
-  }
-}
+import { nonNegativeInteger, openDevice, positiveInteger, seedMnist } from "./setup.ts";
 
 // --amp is a switch; parseArgs (string options) gets the other flags.
 const amp = Deno.args.includes("--amp");
@@ -68,40 +51,26 @@ const args = parseArgs(Deno.args.filter((a) => a !== "--amp"), {
   "checkpoint-dir": "checkpoints",
   resume: "",
 });
-const epochs = Number(args.epochs);
-const batchSize = Number(args["batch-size"]);
+const epochs = positiveInteger("epochs", args.epochs);
+const batchSize = positiveInteger("batch-size", args["batch-size"]);
 const lr = Number(args.lr);
-if (!(epochs > 0) || !(batchSize > 0) || !(lr >= 0)) {
-  throw new Error(
-    `--epochs and --batch-size must be positive and --lr non-negative, got ${epochs}, ${batchSize}, ${lr}`,
-  );
-}
+if (!(lr >= 0)) throw new Error(`--lr must be a non-negative number, got ${args.lr}`);
 // --clip-grad-norm X clips the gradients' total 2-norm to X after backward, before step (on the device).
 const maxGradNorm = args["clip-grad-norm"] === "" ? undefined : Number(args["clip-grad-norm"]);
 if (maxGradNorm !== undefined && !(maxGradNorm > 0)) {
   throw new Error(`--clip-grad-norm must be a positive number, got ${args["clip-grad-norm"]}`);
 }
-const checkpointEvery = args["checkpoint-every"] === "" ? undefined : Number(args["checkpoint-every"]);
-if (checkpointEvery !== undefined && !(Number.isInteger(checkpointEvery) && checkpointEvery > 0)) {
-  throw new Error(`--checkpoint-every must be a positive integer, got ${args["checkpoint-every"]}`);
-}
-const kind = args.device;
-if (kind !== "auto" && kind !== "cpu" && kind !== "webgpu") {
-  throw new Error(`--device must be auto, cpu or webgpu, got ${kind}`);
-}
+const checkpointEvery = args["checkpoint-every"] === ""
+  ? undefined
+  : positiveInteger("checkpoint-every", args["checkpoint-every"]);
 
 // Like the seed's script, no seed by default: gradstep's default generator starts from a fixed state, so an
 // unseeded run is reproducible too. --seed N gives other (equally reproducible) runs.
-if (args.seed !== "") manualSeed(Number(args.seed));
-const dev = await device(kind);
-console.log(`Device: ${dev.type} (${dev.name})`);
+if (args.seed !== "") manualSeed(nonNegativeInteger("seed", args.seed));
+const dev = await openDevice(args.device);
 
-const transform = transforms.compose(transforms.toTensor(), transforms.normalize([0.1307], [0.3081]));
-const trainLoader = new DataLoader(await MNIST.load({ train: true, transform }), {
-  batchSize,
-  shuffle: true,
-});
-const testLoader = new DataLoader(await MNIST.load({ train: false, transform }), { batchSize: 1000 });
+const trainLoader = new DataLoader(await seedMnist(true), { batchSize, shuffle: true });
+const testLoader = new DataLoader(await seedMnist(false), { batchSize: 1000 });
 
 const model = await new SimpleNN().to(dev);
 const criterion = new CrossEntropyLoss();

@@ -30,16 +30,15 @@ import {
   CosineAnnealingLR,
   DataLoader,
   type Dataset,
-  device,
   ExponentialLR,
   manualSeed,
-  MNIST,
   OneCycleLR,
   type Optimizer,
   StepLR,
   transforms,
   WarmupCosineLR,
 } from "../mod.ts";
+import { deviceFlag, nonNegativeInteger, openDevice, positiveInteger, seedMnist } from "./setup.ts";
 import { smallCnn } from "./models.ts";
 import { learningRates, optimizerNames, OPTIMIZERS } from "./optimizer_choices.ts";
 import { writeSvg } from "./svg_plot.ts";
@@ -87,23 +86,11 @@ for (const name of schedulers) {
 if (schedulers.length === 0) {
   throw new Error(`--schedulers needs at least one name, got "${args.schedulers}"`);
 }
-const numbers = {
-  subset: Number(args.subset),
-  "test-subset": Number(args["test-subset"]),
-  epochs: Number(args.epochs),
-  "batch-size": Number(args["batch-size"]),
-  seed: Number(args.seed),
-};
-for (const [flag, value] of Object.entries(numbers)) {
-  const least = flag === "epochs" || flag === "batch-size" ? 1 : 0;
-  if (!Number.isSafeInteger(value) || value < least) {
-    throw new Error(
-      `--${flag} must be an integer of at least ${least}, got ${args[flag as keyof typeof args]}`,
-    );
-  }
-}
-const { epochs, seed } = numbers;
-const batchSize = numbers["batch-size"];
+const epochs = positiveInteger("epochs", args.epochs);
+const batchSize = positiveInteger("batch-size", args["batch-size"]);
+const seed = nonNegativeInteger("seed", args.seed);
+const subset = nonNegativeInteger("subset", args.subset);
+const testSubset = nonNegativeInteger("test-subset", args["test-subset"]);
 const dataset = args.dataset;
 if (dataset !== "mnist" && dataset !== "cifar10") {
   throw new Error(`--dataset must be mnist or cifar10, got ${dataset}`);
@@ -113,10 +100,7 @@ if (dataset === "cifar10" && args.root === "") {
     '--dataset cifar10 needs --root DIR: the folder of the "CIFAR-10 binary version" (cifar-10-batches-bin)',
   );
 }
-const kind = args.device;
-if (kind !== "auto" && kind !== "cpu" && kind !== "webgpu") {
-  throw new Error(`--device must be auto, cpu or webgpu, got ${kind}`);
-}
+deviceFlag(args.device);
 
 /** The first `n` samples of `data` (all when n is 0 or more than it has). */
 function firstSamples(data: Dataset, n: number): Dataset {
@@ -132,10 +116,7 @@ function firstSamples(data: Dataset, n: number): Dataset {
 }
 
 async function load(train: boolean): Promise<Dataset> {
-  if (dataset === "mnist") {
-    const transform = transforms.compose(transforms.toTensor(), transforms.normalize([0.1307], [0.3081]));
-    return await MNIST.load({ train, transform });
-  }
+  if (dataset === "mnist") return await seedMnist(train);
   const transform = transforms.compose(
     transforms.toTensor(),
     transforms.normalize([0.4914, 0.4822, 0.4465], [0.2470, 0.2435, 0.2616]),
@@ -147,8 +128,8 @@ async function load(train: boolean): Promise<Dataset> {
 const settings = {
   dataset,
   model: dataset === "mnist" ? "smallCnn(1, 28)" : "smallCnn(3, 32)",
-  subset: numbers.subset,
-  testSubset: numbers["test-subset"],
+  subset,
+  testSubset,
   epochs,
   batchSize,
   seed,
@@ -223,8 +204,7 @@ if (todo.length < total) {
 }
 
 if (todo.length > 0) {
-  const dev = await device(kind);
-  console.log(`Device: ${dev.type} (${dev.name})`);
+  const dev = await openDevice(args.device);
   const trainSet = firstSamples(await load(true), settings.subset);
   const testLoader = new DataLoader(firstSamples(await load(false), settings.testSubset), { batchSize: 500 });
   const [channels, side] = dataset === "mnist" ? [1, 28] : [3, 32];
