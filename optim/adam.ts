@@ -4,10 +4,10 @@
  * @module
  */
 import * as ir from "../backends/kernel_ir.ts";
-import { zeros, zerosLike } from "../tensor/creation.ts";
+import { zerosLike } from "../tensor/creation.ts";
 import { cachedKernel, runKernelInto } from "../tensor/elementwise.ts";
 import { Tensor } from "../tensor/tensor.ts";
-import { advanceUnlessFound, biasCorrections, deviceStep } from "./device_step.ts";
+import { atCount, countUnlessFound, withNothingFound } from "./device_step.ts";
 import { check, checkBetas, Optimizer, type ParamGroup, type Params, type State } from "./optimizer.ts";
 
 /** Adam's hyperparameters (PyTorch's defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-8, no weight decay). */
@@ -183,10 +183,7 @@ export class Adam extends Optimizer<AdamOptions> {
   /** One fused kernel: the parameter and its moments updated in place, bias corrections as scalars. */
   protected update(p: Tensor, grad: Tensor, group: ParamGroup<AdamOptions>, state: State): void {
     if (state.step instanceof Tensor) {
-      const none = zeros([], { device: p.device });
-      this.updateUnless(p, grad, group, state, none);
-      none.dispose();
-      return;
+      return withNothingFound(p.device, (none) => this.updateUnless(p, grad, group, state, none));
     }
     const step = (state.step as number) + 1;
     state.step = step;
@@ -222,10 +219,11 @@ export class Adam extends Optimizer<AdamOptions> {
     state: State,
     foundInf: Tensor,
   ): void {
-    if (typeof state.step === "number") state.step = deviceStep(state.step, p.device);
+    const index = countUnlessFound(state, p.device, foundInf);
     const step = state.step as Tensor;
     const [beta1, beta2] = group.betas;
-    const { bc1, bc2Sqrt } = biasCorrections(advanceUnlessFound(step, foundInf), step, beta1, beta2);
+    const bc1 = atCount(index, step, `bc1:${beta1}`, (s) => 1 - beta1 ** s);
+    const bc2Sqrt = atCount(index, step, `bc2-sqrt:${beta2}`, (s) => Math.sqrt(1 - beta2 ** s));
     const decayFactor = group.decoupledWeightDecay ? 1 - group.lr * group.weightDecay : group.weightDecay;
     const scalars = [group.lr, beta1, 1 - beta1, beta2, 1 - beta2, group.eps, decayFactor];
     const moments = [state.expAvg as Tensor, state.expAvgSq as Tensor];
