@@ -6,7 +6,8 @@
 import * as ir from "../backends/kernel_ir.ts";
 import { full } from "../tensor/creation.ts";
 import { cachedKernel, runKernelInto } from "../tensor/elementwise.ts";
-import type { Tensor } from "../tensor/tensor.ts";
+import { Tensor } from "../tensor/tensor.ts";
+import { atCount, countUnlessFound, withNothingFound } from "./device_step.ts";
 import {
   checkNonNegative,
   Optimizer,
@@ -15,6 +16,7 @@ import {
   type Params,
   type State,
 } from "./optimizer.ts";
+import { skipKernel } from "./skip_on_device.ts";
 
 /** Adagrad's hyperparameters (PyTorch's defaults: lr 1e-2, eps 1e-10, everything else 0 or off). */
 export interface AdagradOptions {
@@ -35,26 +37,64 @@ export interface AdagradOptions {
   maximize: boolean;
 }
 
+/** The expressions Adagrad's update reads. */
+interface AdagradTerms {
+  param: ir.Expr;
+  grad: ir.Expr;
+  sum: ir.Expr;
+  negClr: ir.Expr;
+  eps: ir.Expr;
+  weightDecay: ir.Expr;
+}
+
 /**
- * The fused update, in PyTorch's order of operations: g = ±grad (+ wd·p); sum += g·g;
- * p += (−clr·g) / (√sum + eps), with clr = lr / (1 + (step − 1)·lrDecay) a runtime scalar.
+ * The update, in PyTorch's order of operations: g = ±grad (+ wd·p); sum += g·g; p += (−clr·g) / (√sum + eps), with
+ * clr = lr / (1 + (step − 1)·lrDecay). Returns [p, sum].
  */
+function adagradUpdate(group: AdagradOptions, x: AdagradTerms): ir.Expr[] {
+  let d = ir.cast(x.grad, x.param.dtype);
+  if (group.maximize) d = ir.neg(d);
+  if (group.weightDecay !== 0) d = ir.add(d, ir.mul(x.weightDecay, x.param));
+  const sum2 = ir.add(x.sum, ir.mul(d, d));
+  const std = ir.add(ir.sqrt(sum2), x.eps);
+  return [ir.add(x.param, ir.div(ir.mul(x.negClr, d), std)), sum2];
+}
+
+function adagradKey(p: Tensor, g: Tensor, group: AdagradOptions): string {
+  return `adagrad:${p.dtype}:${g.dtype}:${group.maximize}:${group.weightDecay !== 0}`;
+}
+
+/** {@link adagradUpdate} with the decayed lr a runtime scalar computed on the host in float64. */
 function adagradKernel(p: Tensor, g: Tensor, group: AdagradOptions): ir.Kernel {
-  const decay = group.weightDecay !== 0;
   const t = p.dtype;
-  return cachedKernel(`adagrad:${t}:${g.dtype}:${group.maximize}:${decay}`, () =>
+  return cachedKernel(adagradKey(p, g, group), () =>
     ir.defineKernel(
       [t, g.dtype, t],
       [t, t, t],
-      ([param, grad, sum], [negClr, eps, weightDecay]) => {
-        let d = ir.cast(grad, t);
-        if (group.maximize) d = ir.neg(d);
-        if (decay) d = ir.add(d, ir.mul(weightDecay, param));
-        const sum2 = ir.add(sum, ir.mul(d, d));
-        const std = ir.add(ir.sqrt(sum2), eps);
-        return [ir.add(param, ir.div(ir.mul(negClr, d), std)), sum2];
-      },
+      ([param, grad, sum], [negClr, eps, weightDecay]) =>
+        adagradUpdate(group, { param, grad, sum, negClr, eps, weightDecay }),
     ));
+}
+
+/**
+ * {@link adagradUpdate} with the step count on the device: the decay's divisor 1 + (step − 1)·lrDecay is gathered
+ * at the count and −lr divided by it on the device; nothing changes where `foundInf` is non-zero.
+ */
+function adagradSkipKernel(p: Tensor, g: Tensor, foundInf: Tensor, group: AdagradOptions): ir.Kernel {
+  const t = p.dtype;
+  const spec = {
+    inputs: [t, g.dtype, t],
+    values: 1,
+    valueType: t,
+    scalars: [t, t, t],
+    found: foundInf.dtype,
+  };
+  return skipKernel(
+    adagradKey(p, g, group),
+    { ...spec, old: [0, 2] },
+    ([param, grad, sum], [divisor], [negLr, eps, weightDecay]) =>
+      adagradUpdate(group, { param, grad, sum, negClr: ir.div(negLr, divisor), eps, weightDecay }),
+  );
 }
 
 /**
@@ -113,6 +153,9 @@ export class Adagrad extends Optimizer<AdagradOptions> {
 
   /** One fused kernel: the parameter and its sum updated in place, the decayed lr as a scalar. */
   protected update(p: Tensor, grad: Tensor, group: ParamGroup<AdagradOptions>, state: State): void {
+    if (state.step instanceof Tensor) {
+      return withNothingFound(p.device, (none) => this.updateUnless(p, grad, group, state, none));
+    }
     const step = (state.step as number) + 1;
     state.step = step;
     const clr = group.lr / (1 + (step - 1) * group.lrDecay);
@@ -122,5 +165,34 @@ export class Adagrad extends Optimizer<AdagradOptions> {
       group.eps,
       group.weightDecay,
     ]);
+  }
+
+  /**
+   * The update kept only where `foundInf` is 0, with the step count on the device (it grows only where the step is
+   * kept), so that the lr decay of later steps counts only the steps taken, as in PyTorch.
+   */
+  protected override updateUnless(
+    p: Tensor,
+    grad: Tensor,
+    group: ParamGroup<AdagradOptions>,
+    state: State,
+    foundInf: Tensor,
+  ): void {
+    const index = countUnlessFound(state, p.device, foundInf);
+    const { lrDecay } = group;
+    const divisor = atCount(
+      index,
+      state.step as Tensor,
+      `adagrad-decay:${lrDecay}`,
+      (s) => 1 + (s - 1) * lrDecay,
+    );
+    const sum = state.sum as Tensor;
+    runKernelInto(
+      adagradSkipKernel(p, grad, foundInf, group),
+      [p, grad, sum, divisor, foundInf],
+      [p, sum],
+      [-group.lr, group.eps, group.weightDecay],
+    );
+    divisor.dispose();
   }
 }
