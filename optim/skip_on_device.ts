@@ -23,6 +23,7 @@ export const SKIPPED_ON_DEVICE: readonly string[] = [
   "Lion",
   "Muon",
   "Adagrad",
+  "Adamax",
 ];
 
 /** A copy of `t` (not recorded). */

@@ -324,13 +324,14 @@ const SKIPPABLE: Record<string, (params: Tensor[]) => Optimizer<{ lr: number }>>
   Lion: (ps) => new Lion(ps, { lr: 0.01 }),
   Muon: (ps) => new Muon(ps, { lr: 0.01 }),
   Adagrad: (ps) => new Adagrad(ps, { lr: 0.1, lrDecay: 0.01 }),
+  Adamax: (ps) => new Adamax(ps, { lr: 0.01 }),
 };
 
 /**
  * The optimizers whose device path combines the lr with a value gathered at the count on the device (in float32),
- * where the CPU combines them in float64: Adam's lr / bias correction, Adagrad's −lr / decay.
+ * where the CPU combines them in float64: Adam's and Adamax's lr / bias correction, Adagrad's −lr / decay.
  */
-const COMBINED_ON_DEVICE = new Set(["Adam", "AdamW", "Adagrad"]);
+const COMBINED_ON_DEVICE = new Set(["Adam", "AdamW", "Adagrad", "Adamax"]);
 
 /** Parameters after 8 scaled steps with inf at steps 0 and 3 and NaN at step 5, and the step count saved. */
 async function skippingRun(
@@ -385,7 +386,6 @@ Deno.test({
 
 Deno.test("Optimizers whose step changes host numbers refuse to skip on the device, naming themselves, and are left as they were", async () => {
   const refusing: Record<string, (params: Tensor[]) => Optimizer<{ lr: number }>> = {
-    Adamax: (ps) => new Adamax(ps),
     NAdam: (ps) => new NAdam(ps),
     RAdam: (ps) => new RAdam(ps),
     ASGD: (ps) => new ASGD(ps),
