@@ -7,7 +7,8 @@
 import * as ir from "../backends/kernel_ir.ts";
 import { zerosLike } from "../tensor/creation.ts";
 import { cachedKernel, runKernelInto } from "../tensor/elementwise.ts";
-import type { Tensor } from "../tensor/tensor.ts";
+import { Tensor } from "../tensor/tensor.ts";
+import { atCount, countUnlessFound, withNothingFound } from "./device_step.ts";
 import {
   checkBetas,
   checkNonNegative,
@@ -16,6 +17,7 @@ import {
   type Params,
   type State,
 } from "./optimizer.ts";
+import { skipKernel } from "./skip_on_device.ts";
 
 /** RAdam's hyperparameters (PyTorch's defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-8, no weight decay). */
 export interface RAdamOptions {
@@ -33,35 +35,132 @@ export interface RAdamOptions {
   maximize: boolean;
 }
 
+/** The expressions RAdam's update reads. */
+interface RAdamTerms {
+  param: ir.Expr;
+  grad: ir.Expr;
+  m: ir.Expr;
+  v: ir.Expr;
+  beta1: ir.Expr;
+  oneMinusBeta1: ir.Expr;
+  beta2: ir.Expr;
+  oneMinusBeta2: ir.Expr;
+  bc1: ir.Expr;
+  lr: ir.Expr;
+  bc2Sqrt: ir.Expr;
+  eps: ir.Expr;
+  rect: ir.Expr;
+  decayFactor: ir.Expr;
+}
+
 /**
- * The fused update, in PyTorch's order of operations: [p ← p·(1 − lr·wd) | g = ±grad + wd·p];
- * m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g·g; then p −= (m / bc1)·lr·(√bc2 / (√v + eps))·rect while the variance
- * is tractable (`rectified`, decided on the host as PyTorch does), else p −= (m / bc1)·lr.
+ * The update, in PyTorch's order of operations: [p ← p·(1 − lr·wd) | g = ±grad + wd·p]; m = β1·m + (1−β1)·g;
+ * v = β2·v + (1−β2)·g·g; then p −= (m / bc1)·lr·(√bc2 / (√v + eps))·rect while the variance is tractable
+ * (`rectified`: decided on the host as PyTorch does, or a device value that is 1 or 0), else p −= (m / bc1)·lr.
+ * Returns [p, m, v].
  */
-function radamKernel(p: Tensor, g: Tensor, group: RAdamOptions, rectified: boolean): ir.Kernel {
+function radamUpdate(group: RAdamOptions, x: RAdamTerms, rectified: boolean | ir.Expr): ir.Expr[] {
   const decay = group.weightDecay !== 0;
+  let d = ir.cast(x.grad, x.param.dtype);
+  if (group.maximize) d = ir.neg(d);
+  let w = x.param;
+  if (decay && group.decoupledWeightDecay) w = ir.mul(x.param, x.decayFactor);
+  else if (decay) d = ir.add(d, ir.mul(x.decayFactor, x.param));
+  const m2 = ir.add(ir.mul(x.m, x.beta1), ir.mul(x.oneMinusBeta1, d));
+  const v2 = ir.add(ir.mul(x.v, x.beta2), ir.mul(ir.mul(x.oneMinusBeta2, d), d));
+  const plain = ir.mul(ir.div(m2, x.bc1), x.lr);
+  const adaptive = ir.mul(ir.mul(plain, ir.div(x.bc2Sqrt, ir.add(ir.sqrt(v2), x.eps))), x.rect);
+  const step = rectified === true
+    ? adaptive
+    : rectified === false
+    ? plain
+    : ir.where(rectified, adaptive, plain);
+  return [ir.sub(w, step), m2, v2];
+}
+
+function radamKey(p: Tensor, g: Tensor, group: RAdamOptions): string {
+  const decay = group.weightDecay !== 0;
+  return `radam:${p.dtype}:${g.dtype}:${group.maximize}:${decay}:${group.decoupledWeightDecay}`;
+}
+
+/** {@link radamUpdate} with the bias corrections and rect runtime scalars computed on the host in float64. */
+function radamKernel(p: Tensor, g: Tensor, group: RAdamOptions, rectified: boolean): ir.Kernel {
   const t = p.dtype;
-  const key = `radam:${t}:${g.dtype}:${group.maximize}:${decay}:${group.decoupledWeightDecay}:${rectified}`;
-  return cachedKernel(key, () =>
+  return cachedKernel(`${radamKey(p, g, group)}:${rectified}`, () =>
     ir.defineKernel(
       [t, g.dtype, t, t],
       [t, t, t, t, t, t, t, t, t, t],
       (
         [param, grad, m, v],
         [beta1, oneMinusBeta1, beta2, oneMinusBeta2, bc1, lr, bc2Sqrt, eps, rect, decayFactor],
-      ) => {
-        let d = ir.cast(grad, t);
-        if (group.maximize) d = ir.neg(d);
-        let w = param;
-        if (decay && group.decoupledWeightDecay) w = ir.mul(param, decayFactor);
-        else if (decay) d = ir.add(d, ir.mul(decayFactor, param));
-        const m2 = ir.add(ir.mul(m, beta1), ir.mul(oneMinusBeta1, d));
-        const v2 = ir.add(ir.mul(v, beta2), ir.mul(ir.mul(oneMinusBeta2, d), d));
-        let step = ir.mul(ir.div(m2, bc1), lr);
-        if (rectified) step = ir.mul(ir.mul(step, ir.div(bc2Sqrt, ir.add(ir.sqrt(v2), eps))), rect);
-        return [ir.sub(w, step), m2, v2];
-      },
+      ) =>
+        radamUpdate(group, {
+          param,
+          grad,
+          m,
+          v,
+          beta1,
+          oneMinusBeta1,
+          beta2,
+          oneMinusBeta2,
+          bc1,
+          lr,
+          bc2Sqrt,
+          eps,
+          rect,
+          decayFactor,
+        }, rectified),
     ));
+}
+
+/**
+ * {@link radamUpdate} with the step count on the device: the bias corrections, rect and whether to rectify are
+ * gathered at the count; nothing changes where `foundInf` is non-zero.
+ */
+function radamSkipKernel(p: Tensor, g: Tensor, foundInf: Tensor, group: RAdamOptions): ir.Kernel {
+  const t = p.dtype;
+  const spec = { inputs: [t, g.dtype, t, t], values: 4, valueType: t, scalars: [t, t, t, t, t, t, t] };
+  return skipKernel(
+    radamKey(p, g, group),
+    { ...spec, found: foundInf.dtype, old: [0, 2, 3] },
+    (
+      [param, grad, m, v],
+      [bc1, bc2Sqrt, rect, rectified],
+      [beta1, oneMinusBeta1, beta2, oneMinusBeta2, lr, eps, decayFactor],
+    ) =>
+      radamUpdate(group, {
+        param,
+        grad,
+        m,
+        v,
+        beta1,
+        oneMinusBeta1,
+        beta2,
+        oneMinusBeta2,
+        bc1,
+        lr,
+        bc2Sqrt,
+        eps,
+        rect,
+        decayFactor,
+      }, rectified),
+  );
+}
+
+/**
+ * The rectification at `step`: whether the variance is tractable (the approximated simple moving average is longer
+ * than 5), and the term rect (1 when not).
+ */
+function rectification(beta2: number, step: number): { rectified: boolean; rect: number } {
+  const bc2 = 1 - beta2 ** step;
+  // The length of the approximated simple moving average, and its limit.
+  const rhoInf = 2 / (1 - beta2) - 1;
+  const rhoT = rhoInf - 2 * step * beta2 ** step / bc2;
+  const rectified = rhoT > 5;
+  const rect = rectified
+    ? Math.sqrt((rhoT - 4) * (rhoT - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rhoT))
+    : 1;
+  return { rectified, rect };
 }
 
 /**
@@ -106,17 +205,13 @@ export class RAdam extends Optimizer<RAdamOptions> {
 
   /** One fused kernel: the parameter and its moments updated in place, the bias corrections and rect as scalars. */
   protected update(p: Tensor, grad: Tensor, group: ParamGroup<RAdamOptions>, state: State): void {
+    if (state.step instanceof Tensor) {
+      return withNothingFound(p.device, (none) => this.updateUnless(p, grad, group, state, none));
+    }
     const step = (state.step as number) + 1;
     state.step = step;
     const [beta1, beta2] = group.betas;
-    const bc2 = 1 - beta2 ** step;
-    // The length of the approximated simple moving average, and its limit.
-    const rhoInf = 2 / (1 - beta2) - 1;
-    const rhoT = rhoInf - 2 * step * beta2 ** step / bc2;
-    const rectified = rhoT > 5;
-    const rect = rectified
-      ? Math.sqrt((rhoT - 4) * (rhoT - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rhoT))
-      : 1;
+    const { rectified, rect } = rectification(beta2, step);
     const scalars = [
       beta1,
       1 - beta1,
@@ -124,12 +219,51 @@ export class RAdam extends Optimizer<RAdamOptions> {
       1 - beta2,
       1 - beta1 ** step,
       group.lr,
-      Math.sqrt(bc2),
+      Math.sqrt(1 - beta2 ** step),
       group.eps,
       rect,
       group.decoupledWeightDecay ? 1 - group.lr * group.weightDecay : group.weightDecay,
     ];
     const [m, v] = [state.expAvg as Tensor, state.expAvgSq as Tensor];
     runKernelInto(radamKernel(p, grad, group, rectified), [p, grad, m, v], [p, m, v], scalars);
+  }
+
+  /**
+   * The update kept only where `foundInf` is 0, with the step count on the device (it grows only where the step is
+   * kept), so that the bias corrections and the rectification of later steps are those of the steps taken, as in
+   * PyTorch.
+   */
+  protected override updateUnless(
+    p: Tensor,
+    grad: Tensor,
+    group: ParamGroup<RAdamOptions>,
+    state: State,
+    foundInf: Tensor,
+  ): void {
+    const index = countUnlessFound(state, p.device, foundInf);
+    const step = state.step as Tensor;
+    const [beta1, beta2] = group.betas;
+    const values = [
+      atCount(index, step, `bc1:${beta1}`, (s) => 1 - beta1 ** s),
+      atCount(index, step, `bc2-sqrt:${beta2}`, (s) => Math.sqrt(1 - beta2 ** s)),
+      atCount(index, step, `radam-rect:${beta2}`, (s) => rectification(beta2, s).rect),
+      atCount(index, step, `radam-rectified:${beta2}`, (s) => rectification(beta2, s).rectified ? 1 : 0),
+    ];
+    const [m, v] = [state.expAvg as Tensor, state.expAvgSq as Tensor];
+    runKernelInto(
+      radamSkipKernel(p, grad, foundInf, group),
+      [p, grad, m, v, ...values, foundInf],
+      [p, m, v],
+      [
+        beta1,
+        1 - beta1,
+        beta2,
+        1 - beta2,
+        group.lr,
+        group.eps,
+        group.decoupledWeightDecay ? 1 - group.lr * group.weightDecay : group.weightDecay,
+      ],
+    );
+    for (const value of values) value.dispose();
   }
 }

@@ -24,6 +24,7 @@ export const SKIPPED_ON_DEVICE: readonly string[] = [
   "Muon",
   "Adagrad",
   "Adamax",
+  "RAdam",
 ];
 
 /** A copy of `t` (not recorded). */
