@@ -5,9 +5,11 @@
  * @module
  */
 import * as ir from "../backends/kernel_ir.ts";
-import { zerosLike } from "../tensor/creation.ts";
+import { full, zerosLike } from "../tensor/creation.ts";
 import { cachedKernel, runKernelInto } from "../tensor/elementwise.ts";
-import type { Tensor } from "../tensor/tensor.ts";
+import { keep } from "../tensor/memory.ts";
+import { Tensor } from "../tensor/tensor.ts";
+import { atCount, countUnlessFound, withNothingFound } from "./device_step.ts";
 import {
   checkBetas,
   checkNonNegative,
@@ -16,6 +18,7 @@ import {
   type Params,
   type State,
 } from "./optimizer.ts";
+import { skipKernel } from "./skip_on_device.ts";
 
 /**
  * NAdam's hyperparameters (PyTorch's defaults: lr 2e-3, betas [0.9, 0.999], eps 1e-8, no weight decay,
@@ -38,35 +41,121 @@ export interface NAdamOptions {
   maximize: boolean;
 }
 
+/** The expressions NAdam's update reads. */
+interface NAdamTerms {
+  param: ir.Expr;
+  grad: ir.Expr;
+  m: ir.Expr;
+  v: ir.Expr;
+  beta1: ir.Expr;
+  oneMinusBeta1: ir.Expr;
+  beta2: ir.Expr;
+  oneMinusBeta2: ir.Expr;
+  bc2: ir.Expr;
+  eps: ir.Expr;
+  gradCoef: ir.Expr;
+  avgCoef: ir.Expr;
+  decayFactor: ir.Expr;
+}
+
 /**
- * The fused update, in PyTorch's order of operations: [p ← p·(1 − lr·wd) | g = ±grad + wd·p];
- * m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g·g; denom = √(v / bc2) + eps;
- * p += (gradCoef·g) / denom; p += (avgCoef·m) / denom — two roundings of p, as PyTorch's two addcdiv_ calls.
+ * The update, in PyTorch's order of operations: [p ← p·(1 − lr·wd) | g = ±grad + wd·p]; m = β1·m + (1−β1)·g;
+ * v = β2·v + (1−β2)·g·g; denom = √(v / bc2) + eps; p += (gradCoef·g) / denom; p += (avgCoef·m) / denom — two
+ * roundings of p, as PyTorch's two addcdiv_ calls. Returns [p, m, v].
  */
-function nadamKernel(p: Tensor, g: Tensor, group: NAdamOptions): ir.Kernel {
+function nadamUpdate(group: NAdamOptions, x: NAdamTerms): ir.Expr[] {
   const decay = group.weightDecay !== 0;
+  let d = ir.cast(x.grad, x.param.dtype);
+  if (group.maximize) d = ir.neg(d);
+  let w = x.param;
+  if (decay && group.decoupledWeightDecay) w = ir.mul(x.param, x.decayFactor);
+  else if (decay) d = ir.add(d, ir.mul(x.decayFactor, x.param));
+  const m2 = ir.add(ir.mul(x.m, x.beta1), ir.mul(x.oneMinusBeta1, d));
+  const v2 = ir.add(ir.mul(x.v, x.beta2), ir.mul(ir.mul(x.oneMinusBeta2, d), d));
+  const denom = ir.add(ir.sqrt(ir.div(v2, x.bc2)), x.eps);
+  const p1 = ir.add(w, ir.div(ir.mul(x.gradCoef, d), denom));
+  return [ir.add(p1, ir.div(ir.mul(x.avgCoef, m2), denom)), m2, v2];
+}
+
+function nadamKey(p: Tensor, g: Tensor, group: NAdamOptions): string {
+  const decay = group.weightDecay !== 0;
+  return `nadam:${p.dtype}:${g.dtype}:${group.maximize}:${decay}:${group.decoupledWeightDecay}`;
+}
+
+/** {@link nadamUpdate} with the schedule's coefficients runtime scalars computed on the host in float64. */
+function nadamKernel(p: Tensor, g: Tensor, group: NAdamOptions): ir.Kernel {
   const t = p.dtype;
-  const key = `nadam:${t}:${g.dtype}:${group.maximize}:${decay}:${group.decoupledWeightDecay}`;
-  return cachedKernel(key, () =>
+  return cachedKernel(nadamKey(p, g, group), () =>
     ir.defineKernel(
       [t, g.dtype, t, t],
       [t, t, t, t, t, t, t, t, t],
       (
         [param, grad, m, v],
         [beta1, oneMinusBeta1, beta2, oneMinusBeta2, bc2, eps, gradCoef, avgCoef, decayFactor],
-      ) => {
-        let d = ir.cast(grad, t);
-        if (group.maximize) d = ir.neg(d);
-        let w = param;
-        if (decay && group.decoupledWeightDecay) w = ir.mul(param, decayFactor);
-        else if (decay) d = ir.add(d, ir.mul(decayFactor, param));
-        const m2 = ir.add(ir.mul(m, beta1), ir.mul(oneMinusBeta1, d));
-        const v2 = ir.add(ir.mul(v, beta2), ir.mul(ir.mul(oneMinusBeta2, d), d));
-        const denom = ir.add(ir.sqrt(ir.div(v2, bc2)), eps);
-        const p1 = ir.add(w, ir.div(ir.mul(gradCoef, d), denom));
-        return [ir.add(p1, ir.div(ir.mul(avgCoef, m2), denom)), m2, v2];
-      },
+      ) =>
+        nadamUpdate(group, {
+          param,
+          grad,
+          m,
+          v,
+          beta1,
+          oneMinusBeta1,
+          beta2,
+          oneMinusBeta2,
+          bc2,
+          eps,
+          gradCoef,
+          avgCoef,
+          decayFactor,
+        }),
     ));
+}
+
+/**
+ * {@link nadamUpdate} with the step count on the device: μ_t, μ_{t+1} and bc2 gathered at the count, the running
+ * product read from the device, and the coefficients −lr·(1 − μ_t) / (1 − Π) and −lr·μ_{t+1} / (1 − Π·μ_{t+1})
+ * computed there; nothing changes where `foundInf` is non-zero.
+ */
+function nadamSkipKernel(p: Tensor, g: Tensor, foundInf: Tensor, group: NAdamOptions): ir.Kernel {
+  const t = p.dtype;
+  const spec = { inputs: [t, g.dtype, t, t], values: 4, valueType: t, scalars: [t, t, t, t, t, t, t] };
+  return skipKernel(
+    nadamKey(p, g, group),
+    { ...spec, found: foundInf.dtype, old: [0, 2, 3] },
+    (
+      [param, grad, m, v],
+      [mu, muNext, muProduct, bc2],
+      [beta1, oneMinusBeta1, beta2, oneMinusBeta2, negLr, eps, decayFactor],
+    ) =>
+      nadamUpdate(group, {
+        param,
+        grad,
+        m,
+        v,
+        beta1,
+        oneMinusBeta1,
+        beta2,
+        oneMinusBeta2,
+        bc2,
+        eps,
+        gradCoef: ir.div(ir.mul(negLr, ir.sub(1, mu)), ir.sub(1, muProduct)),
+        avgCoef: ir.div(ir.mul(negLr, muNext), ir.sub(1, ir.mul(muProduct, muNext))),
+        decayFactor,
+      }),
+  );
+}
+
+/** Π ← Π·μ_t (in float32, as PyTorch's tensor) unless `foundInf` is non-zero. */
+function muProductKernel(foundInf: Tensor): ir.Kernel {
+  const spec = { inputs: ["float32" as const], values: 1, valueType: "float32" as const, scalars: [] };
+  return skipKernel("nadam-mu-product", { ...spec, found: foundInf.dtype, old: [0] }, ([product], [mu]) => [
+    ir.mul(product, mu),
+  ]);
+}
+
+/** μ_t = β1·(1 − ½·0.96^(t·ψ)), the momentum coefficient of step t. */
+function momentum(beta1: number, momentumDecay: number, step: number): number {
+  return beta1 * (1 - 0.5 * 0.96 ** (step * momentumDecay));
 }
 
 /**
@@ -116,11 +205,14 @@ export class NAdam extends Optimizer<NAdamOptions> {
    * scalars; the running product is rounded to float32 at every step, as PyTorch keeps it in a float32 tensor.
    */
   protected update(p: Tensor, grad: Tensor, group: ParamGroup<NAdamOptions>, state: State): void {
+    if (state.step instanceof Tensor) {
+      return withNothingFound(p.device, (none) => this.updateUnless(p, grad, group, state, none));
+    }
     const step = (state.step as number) + 1;
     state.step = step;
     const [beta1, beta2] = group.betas;
-    const mu = beta1 * (1 - 0.5 * 0.96 ** (step * group.momentumDecay));
-    const muNext = beta1 * (1 - 0.5 * 0.96 ** ((step + 1) * group.momentumDecay));
+    const mu = momentum(beta1, group.momentumDecay, step);
+    const muNext = momentum(beta1, group.momentumDecay, step + 1);
     const muProduct = Math.fround((state.muProduct as number) * Math.fround(mu));
     state.muProduct = muProduct;
     const decayFactor = group.decoupledWeightDecay ? 1 - group.lr * group.weightDecay : group.weightDecay;
@@ -137,5 +229,47 @@ export class NAdam extends Optimizer<NAdamOptions> {
     ];
     const [m, v] = [state.expAvg as Tensor, state.expAvgSq as Tensor];
     runKernelInto(nadamKernel(p, grad, group), [p, grad, m, v], [p, m, v], scalars);
+  }
+
+  /**
+   * The update kept only where `foundInf` is 0, with the step count and the running product on the device (they
+   * advance only where the step is kept), so that the schedule of later steps is that of the steps taken, as in
+   * PyTorch.
+   */
+  protected override updateUnless(
+    p: Tensor,
+    grad: Tensor,
+    group: ParamGroup<NAdamOptions>,
+    state: State,
+    foundInf: Tensor,
+  ): void {
+    const index = countUnlessFound(state, p.device, foundInf);
+    const step = state.step as Tensor;
+    const [beta1, beta2] = group.betas;
+    const psi = group.momentumDecay;
+    const mu = atCount(index, step, `nadam-mu:${beta1}:${psi}`, (s) => momentum(beta1, psi, s));
+    const muNext = atCount(index, step, `nadam-mu-next:${beta1}:${psi}`, (s) => momentum(beta1, psi, s + 1));
+    const bc2 = atCount(index, step, `bc2:${beta2}`, (s) => 1 - beta2 ** s);
+    if (typeof state.muProduct === "number") {
+      state.muProduct = keep(full([], state.muProduct, { dtype: "float32", device: p.device }));
+    }
+    const muProduct = state.muProduct as Tensor;
+    runKernelInto(muProductKernel(foundInf), [muProduct, mu, foundInf], [muProduct]);
+    const [m, v] = [state.expAvg as Tensor, state.expAvgSq as Tensor];
+    runKernelInto(
+      nadamSkipKernel(p, grad, foundInf, group),
+      [p, grad, m, v, mu, muNext, muProduct, bc2, foundInf],
+      [p, m, v],
+      [
+        beta1,
+        1 - beta1,
+        beta2,
+        1 - beta2,
+        -group.lr,
+        group.eps,
+        group.decoupledWeightDecay ? 1 - group.lr * group.weightDecay : group.weightDecay,
+      ],
+    );
+    for (const value of [mu, muNext, bc2]) value.dispose();
   }
 }

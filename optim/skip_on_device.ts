@@ -25,6 +25,7 @@ export const SKIPPED_ON_DEVICE: readonly string[] = [
   "Adagrad",
   "Adamax",
   "RAdam",
+  "NAdam",
 ];
 
 /** A copy of `t` (not recorded). */

@@ -326,13 +326,15 @@ const SKIPPABLE: Record<string, (params: Tensor[]) => Optimizer<{ lr: number }>>
   Adagrad: (ps) => new Adagrad(ps, { lr: 0.1, lrDecay: 0.01 }),
   Adamax: (ps) => new Adamax(ps, { lr: 0.01 }),
   RAdam: (ps) => new RAdam(ps, { lr: 0.01, betas: [0.9, 0.9] }),
+  NAdam: (ps) => new NAdam(ps, { lr: 0.01 }),
 };
 
 /**
  * The optimizers whose device path combines the lr with a value gathered at the count on the device (in float32),
- * where the CPU combines them in float64: Adam's and Adamax's lr / bias correction, Adagrad's −lr / decay.
+ * where the CPU combines them in float64: Adam's and Adamax's lr / bias correction, Adagrad's −lr / decay, NAdam's
+ * coefficients.
  */
-const COMBINED_ON_DEVICE = new Set(["Adam", "AdamW", "Adagrad", "Adamax"]);
+const COMBINED_ON_DEVICE = new Set(["Adam", "AdamW", "Adagrad", "Adamax", "NAdam"]);
 
 /** Parameters after 8 scaled steps with inf at steps 0 and 3 and NaN at step 5, and the step count saved. */
 async function skippingRun(
@@ -387,7 +389,6 @@ Deno.test({
 
 Deno.test("Optimizers whose step changes host numbers refuse to skip on the device, naming themselves, and are left as they were", async () => {
   const refusing: Record<string, (params: Tensor[]) => Optimizer<{ lr: number }>> = {
-    NAdam: (ps) => new NAdam(ps),
     ASGD: (ps) => new ASGD(ps),
     Adafactor: (ps) => new Adafactor(ps),
     LAMB: (ps) => new LAMB(ps),

@@ -8,7 +8,7 @@
  */
 import { assertEquals } from "../../deps.ts";
 import { GradScaler } from "../../amp/mod.ts";
-import { Adagrad, Adamax, type Optimizer, RAdam } from "../../optim/mod.ts";
+import { Adagrad, Adamax, NAdam, type Optimizer, RAdam } from "../../optim/mod.ts";
 import type { OptimizerStateDict } from "../../optim/optimizer.ts";
 import { type Device, type Tensor, tensor } from "../../mod.ts";
 import { assertClose, loadFixture, testOnDevices, TOLERANCE } from "../helpers.ts";
@@ -37,6 +37,7 @@ const OPTIMIZERS: Record<string, Make> = {
   Adagrad: (ps, o) => new Adagrad(ps, o),
   Adamax: (ps, o) => new Adamax(ps, o),
   RAdam: (ps, o) => new RAdam(ps, o),
+  NAdam: (ps, o) => new NAdam(ps, o),
 };
 
 /** One iteration: loss = Σ sum(p · g), scaled, backward, step, update. */
