@@ -5,13 +5,15 @@
  * @module
  */
 import * as ir from "../backends/kernel_ir.ts";
-import { zerosLike } from "../tensor/creation.ts";
+import { ones, zerosLike } from "../tensor/creation.ts";
 import type { DType } from "../tensor/dtype.ts";
 import { cachedKernel, runKernelInto } from "../tensor/elementwise.ts";
 import { tidy } from "../tensor/memory.ts";
 import { empty } from "../tensor/shape.ts";
-import type { Tensor } from "../tensor/tensor.ts";
+import { Tensor } from "../tensor/tensor.ts";
+import { atCount, countUnlessFound, withNothingFound } from "./device_step.ts";
 import { check, Optimizer, type ParamGroup, type Params, type State } from "./optimizer.ts";
+import { skipKernel } from "./skip_on_device.ts";
 
 /** LAMB's hyperparameters (defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-6, no weight decay, bias correction). */
 export interface LAMBOptions {
@@ -31,10 +33,37 @@ export interface LAMBOptions {
   maximize: boolean;
 }
 
+/** The expressions LAMB's moments read. */
+interface MomentTerms {
+  param: ir.Expr;
+  grad: ir.Expr;
+  m: ir.Expr;
+  v: ir.Expr;
+  beta1: ir.Expr;
+  oneMinusBeta1: ir.Expr;
+  beta2: ir.Expr;
+  oneMinusBeta2: ir.Expr;
+  bc1: ir.Expr;
+  bc2Sqrt: ir.Expr;
+  eps: ir.Expr;
+  weightDecay: ir.Expr;
+}
+
 /**
  * The moments and the unscaled update, in Adam's order of operations: g = ±grad; m = β1·m + (1−β1)·g;
- * v = β2·v + (1−β2)·g·g; u = (m / bc1) / (√v / √bc2 + eps) + λ·θ.
+ * v = β2·v + (1−β2)·g·g; u = (m / bc1) / (√v / √bc2 + eps) + λ·θ. Returns [m, v, u].
  */
+function moments(maximize: boolean, decay: boolean, x: MomentTerms): ir.Expr[] {
+  const t = x.param.dtype;
+  const d = maximize ? ir.neg(ir.cast(x.grad, t)) : ir.cast(x.grad, t);
+  const m2 = ir.add(ir.mul(x.m, x.beta1), ir.mul(x.oneMinusBeta1, d));
+  const v2 = ir.add(ir.mul(x.v, x.beta2), ir.mul(ir.mul(x.oneMinusBeta2, d), d));
+  let u = ir.div(ir.div(m2, x.bc1), ir.add(ir.div(ir.sqrt(v2), x.bc2Sqrt), x.eps));
+  if (decay) u = ir.add(u, ir.mul(x.weightDecay, x.param));
+  return [m2, v2, u];
+}
+
+/** {@link moments} with the bias corrections runtime scalars computed on the host in float64. */
 function momentsKernel(p: Tensor, g: Tensor, maximize: boolean, decay: boolean): ir.Kernel {
   const t = p.dtype;
   return cachedKernel(`lamb-moments:${t}:${g.dtype}:${maximize}:${decay}`, () =>
@@ -44,35 +73,88 @@ function momentsKernel(p: Tensor, g: Tensor, maximize: boolean, decay: boolean):
       (
         [param, grad, m, v],
         [beta1, oneMinusBeta1, beta2, oneMinusBeta2, bc1, bc2Sqrt, eps, weightDecay],
-      ) => {
-        const d = maximize ? ir.neg(ir.cast(grad, t)) : ir.cast(grad, t);
-        const m2 = ir.add(ir.mul(m, beta1), ir.mul(oneMinusBeta1, d));
-        const v2 = ir.add(ir.mul(v, beta2), ir.mul(ir.mul(oneMinusBeta2, d), d));
-        let u = ir.div(ir.div(m2, bc1), ir.add(ir.div(ir.sqrt(v2), bc2Sqrt), eps));
-        if (decay) u = ir.add(u, ir.mul(weightDecay, param));
-        return [m2, v2, u];
-      },
+      ) =>
+        moments(maximize, decay, {
+          param,
+          grad,
+          m,
+          v,
+          beta1,
+          oneMinusBeta1,
+          beta2,
+          oneMinusBeta2,
+          bc1,
+          bc2Sqrt,
+          eps,
+          weightDecay,
+        }),
     ));
+}
+
+/**
+ * {@link moments} with the bias corrections gathered at the device count; the moments keep their old values where
+ * `foundInf` is non-zero (u is scratch).
+ */
+function momentsSkipKernel(
+  p: Tensor,
+  g: Tensor,
+  foundInf: Tensor,
+  maximize: boolean,
+  decay: boolean,
+): ir.Kernel {
+  const t = p.dtype;
+  const spec = { inputs: [t, g.dtype, t, t], values: 2, valueType: t, scalars: [t, t, t, t, t, t] };
+  return skipKernel(
+    `lamb-moments:${t}:${g.dtype}:${maximize}:${decay}`,
+    { ...spec, found: foundInf.dtype, old: [2, 3, null] },
+    ([param, grad, m, v], [bc1, bc2Sqrt], [beta1, oneMinusBeta1, beta2, oneMinusBeta2, eps, weightDecay]) =>
+      moments(maximize, decay, {
+        param,
+        grad,
+        m,
+        v,
+        beta1,
+        oneMinusBeta1,
+        beta2,
+        oneMinusBeta2,
+        bc1,
+        bc2Sqrt,
+        eps,
+        weightDecay,
+      }),
+  );
 }
 
 /**
  * The step, from two on-device sums of squares: ratio = ‖θ‖ / ‖u‖, or 1 when either norm is 0 (and at most 1
  * with `trustClip`); θ ← θ − lr·(u·ratio).
  */
+function trustStep(trustClip: boolean, [param, u, paramSq, updateSq]: ir.Expr[], lr: ir.Expr): ir.Expr {
+  const [paramNorm, updateNorm] = [ir.sqrt(paramSq), ir.sqrt(updateSq)];
+  let ratio = ir.where(
+    ir.gt(paramNorm, 0),
+    ir.where(ir.gt(updateNorm, 0), ir.div(paramNorm, updateNorm), 1),
+    1,
+  );
+  if (trustClip) ratio = ir.min(ratio, 1);
+  return ir.add(param, ir.mul(ir.neg(lr), ir.mul(u, ratio)));
+}
+
+/** {@link trustStep} as a kernel of θ, u and the two sums of squares, with lr a scalar. */
 function trustStepKernel(t: DType, trustClip: boolean): ir.Kernel {
   return cachedKernel(
     `lamb-step:${t}:${trustClip}`,
-    () =>
-      ir.defineKernel([t, t, t, t], [t], ([param, u, paramSq, updateSq], [lr]) => {
-        const [paramNorm, updateNorm] = [ir.sqrt(paramSq), ir.sqrt(updateSq)];
-        let ratio = ir.where(
-          ir.gt(paramNorm, 0),
-          ir.where(ir.gt(updateNorm, 0), ir.div(paramNorm, updateNorm), 1),
-          1,
-        );
-        if (trustClip) ratio = ir.min(ratio, 1);
-        return [ir.add(param, ir.mul(ir.neg(lr), ir.mul(u, ratio)))];
-      }),
+    () => ir.defineKernel([t, t, t, t], [t], (inputs, [lr]) => [trustStep(trustClip, inputs, lr)]),
+  );
+}
+
+/** {@link trustStep} keeping θ where `foundInf` is non-zero. */
+function trustStepSkipKernel(t: DType, foundInf: Tensor, trustClip: boolean): ir.Kernel {
+  const spec = { inputs: [t, t, t, t], values: 0, valueType: t, scalars: [t] };
+  return skipKernel(
+    `lamb-step:${t}:${trustClip}`,
+    { ...spec, found: foundInf.dtype, old: [0] },
+    (inputs, _, [lr]) => [trustStep(trustClip, inputs, lr)],
   );
 }
 
@@ -130,6 +212,9 @@ export class LAMB extends Optimizer<LAMBOptions> {
 
   /** The moments' kernel, the two norms on the device, then the trust-ratio step's kernel. */
   protected update(p: Tensor, grad: Tensor, group: ParamGroup<LAMBOptions>, state: State): void {
+    if (state.step instanceof Tensor) {
+      return withNothingFound(p.device, (none) => this.updateUnless(p, grad, group, state, none));
+    }
     const step = (state.step as number) + 1;
     state.step = step;
     const [beta1, beta2] = group.betas;
@@ -146,6 +231,44 @@ export class LAMB extends Optimizer<LAMBOptions> {
       runKernelInto(
         trustStepKernel(p.dtype, group.trustClip),
         [p, u, p.mul(p).sum(), u.mul(u).sum()],
+        [p],
+        [group.lr],
+      );
+    });
+  }
+
+  /**
+   * The update kept only where `foundInf` is 0, with the step count on the device (it grows only where the step is
+   * kept), so that the bias corrections of later steps are those of the steps taken.
+   */
+  protected override updateUnless(
+    p: Tensor,
+    grad: Tensor,
+    group: ParamGroup<LAMBOptions>,
+    state: State,
+    foundInf: Tensor,
+  ): void {
+    const index = countUnlessFound(state, p.device, foundInf);
+    const step = state.step as Tensor;
+    const [beta1, beta2] = group.betas;
+    const [m, v] = [state.expAvg as Tensor, state.expAvgSq as Tensor];
+    tidy(() => {
+      const corrections = group.biasCorrection
+        ? [
+          atCount(index, step, `bc1:${beta1}`, (s) => 1 - beta1 ** s),
+          atCount(index, step, `bc2-sqrt:${beta2}`, (s) => Math.sqrt(1 - beta2 ** s)),
+        ]
+        : [ones([], { device: p.device }), ones([], { device: p.device })];
+      const u = empty(p.shape, p);
+      runKernelInto(
+        momentsSkipKernel(p, grad, foundInf, group.maximize, group.weightDecay !== 0),
+        [p, grad, m, v, ...corrections, foundInf],
+        [m, v, u],
+        [beta1, 1 - beta1, beta2, 1 - beta2, group.eps, group.weightDecay],
+      );
+      runKernelInto(
+        trustStepSkipKernel(p.dtype, foundInf, group.trustClip),
+        [p, u, p.mul(p).sum(), u.mul(u).sum(), foundInf],
         [p],
         [group.lr],
       );

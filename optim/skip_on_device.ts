@@ -26,6 +26,7 @@ export const SKIPPED_ON_DEVICE: readonly string[] = [
   "Adamax",
   "RAdam",
   "NAdam",
+  "LAMB",
 ];
 
 /** A copy of `t` (not recorded). */
