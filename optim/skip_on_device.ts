@@ -27,6 +27,7 @@ export const SKIPPED_ON_DEVICE: readonly string[] = [
   "RAdam",
   "NAdam",
   "LAMB",
+  "ASGD",
 ];
 
 /** A copy of `t` (not recorded). */

@@ -328,14 +328,15 @@ const SKIPPABLE: Record<string, (params: Tensor[]) => Optimizer<{ lr: number }>>
   RAdam: (ps) => new RAdam(ps, { lr: 0.01, betas: [0.9, 0.9] }),
   NAdam: (ps) => new NAdam(ps, { lr: 0.01 }),
   LAMB: (ps) => new LAMB(ps, { lr: 0.01, weightDecay: 0.1 }),
+  ASGD: (ps) => new ASGD(ps, { lr: 0.05, lambd: 0.5, t0: 2 }),
 };
 
 /**
  * The optimizers whose device path combines the lr with a value gathered at the count on the device (in float32),
  * where the CPU combines them in float64: Adam's and Adamax's lr / bias correction, Adagrad's −lr / decay, NAdam's
- * coefficients.
+ * coefficients, ASGD's 1 − lambd·η.
  */
-const COMBINED_ON_DEVICE = new Set(["Adam", "AdamW", "Adagrad", "Adamax", "NAdam"]);
+const COMBINED_ON_DEVICE = new Set(["Adam", "AdamW", "Adagrad", "Adamax", "NAdam", "ASGD"]);
 
 /** Parameters after 8 scaled steps with inf at steps 0 and 3 and NaN at step 5, and the step count saved. */
 async function skippingRun(
@@ -390,7 +391,6 @@ Deno.test({
 
 Deno.test("Optimizers whose step changes host numbers refuse to skip on the device, naming themselves, and are left as they were", async () => {
   const refusing: Record<string, (params: Tensor[]) => Optimizer<{ lr: number }>> = {
-    ASGD: (ps) => new ASGD(ps),
     Adafactor: (ps) => new Adafactor(ps),
     ScheduleFreeAdamW: (ps) => {
       const opt = new ScheduleFreeAdamW(ps);

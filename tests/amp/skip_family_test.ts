@@ -8,7 +8,7 @@
  */
 import { assertEquals } from "../../deps.ts";
 import { GradScaler } from "../../amp/mod.ts";
-import { Adagrad, Adamax, LAMB, NAdam, type Optimizer, RAdam } from "../../optim/mod.ts";
+import { Adagrad, Adamax, ASGD, LAMB, NAdam, type Optimizer, RAdam } from "../../optim/mod.ts";
 import type { OptimizerStateDict } from "../../optim/optimizer.ts";
 import { type Device, type Tensor, tensor } from "../../mod.ts";
 import { assertClose, loadFixture, testOnDevices, TOLERANCE } from "../helpers.ts";
@@ -39,6 +39,7 @@ const OPTIMIZERS: Record<string, Make> = {
   RAdam: (ps, o) => new RAdam(ps, o),
   NAdam: (ps, o) => new NAdam(ps, o),
   LAMB: (ps, o) => new LAMB(ps, o),
+  ASGD: (ps, o) => new ASGD(ps, o),
 };
 
 /** One iteration: loss = Σ sum(p · g), scaled, backward, step, update. */
