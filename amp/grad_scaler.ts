@@ -60,7 +60,7 @@ const FIX = "This may indicate your script did not use scaler.scale(loss) earlie
  * scale are all decided on the device, so a training loop with a GradScaler reads device memory only where it asks
  * to (`await getScale()`, metrics). On the CPU the flag is read (it is host memory) and a skipped step is not run
  * at all, exactly as PyTorch does; both give PyTorch's numbers. SGD, Adam, AdamW, RMSprop, Adadelta, Rprop, Lion,
- * Muon, Adagrad, Adamax, RAdam, NAdam, LAMB and ASGD skip on the device; Adafactor and ScheduleFreeAdamW, whose
+ * Muon, Adagrad, Adamax, RAdam, NAdam, LAMB, ASGD and Adafactor skip on the device; ScheduleFreeAdamW, whose
  * steps advance host numbers that their updates read, throw there (not on the CPU); LBFGS (a closure) is refused
  * as PyTorch refuses it. The growth and
  * backoff factors are float32 on the device, where PyTorch multiplies the float32 scale by a double: the same

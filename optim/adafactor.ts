@@ -11,9 +11,11 @@ import { zeros, zerosLike } from "../tensor/creation.ts";
 import type { DType } from "../tensor/dtype.ts";
 import { cachedKernel, runKernelInto } from "../tensor/elementwise.ts";
 import { empty } from "../tensor/shape.ts";
-import type { Tensor } from "../tensor/tensor.ts";
+import { Tensor } from "../tensor/tensor.ts";
+import { atCount, countUnlessFound, withNothingFound } from "./device_step.ts";
 import { lerp } from "./lerp.ts";
 import { check, Optimizer, type ParamGroup, type Params, type State } from "./optimizer.ts";
+import { skipKernel } from "./skip_on_device.ts";
 
 /** Adafactor's hyperparameters (PyTorch's defaults: lr 1e-2, beta2Decay −0.8, eps [null, 1e-3], d 1). */
 export interface AdafactorOptions {
@@ -34,14 +36,23 @@ export interface AdafactorOptions {
 /** `torch.finfo(dtype).eps`: ε1's value when it is null. */
 const MACHINE_EPSILON: Partial<Record<DType, number>> = { float32: 2 ** -23, float16: 2 ** -10 };
 
-/** The moment update of one factor: v ← lerp(v, sum / n, w), with the sum of squares reduced beforehand. */
-function factorKernel(t: DType): ir.Kernel {
-  return cachedKernel(`adafactor-factor:${t}`, () =>
-    ir.defineKernel(
-      [t, t],
-      [t, t],
-      ([v, sumSq], [count, weight]) => [lerp(v, ir.div(sumSq, count), weight)],
-    ));
+/**
+ * The moment update of one factor: v ← lerp(v, sum / n, w), with the sum of squares reduced beforehand; w a host
+ * scalar, or (with `found`, the dtype of a skip flag) a value gathered at the device count, v kept where skipped.
+ */
+function factorKernel(t: DType, found?: DType): ir.Kernel {
+  const key = `adafactor-factor:${t}`;
+  const body = ([v, sumSq]: ir.Expr[], count: ir.Expr, weight: ir.Expr): ir.Expr[] => [
+    lerp(v, ir.div(sumSq, count), weight),
+  ];
+  if (found === undefined) {
+    return cachedKernel(
+      key,
+      () => ir.defineKernel([t, t], [t, t], (x, [count, weight]) => body(x, count, weight)),
+    );
+  }
+  const spec = { inputs: [t, t], values: 1, valueType: t, scalars: [t], found, old: [0] };
+  return skipKernel(key, spec, (x, [weight], [count]) => body(x, count, weight));
 }
 
 /** 1 / √max(v, ε1²) as PyTorch's `clamp_(min=eps1 * eps1).rsqrt_()`. */
@@ -64,37 +75,62 @@ function factoredUpdateKernel(p: Tensor, g: Tensor, maximize: boolean): ir.Kerne
     ));
 }
 
-/** A vector's second moment and unclipped update: V ← lerp(V, G², w); U = G / √max(V, ε1²). */
-function vectorUpdateKernel(p: Tensor, g: Tensor, maximize: boolean): ir.Kernel {
+/**
+ * A vector's second moment and unclipped update: V ← lerp(V, G², w); U = G / √max(V, ε1²); w as in
+ * {@link factorKernel}.
+ */
+function vectorUpdateKernel(p: Tensor, g: Tensor, maximize: boolean, found?: DType): ir.Kernel {
   const t = p.dtype;
-  return cachedKernel(`adafactor-vector:${t}:${g.dtype}:${maximize}`, () =>
-    ir.defineKernel(
-      [g.dtype, t],
-      [t, t],
-      ([grad, variance], [weight, eps1Sq]) => {
-        const d = maximize ? ir.neg(ir.cast(grad, t)) : ir.cast(grad, t);
-        const v = lerp(variance, ir.mul(d, d), weight);
-        return [v, ir.mul(rsqrtFloor(v, eps1Sq), d)];
-      },
-    ));
+  const key = `adafactor-vector:${t}:${g.dtype}:${maximize}`;
+  const body = ([grad, variance]: ir.Expr[], weight: ir.Expr, eps1Sq: ir.Expr): ir.Expr[] => {
+    const d = maximize ? ir.neg(ir.cast(grad, t)) : ir.cast(grad, t);
+    const v = lerp(variance, ir.mul(d, d), weight);
+    return [v, ir.mul(rsqrtFloor(v, eps1Sq), d)];
+  };
+  if (found === undefined) {
+    return cachedKernel(
+      key,
+      () => ir.defineKernel([g.dtype, t], [t, t], (x, [weight, eps1Sq]) => body(x, weight, eps1Sq)),
+    );
+  }
+  const spec = { inputs: [g.dtype, t], values: 1, valueType: t, scalars: [t], found, old: [1, null] };
+  return skipKernel(key, spec, (x, [weight], [eps1Sq]) => body(x, weight, eps1Sq));
 }
 
 /**
  * The parameter step, scalars from two on-device sums of squares: α = max(ε2, RMS(θ))·ρ, clip = max(1, RMS(U)/d),
- * θ ← θ·(1 − lr·λ) − (α / clip)·U.
+ * θ ← θ·(1 − lr·λ) − (α / clip)·U. ρ = min(lr, 1/√t) is a host scalar, or (with `found`) min of the lr and 1/√t
+ * gathered at the device count (the same float32 number: rounding keeps the order), θ kept where skipped.
  */
-function applyKernel(t: DType): ir.Kernel {
-  return cachedKernel(`adafactor-apply:${t}`, () =>
-    ir.defineKernel(
-      [t, t, t, t],
-      [t, t, t, t, t],
-      ([param, update, paramSq, updateSq], [decay, rho, eps2, sqrtNumel, d]) => {
-        const alpha = ir.mul(ir.max(eps2, ir.div(ir.sqrt(paramSq), sqrtNumel)), rho);
-        const clip = ir.max(1, ir.div(ir.sqrt(updateSq), ir.mul(sqrtNumel, d)));
-        return [ir.add(ir.mul(param, decay), ir.mul(ir.neg(ir.div(alpha, clip)), update))];
-      },
-    ));
+function applyKernel(t: DType, found?: DType): ir.Kernel {
+  const key = `adafactor-apply:${t}`;
+  const body = (
+    [param, update, paramSq, updateSq]: ir.Expr[],
+    [decay, rho, eps2, sqrtNumel, d]: ir.Expr[],
+  ) => {
+    const alpha = ir.mul(ir.max(eps2, ir.div(ir.sqrt(paramSq), sqrtNumel)), rho);
+    const clip = ir.max(1, ir.div(ir.sqrt(updateSq), ir.mul(sqrtNumel, d)));
+    return [ir.add(ir.mul(param, decay), ir.mul(ir.neg(ir.div(alpha, clip)), update))];
+  };
+  if (found === undefined) {
+    return cachedKernel(key, () => ir.defineKernel([t, t, t, t], [t, t, t, t, t], body));
+  }
+  const spec = { inputs: [t, t, t, t], values: 1, valueType: t, scalars: [t, t, t, t, t], found, old: [0] };
+  return skipKernel(
+    key,
+    spec,
+    (x, [invSqrt], [decay, lr, eps2, sqrtNumel, d]) =>
+      body(x, [decay, ir.min(lr, invSqrt), eps2, sqrtNumel, d]),
+  );
 }
+
+/**
+ * The values of one step that depend on the count: host numbers, or 0-d tensors gathered at the device count with
+ * the skip flag (`found`).
+ */
+type CountValues =
+  | { weight: number; rho: number; found?: undefined }
+  | { weight: Tensor; invSqrt: Tensor; found: Tensor };
 
 /**
  * Adafactor, as PyTorch's `torch.optim.Adafactor` (Shazeer & Stern 2018, with PyTorch's use of lr and ε1):
@@ -152,28 +188,70 @@ export class Adafactor extends Optimizer<AdafactorOptions> {
 
   /** The moments' kernels, the on-device sums of squares, then one kernel that steps the parameter. */
   protected update(p: Tensor, grad: Tensor, group: ParamGroup<AdafactorOptions>, state: State): void {
+    if (state.step instanceof Tensor) {
+      return withNothingFound(p.device, (none) => this.updateUnless(p, grad, group, state, none));
+    }
     const step = (state.step as number) + 1;
     state.step = step;
-    const weight = step ** group.beta2Decay; // 1 − β2_t
+    // 1 − β2_t, and the relative step size.
+    this.#update(p, grad, group, state, {
+      weight: step ** group.beta2Decay,
+      rho: Math.min(group.lr, 1 / Math.sqrt(step)),
+    });
+  }
+
+  /**
+   * The update kept only where `foundInf` is 0, with the step count on the device (it grows only where the step is
+   * kept): the averaging weight and 1/√t are gathered at the count, so that they are those of the steps taken.
+   */
+  protected override updateUnless(
+    p: Tensor,
+    grad: Tensor,
+    group: ParamGroup<AdafactorOptions>,
+    state: State,
+    foundInf: Tensor,
+  ): void {
+    const index = countUnlessFound(state, p.device, foundInf);
+    const step = state.step as Tensor;
+    const decay = group.beta2Decay;
+    tidy(() =>
+      this.#update(p, grad, group, state, {
+        weight: atCount(index, step, `adafactor-weight:${decay}`, (s) => s ** decay),
+        invSqrt: atCount(index, step, "inv-sqrt", (s) => 1 / Math.sqrt(s)),
+        found: foundInf,
+      })
+    );
+  }
+
+  #update(p: Tensor, grad: Tensor, group: ParamGroup<AdafactorOptions>, state: State, c: CountValues): void {
     const eps1 = group.eps[0] ?? MACHINE_EPSILON[p.dtype]!;
+    const found = c.found?.dtype;
+    // A count value enters a kernel as a scalar on the host, as an input (then the flag) on the device.
+    const at = (value: number | Tensor): { inputs: Tensor[]; scalars: number[] } =>
+      typeof value === "number"
+        ? { inputs: [], scalars: [value] }
+        : { inputs: [value, c.found!], scalars: [] };
     tidy(() => {
       let update: Tensor;
+      const weight = at(c.weight);
       if (p.ndim < 2) {
         const variance = state.variance as Tensor;
         update = empty(p.shape, p);
         runKernelInto(
-          vectorUpdateKernel(p, grad, group.maximize),
-          [grad, variance],
+          vectorUpdateKernel(p, grad, group.maximize, found),
+          [grad, variance, ...weight.inputs],
           [variance, update],
-          [weight, eps1 * eps1],
+          [...weight.scalars, eps1 * eps1],
         );
       } else {
         const [rowVar, colVar] = [state.rowVar as Tensor, state.colVar as Tensor];
         const squares = grad.mul(grad);
         const [rows, cols] = [p.shape[p.ndim - 2], p.shape[p.ndim - 1]];
-        const factor = factorKernel(p.dtype);
-        runKernelInto(factor, [rowVar, squares.sum(-1, { keepdim: true })], [rowVar], [cols, weight]);
-        runKernelInto(factor, [colVar, squares.sum(-2, { keepdim: true })], [colVar], [rows, weight]);
+        const factor = factorKernel(p.dtype, found);
+        const rowSq = squares.sum(-1, { keepdim: true });
+        runKernelInto(factor, [rowVar, rowSq, ...weight.inputs], [rowVar], [cols, ...weight.scalars]);
+        const colSq = squares.sum(-2, { keepdim: true });
+        runKernelInto(factor, [colVar, colSq, ...weight.inputs], [colVar], [rows, ...weight.scalars]);
         update = empty(p.shape, p);
         runKernelInto(
           factoredUpdateKernel(p, grad, group.maximize),
@@ -182,17 +260,12 @@ export class Adafactor extends Optimizer<AdafactorOptions> {
           [eps1, eps1 * eps1],
         );
       }
+      const rho = c.found === undefined ? at(c.rho) : { ...at(c.invSqrt), scalars: [group.lr] };
       runKernelInto(
-        applyKernel(p.dtype),
-        [p, update, p.mul(p).sum(), update.mul(update).sum()],
+        applyKernel(p.dtype, found),
+        [p, update, p.mul(p).sum(), update.mul(update).sum(), ...rho.inputs],
         [p],
-        [
-          1 - group.lr * group.weightDecay,
-          Math.min(group.lr, 1 / Math.sqrt(step)),
-          group.eps[1],
-          Math.sqrt(p.numel),
-          group.d,
-        ],
+        [1 - group.lr * group.weightDecay, ...rho.scalars, group.eps[1], Math.sqrt(p.numel), group.d],
       );
     });
   }

@@ -28,6 +28,7 @@ export const SKIPPED_ON_DEVICE: readonly string[] = [
   "NAdam",
   "LAMB",
   "ASGD",
+  "Adafactor",
 ];
 
 /** A copy of `t` (not recorded). */

@@ -8,7 +8,7 @@
  */
 import { assertEquals } from "../../deps.ts";
 import { GradScaler } from "../../amp/mod.ts";
-import { Adagrad, Adamax, ASGD, LAMB, NAdam, type Optimizer, RAdam } from "../../optim/mod.ts";
+import { Adafactor, Adagrad, Adamax, ASGD, LAMB, NAdam, type Optimizer, RAdam } from "../../optim/mod.ts";
 import type { OptimizerStateDict } from "../../optim/optimizer.ts";
 import { type Device, type Tensor, tensor } from "../../mod.ts";
 import { assertClose, loadFixture, testOnDevices, TOLERANCE } from "../helpers.ts";
@@ -40,6 +40,7 @@ const OPTIMIZERS: Record<string, Make> = {
   NAdam: (ps, o) => new NAdam(ps, o),
   LAMB: (ps, o) => new LAMB(ps, o),
   ASGD: (ps, o) => new ASGD(ps, o),
+  Adafactor: (ps, o) => new Adafactor(ps, o),
 };
 
 /** One iteration: loss = Σ sum(p · g), scaled, backward, step, update. */
