@@ -56,15 +56,15 @@ const FIX = "This may indicate your script did not use scaler.scale(loss) earlie
  * `torch.cuda.amp.GradScaler`, with its defaults, its update rule and its errors.
  *
  * On WebGPU nothing is read back: the inf/NaN check, the skip (the update runs and is kept only where no gradient
- * overflowed, see `Optimizer.stepUnless`), the step counts that updates read (Adam's, Adagrad's, …) and the new
- * scale are all decided on the device, so a training loop with a GradScaler reads device memory only where it asks
- * to (`await getScale()`, metrics). On the CPU the flag is read (it is host memory) and a skipped step is not run
- * at all, exactly as PyTorch does; both give PyTorch's numbers. SGD, Adam, AdamW, RMSprop, Adadelta, Rprop, Lion,
- * Muon, Adagrad, Adamax, RAdam, NAdam, LAMB, ASGD and Adafactor skip on the device; ScheduleFreeAdamW, whose
- * steps advance host numbers that their updates read, throw there (not on the CPU); LBFGS (a closure) is refused
- * as PyTorch refuses it. The growth and
- * backoff factors are float32 on the device, where PyTorch multiplies the float32 scale by a double: the same
- * scales for factors exact in float32 (the defaults 2 and 0.5, any power of two), within one rounding otherwise.
+ * overflowed, see `Optimizer.stepUnless`), the step counts and schedule numbers that updates read (Adam's bias
+ * corrections, ASGD's eta and mu, NAdam's momentum product, …) and the new scale are all decided on the device, so
+ * a training loop with a GradScaler reads device memory only where it asks to (`await getScale()`, metrics). On
+ * the CPU the flag is read (it is host memory) and a skipped step is not run at all, exactly as PyTorch does; both
+ * give PyTorch's numbers. Every optimizer with a per-parameter update skips on the device except
+ * ScheduleFreeAdamW, whose float64 schedule over the lrs of the steps taken throws there (not on the CPU); LBFGS
+ * (a closure) is refused as PyTorch refuses it. The growth and backoff factors are float32 on the device, where
+ * PyTorch multiplies the float32 scale by a double: the same scales for factors exact in float32 (the defaults 2
+ * and 0.5, any power of two), within one rounding otherwise.
  *
  * @example
  * ```ts

@@ -168,6 +168,21 @@ export class ScheduleFreeAdamW extends Optimizer<ScheduleFreeAdamWGroup> {
     return loss;
   }
 
+  /**
+   * Throws: a `GradScaler` cannot skip a Schedule-Free step on the device. The group's schedule (the largest lr so
+   * far and the sum of the steps' weights (k + 1)^r · lrMax^weightLrPower, which set ckp1) is float64 arithmetic
+   * over the lrs of the steps taken; unlike a step count it is not a function of how many steps were taken once
+   * the lr changes, and a device without float64 cannot carry it exactly. On the CPU a GradScaler reads the flag
+   * and skips the step on the host, exactly.
+   */
+  override stepUnless(_foundInf: Tensor): void {
+    throw new Error(
+      "ScheduleFreeAdamW cannot skip its step on the device: its schedule (ckp1, from the sum of float64 weights " +
+        "of the lrs of the steps taken) would have to follow a decision made on the device, which has no " +
+        "float64 to carry it exactly; train ScheduleFreeAdamW with a GradScaler on the CPU",
+    );
+  }
+
   /** Advances every group's schedule by one step, as the reference's step() does before its updates. */
   #advance(): void {
     for (const group of this.paramGroups) {

@@ -20,16 +20,17 @@ import {
   Lion,
   Muon,
   NAdam,
-  type Optimizer,
+  Optimizer,
   RAdam,
   RMSprop,
   Rprop,
   ScheduleFreeAdamW,
   SGD,
+  type State,
 } from "../../optim/mod.ts";
 import { CrossEntropyLoss, Linear, ReLU, Sequential } from "../../nn/mod.ts";
 import { autocast, type GradScalerStateDict } from "../../amp/mod.ts";
-import { cpu, type Device, device, manualSeed, randn, type Tensor, tensor } from "../../mod.ts";
+import { cpu, type Device, device, manualSeed, randn, type Tensor, tensor, zerosLike } from "../../mod.ts";
 import { deviceLikeGpu, readsDuring } from "./device_reads.ts";
 import { assertClose, loadFixture, testOnDevices, TOLERANCE } from "../helpers.ts";
 
@@ -390,8 +391,25 @@ Deno.test({
   },
 });
 
-Deno.test("Optimizers whose step changes host numbers refuse to skip on the device, naming themselves, and are left as they were", async () => {
+/** A user's optimizer whose update changes a number in its state, which a decision on the device cannot undo. */
+class DecayingSGD extends Optimizer<{ lr: number }> {
+  constructor(params: Tensor[]) {
+    super(params, { lr: 0.1 });
+  }
+  protected validate(): void {}
+  protected initState(p: Tensor): State {
+    return { step: 0, momentumBuffer: zerosLike(p) };
+  }
+  protected update(p: Tensor, grad: Tensor, group: { lr: number }, state: State): void {
+    state.step = (state.step as number) + 1;
+    const buf = (state.momentumBuffer as Tensor).mul_(0.9).add_(grad);
+    p.sub_(buf, { alpha: group.lr / state.step });
+  }
+}
+
+Deno.test("ScheduleFreeAdamW, and optimizers whose update changes host numbers, refuse to skip on the device, naming themselves, and are left as they were", async () => {
   const refusing: Record<string, (params: Tensor[]) => Optimizer<{ lr: number }>> = {
+    DecayingSGD: (ps) => new DecayingSGD(ps),
     ScheduleFreeAdamW: (ps) => {
       const opt = new ScheduleFreeAdamW(ps);
       opt.train();
