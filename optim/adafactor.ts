@@ -107,7 +107,7 @@ function applyKernel(t: DType, found?: DType): ir.Kernel {
   const body = (
     [param, update, paramSq, updateSq]: ir.Expr[],
     [decay, rho, eps2, sqrtNumel, d]: ir.Expr[],
-  ) => {
+  ): ir.Expr[] => {
     const alpha = ir.mul(ir.max(eps2, ir.div(ir.sqrt(paramSq), sqrtNumel)), rho);
     const clip = ir.max(1, ir.div(ir.sqrt(updateSq), ir.mul(sqrtNumel, d)));
     return [ir.add(ir.mul(param, decay), ir.mul(ir.neg(ir.div(alpha, clip)), update))];
@@ -223,6 +223,7 @@ export class Adafactor extends Optimizer<AdafactorOptions> {
     );
   }
 
+  /** One step of `p` with the count's values `c`, on the host or (with `c.found`) kept only where it is 0. */
   #update(p: Tensor, grad: Tensor, group: ParamGroup<AdafactorOptions>, state: State, c: CountValues): void {
     const eps1 = group.eps[0] ?? MACHINE_EPSILON[p.dtype]!;
     const found = c.found?.dtype;

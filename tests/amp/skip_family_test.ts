@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { assertEquals } from "../../deps.ts";
+import { assert, assertEquals } from "../../deps.ts";
 import { GradScaler } from "../../amp/mod.ts";
 import { Adafactor, Adagrad, Adamax, ASGD, LAMB, NAdam, type Optimizer, RAdam } from "../../optim/mod.ts";
 import type { OptimizerStateDict } from "../../optim/optimizer.ts";
@@ -113,6 +113,7 @@ for (const c of fixture.cases) {
   });
   // After a skipped step that follows taken ones: the count on the device is saved and must be restored.
   const skipped = c.steps.findIndex((s) => s.skipped && s.state.step > 0);
+  assert(skipped > 0, `${c.name}: the case skips a step after taking one`);
   testOnDevices(
     `${c.optimizer}'s state dict saved after a skipped step resumes as PyTorch goes on (${c.name})`,
     (dev) => replay(c, dev, skipped).then(() => {}),
