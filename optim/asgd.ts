@@ -173,7 +173,8 @@ export class ASGD extends Optimizer<ASGDOptions> {
   /**
    * The update kept only where `foundInf` is 0, with the step count, η and μ on the device (they advance only where
    * the step is kept); the next η and μ are functions of the count (and of this step's lr), gathered from float64
-   * tables at it, so that they are those of the steps taken, as in PyTorch.
+   * tables at it, so that they are those of the steps taken, as in PyTorch. The eta table depends on the lr: an lr
+   * changed every step (a scheduler) makes one table per step, as long as the steps so far, on the host.
    */
   protected override updateUnless(
     p: Tensor,
