@@ -1,7 +1,6 @@
 /**
- * CPU reductions over the trailing dimensions of a strided view. Sums and products accumulate in float64
- * (contiguous rows in four partial sums) and round once on store; max/min propagate NaN as PyTorch does;
- * arg-reductions return the first position.
+ * CPU reductions over the trailing dimensions of a strided view. Sums and products accumulate in float64 and
+ * round once on store; max/min propagate NaN as PyTorch does; arg-reductions return the first position.
  *
  * @module
  */
@@ -28,22 +27,12 @@ export function offsets(shape: readonly number[], strides: readonly number[]): F
   return result;
 }
 
-/**
- * The float64 sum of `n` contiguous elements from `p`, in four interleaved partial sums: independent additions
- * the processor overlaps, where one running sum waits for each addition to finish.
- */
+/** The float64 sum of `n` contiguous elements from `p`. */
 function sumRow(src: TypedArray, p: number, n: number): number {
-  let a = 0, b = 0, c = 0, d = 0;
-  const end = p + n - (n % 4);
-  let i = p;
-  for (; i < end; i += 4) {
-    a += src[i];
-    b += src[i + 1];
-    c += src[i + 2];
-    d += src[i + 3];
-  }
-  for (; i < p + n; i++) a += src[i];
-  return (a + b) + (c + d);
+  let acc = 0;
+  const end = p + n;
+  for (let i = p; i < end; i++) acc += src[i];
+  return acc;
 }
 
 /** The float64 sum of `n` elements from `p`, `s` apart. */
