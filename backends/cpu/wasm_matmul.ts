@@ -1,0 +1,183 @@
+/**
+ * The CPU matrix product's inner kernel in WebAssembly SIMD: the same float64 arithmetic as the JavaScript kernel
+ * in matmul.ts (products and sums in float64, rounded once on store), two elements of the shared dimension per
+ * instruction. The module is assembled here from its instructions (a few hundred bytes), so no binary file ships.
+ *
+ * It computes C[m2, n4] = A · Btᵀ over float64 panels in its own memory — A [m2, kp] and Bt [n4, kp] row-major,
+ * kp even and the padding zero — as 2×4 blocks of dot products, each kept as two partial sums (even and odd
+ * positions of the shared dimension) that are added at the end.
+ *
+ * @module
+ */
+
+/** Bytes of the unsigned LEB128 encoding of `n`. */
+function leb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+/** A length-prefixed vector of byte groups, as WebAssembly's sections and bodies are. */
+function section(id: number, body: number[]): number[] {
+  return [id, ...leb(body.length), ...body];
+}
+
+function name(s: string): number[] {
+  const bytes = [...new TextEncoder().encode(s)];
+  return [...leb(bytes.length), ...bytes];
+}
+
+// Instructions used by the kernel.
+const I32 = 0x7f, V128 = 0x7b;
+const op = {
+  block: [0x02, 0x40],
+  loop: [0x03, 0x40],
+  end: [0x0b],
+  br: (depth: number): number[] => [0x0c, depth],
+  brIf: (depth: number): number[] => [0x0d, depth],
+  get: (local: number): number[] => [0x20, ...leb(local)],
+  set: (local: number): number[] => [0x21, ...leb(local)],
+  i32: (value: number): number[] => [0x41, ...leb(value)], // small non-negative constants only
+  i32Add: [0x6a],
+  i32Mul: [0x6c],
+  i32Shl: [0x74],
+  i32GeU: [0x4f],
+  f64Add: [0xa0],
+  f64Store: (offset: number): number[] => [0x39, 3, ...leb(offset)],
+  v128Load: [0xfd, 0x00, 3, 0],
+  v128Zero: [0xfd, 0x0c, ...new Array(16).fill(0)],
+  f64x2Lane: (lane: number): number[] => [0xfd, 0x21, lane],
+  f64x2Add: [0xfd, ...leb(0xf0)],
+  f64x2Mul: [0xfd, ...leb(0xf2)],
+};
+
+// Parameters, then locals.
+const [A, BT, C, M2, N4, N, KB] = [0, 1, 2, 3, 4, 5, 6];
+const [I, J, P, A0, A1, CROW0, CROW1] = [7, 8, 9, 10, 11, 12, 13];
+const B = [14, 15, 16, 17]; // rows j..j+3 of Bt
+const ACC = [18, 19, 20, 21, 22, 23, 24, 25]; // acc[r * 4 + q]: row i + r, column j + q
+const Y = [26, 27]; // A's two rows at p
+const X = [28, 29, 30, 31]; // Bt's four rows at p
+
+/** `local += step` for an i32 local. */
+function increment(local: number, step: number[]): number[] {
+  return [...op.get(local), ...step, ...op.i32Add, ...op.set(local)];
+}
+
+/** The body of kernel(a, bt, c, m2, n4, n, kb): byte pointers, block-covered sizes, C's row length, panel row bytes. */
+function kernelBody(): number[] {
+  const code: number[] = [];
+  const emit = (...parts: number[][]): void => {
+    for (const part of parts) code.push(...part);
+  };
+  emit(op.i32(0), op.set(I), op.block, op.loop);
+  emit(op.get(I), op.get(M2), op.i32GeU, op.brIf(1));
+  emit(op.get(A), op.get(I), op.get(KB), op.i32Mul, op.i32Add, op.set(A0));
+  emit(op.get(A0), op.get(KB), op.i32Add, op.set(A1));
+  emit(op.get(C), op.get(I), op.get(N), op.i32Mul, op.i32(3), op.i32Shl, op.i32Add, op.set(CROW0));
+  emit(op.get(CROW0), op.get(N), op.i32(3), op.i32Shl, op.i32Add, op.set(CROW1));
+  emit(op.i32(0), op.set(J), op.block, op.loop);
+  emit(op.get(J), op.get(N4), op.i32GeU, op.brIf(1));
+  emit(op.get(BT), op.get(J), op.get(KB), op.i32Mul, op.i32Add, op.set(B[0]));
+  for (let q = 1; q < 4; q++) emit(op.get(B[q - 1]), op.get(KB), op.i32Add, op.set(B[q]));
+  for (const acc of ACC) emit(op.v128Zero, op.set(acc));
+  emit(op.i32(0), op.set(P), op.block, op.loop);
+  emit(op.get(P), op.get(KB), op.i32GeU, op.brIf(1));
+  emit(op.get(A0), op.get(P), op.i32Add, op.v128Load, op.set(Y[0]));
+  emit(op.get(A1), op.get(P), op.i32Add, op.v128Load, op.set(Y[1]));
+  for (let q = 0; q < 4; q++) emit(op.get(B[q]), op.get(P), op.i32Add, op.v128Load, op.set(X[q]));
+  for (let r = 0; r < 2; r++) {
+    for (let q = 0; q < 4; q++) {
+      const acc = ACC[r * 4 + q];
+      emit(op.get(acc), op.get(Y[r]), op.get(X[q]), op.f64x2Mul, op.f64x2Add, op.set(acc));
+    }
+  }
+  emit(increment(P, op.i32(16)), op.br(0), op.end, op.end);
+  for (let r = 0; r < 2; r++) {
+    for (let q = 0; q < 4; q++) {
+      const acc = ACC[r * 4 + q];
+      emit(op.get(r === 0 ? CROW0 : CROW1), op.get(J), op.i32(3), op.i32Shl, op.i32Add);
+      emit(op.get(acc), op.f64x2Lane(0), op.get(acc), op.f64x2Lane(1), op.f64Add, op.f64Store(q * 8));
+    }
+  }
+  emit(increment(J, op.i32(4)), op.br(0), op.end, op.end);
+  emit(increment(I, op.i32(2)), op.br(0), op.end, op.end);
+  const locals = [...leb(2), ...leb(ACC[0] - I), I32, ...leb(ACC.length + Y.length + X.length), V128];
+  return [...locals, ...code, ...op.end];
+}
+
+/** The module: memory imported as env.mem, one exported function `kernel`. */
+function moduleBytes(): Uint8Array<ArrayBuffer> {
+  const type = [0x01, 0x60, 7, ...new Array(7).fill(I32), 0];
+  const imports = [0x01, ...name("env"), ...name("mem"), 0x02, 0x00, 0x01];
+  const body = kernelBody();
+  return new Uint8Array([
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    ...section(1, type),
+    ...section(2, imports),
+    ...section(3, [0x01, 0x00]),
+    ...section(7, [0x01, ...name("kernel"), 0x00, 0x00]),
+    ...section(10, [0x01, ...leb(body.length), ...body]),
+  ]);
+}
+
+/** The SIMD kernel over its own memory, which grows as panels need. */
+export interface WasmMatmul {
+  /** Float64 views of at least `elements` elements, from byte 0 of the memory (valid until the next call). */
+  reserve(elements: number): Float64Array;
+  /**
+   * C = A · Btᵀ for the 2×4 blocks of [m2, n4], reading and writing the memory at element offsets (multiples of 2):
+   * A [m2, kp] at `a`, Bt [n4, kp] at `bt`, C with rows of `n` at `c`.
+   */
+  run(a: number, bt: number, c: number, m2: number, n4: number, n: number, kp: number): void;
+}
+
+/**
+ * The SIMD kernel, or null where WebAssembly SIMD is unavailable (the JavaScript kernel then does all the work).
+ *
+ * @example
+ * ```ts
+ * import { wasmMatmul } from "./wasm_matmul.ts";
+ * const simd = wasmMatmul();
+ * if (simd !== null) {
+ *   const mem = simd.reserve(16);
+ *   mem.set([1, 2, 3, 4], 0); // A: 2×2
+ *   mem.set([1, 0, 0, 1, 1, 1, 2, 2], 4); // Bt: 4×2
+ *   simd.run(0, 4, 12, 2, 4, 4, 2);
+ *   console.log(simd.reserve(20).subarray(12, 20)); // [1, 2, 3, 6, 3, 4, 7, 14]
+ * }
+ * ```
+ */
+export function wasmMatmul(): WasmMatmul | null {
+  const bytes = moduleBytes();
+  if (typeof WebAssembly === "undefined" || !WebAssembly.validate(bytes)) return null;
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem: memory } });
+  const kernel = instance.exports.kernel as (...args: number[]) => void;
+  let view = new Float64Array(memory.buffer);
+  return {
+    reserve(elements: number): Float64Array {
+      const bytesNeeded = elements * 8;
+      if (bytesNeeded > memory.buffer.byteLength) {
+        memory.grow(Math.ceil((bytesNeeded - memory.buffer.byteLength) / 65536));
+      }
+      if (view.buffer !== memory.buffer) view = new Float64Array(memory.buffer);
+      return view;
+    },
+    run(a: number, bt: number, c: number, m2: number, n4: number, n: number, kp: number): void {
+      kernel(a * 8, bt * 8, c * 8, m2, n4, n, kp * 8);
+    },
+  };
+}
