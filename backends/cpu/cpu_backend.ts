@@ -12,6 +12,7 @@ import { gatherCpu, scatterAddCpu } from "./gather.ts";
 import { collapse } from "../layout.ts";
 import { matmulCpu } from "./matmul.ts";
 import { reduceCpu } from "./reduce.ts";
+import { compileSimd, type SimdKernel } from "./wasm_elementwise.ts";
 
 /** A CPU buffer: a typed array of its dtype. */
 export class CpuBuffer implements DeviceBuffer {
@@ -43,6 +44,7 @@ function arrayOf(buffer: DeviceBuffer): TypedArray {
  */
 export class CpuBackend implements Backend {
   #kernels = new Map<string, CompiledKernel>();
+  #simdKernels = new Map<string, SimdKernel | null>();
   #pool = new Map<string, TypedArray[]>();
   #pooledBytes = 0;
 
@@ -80,6 +82,18 @@ export class CpuBackend implements Backend {
     this.#pooledBytes += array.byteLength;
   }
 
+  /**
+   * Whether contiguous float32 kernels of exact operations run in WebAssembly SIMD (wasm_elementwise.ts) rather
+   * than as compile.ts's JavaScript loops, which stay the reference; the results are the same either way.
+   */
+  simd = true;
+
+  #simdKernel(kernel: Kernel): SimdKernel | null {
+    let simd = this.#simdKernels.get(kernel.key);
+    if (simd === undefined) this.#simdKernels.set(kernel.key, simd = compileSimd(kernel));
+    return simd;
+  }
+
   /** Runs a fused elementwise kernel, compiling it on first use for each stride pattern. */
   elementwise(
     kernel: Kernel,
@@ -96,6 +110,18 @@ export class CpuBackend implements Backend {
       return last === 1 ? "1" : last === 0 ? "0" : "s";
     });
     for (let o = inputs.length; o < operands.length; o++) if (inner[o] === "0") inner[o] = "s";
+    if (layout.shape.length === 1 && inner.every((s) => s === "1") && this.simd) {
+      const simd = this.#simdKernel(kernel);
+      if (simd !== null) {
+        simd(
+          operands.map((v) => arrayOf(v.buffer) as Float32Array),
+          operands.map((v) => v.offset),
+          layout.shape[0],
+          scalars,
+        );
+        return;
+      }
+    }
     const key = `${kernel.key}#${inner.join("")}`;
     let run = this.#kernels.get(key);
     if (run === undefined) {

@@ -1,7 +1,7 @@
 /**
  * The CPU matrix product's inner kernel in WebAssembly SIMD: the same float64 arithmetic as the JavaScript kernel
  * in matmul.ts (products and sums in float64, rounded once on store), two elements of the shared dimension per
- * instruction. The module is assembled here from its instructions (a few hundred bytes), so no binary file ships.
+ * instruction, assembled at run time with wasm_asm.ts.
  *
  * It computes C[m2, n4] = A · Btᵀ over float64 panels in its own memory — A [m2, kp] and Bt [n4, kp] row-major,
  * kp even and the padding zero — as 2×4 blocks of dot products, each kept as two partial sums (even and odd
@@ -9,52 +9,7 @@
  *
  * @module
  */
-
-/** Bytes of the unsigned LEB128 encoding of `n`. */
-function leb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-/** A length-prefixed vector of byte groups, as WebAssembly's sections and bodies are. */
-function section(id: number, body: number[]): number[] {
-  return [id, ...leb(body.length), ...body];
-}
-
-function name(s: string): number[] {
-  const bytes = [...new TextEncoder().encode(s)];
-  return [...leb(bytes.length), ...bytes];
-}
-
-// Instructions used by the kernel.
-const I32 = 0x7f, V128 = 0x7b;
-const op = {
-  block: [0x02, 0x40],
-  loop: [0x03, 0x40],
-  end: [0x0b],
-  br: (depth: number): number[] => [0x0c, depth],
-  brIf: (depth: number): number[] => [0x0d, depth],
-  get: (local: number): number[] => [0x20, ...leb(local)],
-  set: (local: number): number[] => [0x21, ...leb(local)],
-  i32: (value: number): number[] => [0x41, ...leb(value)], // small non-negative constants only
-  i32Add: [0x6a],
-  i32Mul: [0x6c],
-  i32Shl: [0x74],
-  i32GeU: [0x4f],
-  f64Add: [0xa0],
-  f64Store: (offset: number): number[] => [0x39, 3, ...leb(offset)],
-  v128Load: [0xfd, 0x00, 3, 0],
-  v128Zero: [0xfd, 0x0c, ...new Array(16).fill(0)],
-  f64x2Lane: (lane: number): number[] => [0xfd, 0x21, lane],
-  f64x2Add: [0xfd, ...leb(0xf0)],
-  f64x2Mul: [0xfd, ...leb(0xf2)],
-};
+import { HAS_SIMD, I32, moduleOf, op, V128 } from "./wasm_asm.ts";
 
 // Parameters, then locals.
 const [A, BT, C, M2, N4, N, KB] = [0, 1, 2, 3, 4, 5, 6];
@@ -69,7 +24,7 @@ function increment(local: number, step: number[]): number[] {
   return [...op.get(local), ...step, ...op.i32Add, ...op.set(local)];
 }
 
-/** The body of kernel(a, bt, c, m2, n4, n, kb): byte pointers, block-covered sizes, C's row length, panel row bytes. */
+/** The code of kernel(a, bt, c, m2, n4, n, kb): byte pointers, block-covered sizes, C's row length, panel row bytes. */
 function kernelBody(): number[] {
   const code: number[] = [];
   const emit = (...parts: number[][]): void => {
@@ -88,9 +43,9 @@ function kernelBody(): number[] {
   for (const acc of ACC) emit(op.v128Zero, op.set(acc));
   emit(op.i32(0), op.set(P), op.block, op.loop);
   emit(op.get(P), op.get(KB), op.i32GeU, op.brIf(1));
-  emit(op.get(A0), op.get(P), op.i32Add, op.v128Load, op.set(Y[0]));
-  emit(op.get(A1), op.get(P), op.i32Add, op.v128Load, op.set(Y[1]));
-  for (let q = 0; q < 4; q++) emit(op.get(B[q]), op.get(P), op.i32Add, op.v128Load, op.set(X[q]));
+  emit(op.get(A0), op.get(P), op.i32Add, op.v128Load(0), op.set(Y[0]));
+  emit(op.get(A1), op.get(P), op.i32Add, op.v128Load(0), op.set(Y[1]));
+  for (let q = 0; q < 4; q++) emit(op.get(B[q]), op.get(P), op.i32Add, op.v128Load(0), op.set(X[q]));
   for (let r = 0; r < 2; r++) {
     for (let q = 0; q < 4; q++) {
       const acc = ACC[r * 4 + q];
@@ -107,30 +62,7 @@ function kernelBody(): number[] {
   }
   emit(increment(J, op.i32(4)), op.br(0), op.end, op.end);
   emit(increment(I, op.i32(2)), op.br(0), op.end, op.end);
-  const locals = [...leb(2), ...leb(ACC[0] - I), I32, ...leb(ACC.length + Y.length + X.length), V128];
-  return [...locals, ...code, ...op.end];
-}
-
-/** The module: memory imported as env.mem, one exported function `kernel`. */
-function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const type = [0x01, 0x60, 7, ...new Array(7).fill(I32), 0];
-  const imports = [0x01, ...name("env"), ...name("mem"), 0x02, 0x00, 0x01];
-  const body = kernelBody();
-  return new Uint8Array([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
-    ...section(1, type),
-    ...section(2, imports),
-    ...section(3, [0x01, 0x00]),
-    ...section(7, [0x01, ...name("kernel"), 0x00, 0x00]),
-    ...section(10, [0x01, ...leb(body.length), ...body]),
-  ]);
+  return code;
 }
 
 /** The SIMD kernel over its own memory, which grows as panels need. */
@@ -161,8 +93,9 @@ export interface WasmMatmul {
  * ```
  */
 export function wasmMatmul(): WasmMatmul | null {
-  const bytes = moduleBytes();
-  if (typeof WebAssembly === "undefined" || !WebAssembly.validate(bytes)) return null;
+  if (!HAS_SIMD) return null;
+  const locals: [number, number][] = [[ACC[0] - I, I32], [ACC.length + Y.length + X.length, V128]];
+  const bytes = moduleOf("kernel", 7, locals, kernelBody());
   const memory = new WebAssembly.Memory({ initial: 1 });
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem: memory } });
   const kernel = instance.exports.kernel as (...args: number[]) => void;

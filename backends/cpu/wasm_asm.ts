@@ -1,0 +1,112 @@
+/**
+ * A small WebAssembly assembler for the CPU backend's SIMD kernels: encodings of the instructions they use, and a
+ * module of one exported function over an imported memory (`env.mem`). Kernels are assembled at run time from
+ * these, so no binary file ships.
+ *
+ * @module
+ */
+
+/** Bytes of the unsigned LEB128 encoding of `n`. */
+export function leb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+function name(s: string): number[] {
+  const bytes = [...new TextEncoder().encode(s)];
+  return [...leb(bytes.length), ...bytes];
+}
+
+function section(id: number, body: number[]): number[] {
+  return [id, ...leb(body.length), ...body];
+}
+
+/** Value types. */
+export const I32 = 0x7f, V128 = 0x7b;
+
+/** A SIMD instruction (prefix 0xfd) with its opcode LEB-encoded. */
+function simd(opcode: number, ...immediates: number[]): number[] {
+  return [0xfd, ...leb(opcode), ...immediates];
+}
+
+/** The instructions the kernels use; memory accesses take a byte offset from the address on the stack. */
+export const op = {
+  block: [0x02, 0x40],
+  loop: [0x03, 0x40],
+  end: [0x0b],
+  br: (depth: number): number[] => [0x0c, depth],
+  brIf: (depth: number): number[] => [0x0d, depth],
+  get: (local: number): number[] => [0x20, ...leb(local)],
+  set: (local: number): number[] => [0x21, ...leb(local)],
+  /** A non-negative constant below 64 (where signed and unsigned LEB128 agree). */
+  i32: (value: number): number[] => [0x41, ...leb(value)],
+  i32Add: [0x6a],
+  i32Mul: [0x6c],
+  i32Shl: [0x74],
+  i32GeU: [0x4f],
+  f32Load: (offset: number): number[] => [0x2a, 2, ...leb(offset)],
+  f32Const: (value: number): number[] => [0x43, ...new Uint8Array(new Float32Array([value]).buffer)],
+  f64Add: [0xa0],
+  f64Store: (offset: number): number[] => [0x39, 3, ...leb(offset)],
+  v128Load: (offset: number): number[] => simd(0x00, 4, ...leb(offset)),
+  v128Store: (offset: number): number[] => simd(0x0b, 4, ...leb(offset)),
+  v128Zero: simd(0x0c, ...new Array(16).fill(0)),
+  f32x4Splat: simd(0x13),
+  f64x2Lane: (lane: number): number[] => simd(0x21, lane),
+  f32x4: {
+    abs: simd(0xe0),
+    neg: simd(0xe1),
+    sqrt: simd(0xe3),
+    add: simd(0xe4),
+    sub: simd(0xe5),
+    mul: simd(0xe6),
+    div: simd(0xe7),
+    min: simd(0xe8),
+    max: simd(0xe9),
+  },
+  f64x2Add: simd(0xf0),
+  f64x2Mul: simd(0xf2),
+};
+
+/**
+ * A module importing its memory as `env.mem` and exporting one function `name` of `params` i32 parameters and
+ * no result, whose body declares `locals` ([count, type] groups) and runs `code`.
+ *
+ * @example
+ * ```ts
+ * import { I32, moduleOf, op } from "./wasm_asm.ts";
+ * const bytes = moduleOf("f", 1, [[1, I32]], [...op.get(0), ...op.set(1)]);
+ * console.log(WebAssembly.validate(bytes)); // true
+ * ```
+ */
+export function moduleOf(
+  exported: string,
+  params: number,
+  locals: readonly [number, number][],
+  code: readonly number[],
+): Uint8Array<ArrayBuffer> {
+  const body = [
+    ...leb(locals.length),
+    ...locals.flatMap(([count, type]) => [...leb(count), type]),
+    ...code,
+    0x0b,
+  ];
+  return new Uint8Array([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, [0x01, 0x60, params, ...new Array(params).fill(I32), 0]),
+    ...section(2, [0x01, ...name("env"), ...name("mem"), 0x02, 0x00, 0x01]),
+    ...section(3, [0x01, 0x00]),
+    ...section(7, [0x01, ...name(exported), 0x00, 0x00]),
+    ...section(10, [0x01, ...leb(body.length), ...body]),
+  ]);
+}
+
+/** Whether this engine runs WebAssembly SIMD (checked once, on a module that uses it). */
+export const HAS_SIMD: boolean = typeof WebAssembly !== "undefined" &&
+  WebAssembly.validate(moduleOf("f", 0, [[1, V128]], [...op.v128Zero, ...op.set(0)]));

@@ -1,0 +1,86 @@
+/**
+ * The CPU backend's WebAssembly SIMD elementwise kernels against its JavaScript kernels (the reference), on random
+ * fused expressions of every operation the SIMD path takes (add, sub, mul, div, min, max, neg, abs, sqrt, recip,
+ * with runtime scalars and constants), over data with signed zeros, infinities, NaN, subnormals and ordinary
+ * values, at lengths around the chunk size. Both compute IEEE float32 results, so they must agree bit for bit (any
+ * NaN equal to any NaN).
+ */
+import * as ir from "../../backends/kernel_ir.ts";
+import { CpuBackend } from "../../backends/mod.ts";
+import { compileSimd } from "../../backends/cpu/wasm_elementwise.ts";
+import { Generator } from "../../mod.ts";
+import { assert } from "../../deps.ts";
+
+const SPECIAL = [0, -0, Infinity, -Infinity, NaN, 1e-45, -1e-40, 3.4e38, -1, 1, 0.5];
+const BINARY = [ir.add, ir.sub, ir.mul, ir.div, ir.min, ir.max];
+const UNARY = [ir.neg, ir.abs, ir.sqrt, ir.recip];
+
+/** A random expression over `leaves`, `depth` levels deep. */
+function expression(gen: Generator, leaves: ir.Expr[], depth: number): ir.Expr {
+  const [u1, u2, u3] = gen.uniform(3);
+  if (depth === 0) return leaves[Math.floor(u1 * leaves.length)];
+  if (u2 < 0.3) return UNARY[Math.floor(u3 * UNARY.length)](expression(gen, leaves, depth - 1));
+  return BINARY[Math.floor(u3 * BINARY.length)](
+    expression(gen, leaves, depth - 1),
+    expression(gen, leaves, depth - 1),
+  );
+}
+
+function sameBits(a: number, b: number): boolean {
+  return (Number.isNaN(a) && Number.isNaN(b)) || Object.is(a, b);
+}
+
+Deno.test("SIMD elementwise kernels compute exactly what the JavaScript kernels compute", () => {
+  const gen = new Generator(11);
+  const simd = new CpuBackend();
+  const js = new CpuBackend();
+  js.simd = false;
+  let compared = 0;
+  for (let t = 0; t < 60; t++) {
+    const kernel = ir.defineKernel(
+      ["float32", "float32", "float32"],
+      ["float32", "float32"],
+      (inputs, scalars) => {
+        const leaves = [...inputs, ...scalars, ir.constant(0.1, "float32")];
+        return [expression(gen, leaves, 3), expression(gen, leaves, 2)];
+      },
+    );
+    assert(compileSimd(kernel) !== null, `kernel ${kernel.key} should take the SIMD path`);
+    const n = [1, 3, 4, 4095, 4096, 4097, 9000][t % 7];
+    const data = [0, 1, 2].map(() =>
+      Float32Array.from(
+        gen.uniform(n),
+        (u, i) => i % 3 === 0 ? SPECIAL[Math.floor(u * SPECIAL.length)] : u * 8 - 4,
+      )
+    );
+    const scalars = Array.from(gen.normal(2));
+    const results = [simd, js].map((backend) => {
+      const ins = data.map((d) => {
+        const buffer = backend.alloc(n, "float32");
+        backend.write(buffer, d);
+        return { buffer, offset: 0, strides: [1] };
+      });
+      const outs = [0, 1].map(() => ({ buffer: backend.alloc(n, "float32"), offset: 0, strides: [1] }));
+      backend.elementwise(kernel, [n], ins, outs, scalars);
+      return outs.map((o) => backend.readSync(o.buffer));
+    });
+    for (let o = 0; o < 2; o++) {
+      for (let i = 0; i < n; i++) {
+        const [a, b] = [results[0][o][i], results[1][o][i]];
+        assert(sameBits(a, b), `kernel ${kernel.key}, output ${o}, element ${i}: SIMD ${a}, JavaScript ${b}`);
+        compared++;
+      }
+    }
+  }
+  assert(compared > 100_000, `compared only ${compared} elements`);
+});
+
+Deno.test("Kernels beyond the exact float32 operations stay on the JavaScript path", () => {
+  assert(compileSimd(ir.defineKernel(["float32"], [], ([x]) => [ir.exp(x)])) === null, "exp");
+  assert(compileSimd(ir.defineKernel(["float16"], [], ([x]) => [ir.add(x, x)])) === null, "float16");
+  assert(
+    compileSimd(ir.defineKernel(["float32"], [], ([x]) => [ir.cast(ir.gt(x, 0), "float32")])) === null,
+    "gt",
+  );
+  assert(compileSimd(ir.defineKernel(["float32"], [], ([x]) => [x])) === null, "a copy");
+});
