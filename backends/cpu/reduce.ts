@@ -1,12 +1,18 @@
 /**
- * CPU reductions over the trailing dimensions of a strided view. Sums and products accumulate in float64 and
- * round once on store; max/min propagate NaN as PyTorch does; arg-reductions return the first position.
+ * CPU reductions over the trailing dimensions of a strided view. Sums and products accumulate in float64 (long
+ * float32 rows in WebAssembly SIMD) and round once on store; max/min propagate NaN as PyTorch does;
+ * arg-reductions return the first position.
  *
  * @module
  */
 import type { TypedArray } from "../../tensor/dtype.ts";
 import type { ReduceOp } from "../backend.ts";
 import { collapse } from "../layout.ts";
+import { simdSum } from "./wasm_sum.ts";
+
+const simd = simdSum();
+/** Rows at least this long are summed in WebAssembly SIMD (wasm_sum.ts) when they are float32. */
+const SIMD_SUM_MIN = 1024;
 
 /** Every element offset of a strided shape, in row-major order. */
 export function offsets(shape: readonly number[], strides: readonly number[]): Float64Array {
@@ -29,6 +35,7 @@ export function offsets(shape: readonly number[], strides: readonly number[]): F
 
 /** The float64 sum of `n` contiguous elements from `p`. */
 function sumRow(src: TypedArray, p: number, n: number): number {
+  if (simd !== null && n >= SIMD_SUM_MIN && src instanceof Float32Array) return simd(src, p, n);
   let acc = 0;
   const end = p + n;
   for (let i = p; i < end; i++) acc += src[i];

@@ -54,6 +54,7 @@ export const op = {
   f32Const: (value: number): number[] => [0x43, ...new Uint8Array(new Float32Array([value]).buffer)],
   f64Add: [0xa0],
   f64Store: (offset: number): number[] => [0x39, 3, ...leb(offset)],
+  f64Load: (offset: number): number[] => [0x2b, 3, ...leb(offset)],
   v128Load: (offset: number): number[] => simd(0x00, 4, ...leb(offset)),
   v128Store: (offset: number): number[] => simd(0x0b, 4, ...leb(offset)),
   v128Zero: simd(0x0c, ...new Array(16).fill(0)),
@@ -71,6 +72,7 @@ export const op = {
     max: simd(0xe9),
   },
   f64x2Add: simd(0xf0),
+  f64x2PromoteLow: simd(0x5f),
   f64x2Mul: simd(0xf2),
 };
 

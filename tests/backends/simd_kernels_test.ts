@@ -3,11 +3,12 @@
  * fused expressions of every operation the SIMD path takes (add, sub, mul, div, min, max, neg, abs, sqrt, recip,
  * with runtime scalars and constants), over data with signed zeros, infinities, NaN, subnormals and ordinary
  * values, at lengths around the chunk size. Both compute IEEE float32 results, so they must agree bit for bit (any
- * NaN equal to any NaN).
+ * NaN equal to any NaN). And the SIMD sums of long float32 rows against a float64 running sum.
  */
 import * as ir from "../../backends/kernel_ir.ts";
 import { CpuBackend } from "../../backends/mod.ts";
 import { compileSimd } from "../../backends/cpu/wasm_elementwise.ts";
+import { simdSum } from "../../backends/cpu/wasm_sum.ts";
 import { Generator } from "../../mod.ts";
 import { assert } from "../../deps.ts";
 
@@ -83,4 +84,22 @@ Deno.test("Kernels beyond the exact float32 operations stay on the JavaScript pa
     "gt",
   );
   assert(compileSimd(ir.defineKernel(["float32"], [], ([x]) => [x])) === null, "a copy");
+});
+
+Deno.test("SIMD sums of long float32 rows agree with a float64 running sum to one float32 rounding", () => {
+  const sum = simdSum();
+  assert(sum !== null, "Deno has WebAssembly SIMD");
+  const gen = new Generator(5);
+  for (const n of [1, 3, 1024, 16383, 16384, 16385, 100_003]) {
+    const src = Float32Array.from(gen.normal(n + 9), (v, i) => i % 97 === 0 ? v * 1e30 : v);
+    for (const p of [0, 5]) {
+      let reference = 0;
+      for (let i = p; i < p + n; i++) reference += src[i];
+      const [got, want] = [Math.fround(sum(src, p, n)), Math.fround(reference)];
+      const ulp = Math.max(Math.abs(want) * 2 ** -23, 2 ** -149);
+      assert(Math.abs(got - want) <= ulp, `n ${n} from ${p}: SIMD ${got}, running sum ${want}`);
+    }
+  }
+  assert(Number.isNaN(sum(new Float32Array([1, NaN, 2, 3, 4]), 0, 5)), "NaN propagates");
+  assert(sum(new Float32Array([Infinity, 1, 2, 3]), 0, 4) === Infinity, "Infinity propagates");
 });
