@@ -59,6 +59,8 @@ export const op = {
   v128Store: (offset: number): number[] => simd(0x0b, 4, ...leb(offset)),
   v128Zero: simd(0x0c, ...new Array(16).fill(0)),
   f32x4Splat: simd(0x13),
+  f32x4Ne: simd(0x42),
+  v128Bitselect: simd(0x52),
   f64x2Lane: (lane: number): number[] => simd(0x21, lane),
   f32x4: {
     abs: simd(0xe0),

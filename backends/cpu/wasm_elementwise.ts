@@ -1,8 +1,8 @@
 /**
  * Fused elementwise kernels in WebAssembly SIMD for the common case: every operand float32 and contiguous, and only
  * the operations WebAssembly computes exactly as the JavaScript kernels of compile.ts do (add, sub, mul, div,
- * sqrt, min, max, neg, abs, recip: IEEE float32 results, which is what rounding every float64 result to float32
- * gives). Four elements per instruction, so an optimizer's update runs at memory speed instead of at the speed of
+ * sqrt, min, max, neg, abs, recip, and `where` on a float32 condition: IEEE float32 results, which is what
+ * rounding every float64 result to float32 gives). Four elements per instruction, so an optimizer's update runs at memory speed instead of at the speed of
  * `Math.fround`. Operands are streamed through the module's memory in chunks that stay in cache.
  *
  * @module
@@ -44,6 +44,8 @@ function supported(e: Expr): boolean {
       return e.op in UNARY || e.op === "recip";
     case "binary":
       return e.op in BINARY;
+    case "where":
+      return e.cond.dtype === "float32";
     default:
       return false;
   }
@@ -58,6 +60,15 @@ function instruction(e: Expr, local: (e: Expr) => number): number[] {
         : [...op.get(local(e.a)), ...UNARY[e.op]];
     case "binary":
       return [...op.get(local(e.a)), ...op.get(local(e.b)), ...BINARY[e.op]];
+    case "where": // a float32 condition holds where it is not ±0 (NaN holds), as `cond !== 0` does
+      return [
+        ...op.get(local(e.a)),
+        ...op.get(local(e.b)),
+        ...op.get(local(e.cond)),
+        ...op.v128Zero,
+        ...op.f32x4Ne,
+        ...op.v128Bitselect,
+      ];
     default:
       throw new Error(`no SIMD instruction for a ${e.kind} expression`);
   }

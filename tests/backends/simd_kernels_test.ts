@@ -1,9 +1,10 @@
 /**
  * The CPU backend's WebAssembly SIMD elementwise kernels against its JavaScript kernels (the reference), on random
  * fused expressions of every operation the SIMD path takes (add, sub, mul, div, min, max, neg, abs, sqrt, recip,
- * with runtime scalars and constants), over data with signed zeros, infinities, NaN, subnormals and ordinary
- * values, at lengths around the chunk size. Both compute IEEE float32 results, so they must agree bit for bit (any
- * NaN equal to any NaN). And the SIMD sums of long float32 rows against a float64 running sum.
+ * where on a float32 condition, with runtime scalars and constants), over data with signed zeros, infinities, NaN,
+ * subnormals and ordinary values, at lengths around the chunk size. Both compute IEEE float32 results, so they
+ * must agree bit for bit (any NaN equal to any NaN). And the SIMD sums of long float32 rows against a float64
+ * running sum.
  */
 import * as ir from "../../backends/kernel_ir.ts";
 import { CpuBackend } from "../../backends/mod.ts";
@@ -21,6 +22,10 @@ function expression(gen: Generator, leaves: ir.Expr[], depth: number): ir.Expr {
   const [u1, u2, u3] = gen.uniform(3);
   if (depth === 0) return leaves[Math.floor(u1 * leaves.length)];
   if (u2 < 0.3) return UNARY[Math.floor(u3 * UNARY.length)](expression(gen, leaves, depth - 1));
+  if (u2 < 0.4) {
+    const cond = expression(gen, leaves, depth - 1);
+    return ir.where(cond, expression(gen, leaves, depth - 1), expression(gen, leaves, depth - 1));
+  }
   return BINARY[Math.floor(u3 * BINARY.length)](
     expression(gen, leaves, depth - 1),
     expression(gen, leaves, depth - 1),
