@@ -4,6 +4,7 @@
  * @module
  */
 import * as ir from "../backends/kernel_ir.ts";
+import { adamMoments, decayedGradient } from "./adam_moments.ts";
 import { zerosLike } from "../tensor/creation.ts";
 import { cachedKernel, runKernelInto } from "../tensor/elementwise.ts";
 import { Tensor } from "../tensor/tensor.ts";
@@ -51,14 +52,8 @@ interface AdamTerms {
  * p = p − (stepSize·m) / (√v / √bc2 + eps), with stepSize = lr / bc1. Returns [p, m, v, (vmax)].
  */
 function adamUpdate(group: AdamOptions, x: AdamTerms): ir.Expr[] {
-  const decay = group.weightDecay !== 0;
-  let d = ir.cast(x.grad, x.param.dtype);
-  if (group.maximize) d = ir.neg(d);
-  let w = x.param;
-  if (decay && group.decoupledWeightDecay) w = ir.mul(x.param, x.decayFactor);
-  else if (decay) d = ir.add(d, ir.mul(x.decayFactor, x.param));
-  const m2 = ir.add(ir.mul(x.m, x.beta1), ir.mul(x.oneMinusBeta1, d));
-  const v2 = ir.add(ir.mul(x.v, x.beta2), ir.mul(ir.mul(x.oneMinusBeta2, d), d));
+  const { d, w } = decayedGradient(group, x.param, x.grad, x.decayFactor);
+  const [m2, v2] = adamMoments(x, d);
   const vmax2 = x.vmax === undefined ? v2 : ir.max(x.vmax, v2);
   const denom = ir.add(ir.div(ir.sqrt(vmax2), x.bc2Sqrt), x.eps);
   const p2 = ir.add(w, ir.div(ir.mul(ir.neg(x.stepSize), m2), denom));

@@ -5,6 +5,7 @@
  * @module
  */
 import * as ir from "../backends/kernel_ir.ts";
+import { adamMoments } from "./adam_moments.ts";
 import { ones, zerosLike } from "../tensor/creation.ts";
 import type { DType } from "../tensor/dtype.ts";
 import { cachedKernel, runKernelInto } from "../tensor/elementwise.ts";
@@ -56,8 +57,7 @@ interface MomentTerms {
 function moments(maximize: boolean, decay: boolean, x: MomentTerms): ir.Expr[] {
   const t = x.param.dtype;
   const d = maximize ? ir.neg(ir.cast(x.grad, t)) : ir.cast(x.grad, t);
-  const m2 = ir.add(ir.mul(x.m, x.beta1), ir.mul(x.oneMinusBeta1, d));
-  const v2 = ir.add(ir.mul(x.v, x.beta2), ir.mul(ir.mul(x.oneMinusBeta2, d), d));
+  const [m2, v2] = adamMoments(x, d);
   let u = ir.div(ir.div(m2, x.bc1), ir.add(ir.div(ir.sqrt(v2), x.bc2Sqrt), x.eps));
   if (decay) u = ir.add(u, ir.mul(x.weightDecay, x.param));
   return [m2, v2, u];

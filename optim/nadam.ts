@@ -5,6 +5,7 @@
  * @module
  */
 import * as ir from "../backends/kernel_ir.ts";
+import { adamMoments, decayedGradient } from "./adam_moments.ts";
 import { full, zerosLike } from "../tensor/creation.ts";
 import { cachedKernel, runKernelInto } from "../tensor/elementwise.ts";
 import { keep } from "../tensor/memory.ts";
@@ -64,14 +65,8 @@ interface NAdamTerms {
  * roundings of p, as PyTorch's two addcdiv_ calls. Returns [p, m, v].
  */
 function nadamUpdate(group: NAdamOptions, x: NAdamTerms): ir.Expr[] {
-  const decay = group.weightDecay !== 0;
-  let d = ir.cast(x.grad, x.param.dtype);
-  if (group.maximize) d = ir.neg(d);
-  let w = x.param;
-  if (decay && group.decoupledWeightDecay) w = ir.mul(x.param, x.decayFactor);
-  else if (decay) d = ir.add(d, ir.mul(x.decayFactor, x.param));
-  const m2 = ir.add(ir.mul(x.m, x.beta1), ir.mul(x.oneMinusBeta1, d));
-  const v2 = ir.add(ir.mul(x.v, x.beta2), ir.mul(ir.mul(x.oneMinusBeta2, d), d));
+  const { d, w } = decayedGradient(group, x.param, x.grad, x.decayFactor);
+  const [m2, v2] = adamMoments(x, d);
   const denom = ir.add(ir.sqrt(ir.div(v2, x.bc2)), x.eps);
   const p1 = ir.add(w, ir.div(ir.mul(x.gradCoef, d), denom));
   return [ir.add(p1, ir.div(ir.mul(x.avgCoef, m2), denom)), m2, v2];

@@ -5,6 +5,7 @@
  * @module
  */
 import * as ir from "../backends/kernel_ir.ts";
+import { adamMoments, decayedGradient } from "./adam_moments.ts";
 import { zerosLike } from "../tensor/creation.ts";
 import { cachedKernel, runKernelInto } from "../tensor/elementwise.ts";
 import { Tensor } from "../tensor/tensor.ts";
@@ -60,14 +61,8 @@ interface RAdamTerms {
  * Returns [p, m, v].
  */
 function radamUpdate(group: RAdamOptions, x: RAdamTerms, rectified: boolean | ir.Expr): ir.Expr[] {
-  const decay = group.weightDecay !== 0;
-  let d = ir.cast(x.grad, x.param.dtype);
-  if (group.maximize) d = ir.neg(d);
-  let w = x.param;
-  if (decay && group.decoupledWeightDecay) w = ir.mul(x.param, x.decayFactor);
-  else if (decay) d = ir.add(d, ir.mul(x.decayFactor, x.param));
-  const m2 = ir.add(ir.mul(x.m, x.beta1), ir.mul(x.oneMinusBeta1, d));
-  const v2 = ir.add(ir.mul(x.v, x.beta2), ir.mul(ir.mul(x.oneMinusBeta2, d), d));
+  const { d, w } = decayedGradient(group, x.param, x.grad, x.decayFactor);
+  const [m2, v2] = adamMoments(x, d);
   const plain = ir.mul(ir.div(m2, x.bc1), x.lr);
   const adaptive = ir.mul(ir.mul(plain, ir.div(x.bc2Sqrt, ir.add(ir.sqrt(v2), x.eps))), x.rect);
   const step = rectified === true

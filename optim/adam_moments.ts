@@ -1,0 +1,74 @@
+/**
+ * The kernel expressions the Adam family shares (Adam/AdamW, NAdam, RAdam, LAMB), in PyTorch's order of
+ * operations, written once so every kernel that uses them computes, and is keyed, identically.
+ *
+ * @module
+ */
+import * as ir from "../backends/kernel_ir.ts";
+
+/** The hyperparameters that shape the gradient an Adam-family update uses. */
+export interface GradientOptions {
+  /** Maximize the objective instead of minimizing it. */
+  maximize: boolean;
+  /** Weight decay: an L2 penalty added to the gradient, or decoupled. */
+  weightDecay: number;
+  /** Decay the weights directly (p ← p·decayFactor) instead of adding decayFactor·p to the gradient. */
+  decoupledWeightDecay: boolean;
+}
+
+/**
+ * The gradient and the parameter an update starts from: g = ±grad in the parameter's dtype; with weight decay,
+ * either g += decayFactor·p (L2) or p ← p·decayFactor (decoupled; the caller passes 1 − lr·wd).
+ *
+ * @example
+ * ```ts
+ * import * as ir from "../backends/kernel_ir.ts";
+ * import { decayedGradient } from "./adam_moments.ts";
+ * ir.defineKernel(["float32", "float32"], ["float32"], ([p, grad], [decay]) => {
+ *   const { d, w } = decayedGradient({ maximize: false, weightDecay: 0.1, decoupledWeightDecay: true }, p, grad, decay);
+ *   return [ir.sub(w, d)];
+ * });
+ * ```
+ */
+export function decayedGradient(
+  group: GradientOptions,
+  param: ir.Expr,
+  grad: ir.Expr,
+  decayFactor: ir.Expr,
+): { d: ir.Expr; w: ir.Expr } {
+  let d = ir.cast(grad, param.dtype);
+  if (group.maximize) d = ir.neg(d);
+  let w = param;
+  if (group.weightDecay !== 0 && group.decoupledWeightDecay) w = ir.mul(param, decayFactor);
+  else if (group.weightDecay !== 0) d = ir.add(d, ir.mul(decayFactor, param));
+  return { d, w };
+}
+
+/** The moment averages and their decay rates, as kernel expressions. */
+export interface MomentTerms {
+  m: ir.Expr;
+  v: ir.Expr;
+  beta1: ir.Expr;
+  oneMinusBeta1: ir.Expr;
+  beta2: ir.Expr;
+  oneMinusBeta2: ir.Expr;
+}
+
+/**
+ * Adam's moment updates from the gradient `d`: m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g·g. Returns [m, v].
+ *
+ * @example
+ * ```ts
+ * import * as ir from "../backends/kernel_ir.ts";
+ * import { adamMoments } from "./adam_moments.ts";
+ * const f = "float32";
+ * ir.defineKernel([f, f, f], [f, f, f, f], ([d, m, v], [beta1, oneMinusBeta1, beta2, oneMinusBeta2]) =>
+ *   adamMoments({ m, v, beta1, oneMinusBeta1, beta2, oneMinusBeta2 }, d));
+ * ```
+ */
+export function adamMoments(x: MomentTerms, d: ir.Expr): [ir.Expr, ir.Expr] {
+  return [
+    ir.add(ir.mul(x.m, x.beta1), ir.mul(x.oneMinusBeta1, d)),
+    ir.add(ir.mul(x.v, x.beta2), ir.mul(ir.mul(x.oneMinusBeta2, d), d)),
+  ];
+}
