@@ -387,19 +387,27 @@ export abstract class Optimizer<O extends { lr: number }> extends BaseOptimizer<
   step(closure?: () => Tensor): Tensor | undefined {
     this.runStepPreHooks();
     const loss = closure === undefined ? undefined : enableGrad(closure);
+    this.#updateEach((p, grad, group, state) => this.update(p, grad, group, state));
+    this.runStepPostHooks();
+    return loss;
+  }
+
+  /**
+   * Runs `update` without grad for every parameter that has a gradient, creating its state on first use, and keeps
+   * the state out of the caller's `tidy` scopes.
+   */
+  #updateEach(update: (p: Tensor, grad: Tensor, group: ParamGroup<O>, state: State) => void): void {
     noGrad(() => {
       for (const group of this.paramGroups) {
         for (const p of group.params) {
           if (p.grad === null) continue;
           let state = this.state.get(p);
           if (state === undefined) this.state.set(p, state = this.initState(p, group));
-          this.update(p, p.grad, group, state);
+          update(p, p.grad, group, state);
         }
       }
     });
     this.keepState();
-    this.runStepPostHooks();
-    return loss;
   }
 
   /**
@@ -424,17 +432,7 @@ export abstract class Optimizer<O extends { lr: number }> extends BaseOptimizer<
       );
     }
     this.runStepPreHooks();
-    noGrad(() => {
-      for (const group of this.paramGroups) {
-        for (const p of group.params) {
-          if (p.grad === null) continue;
-          let state = this.state.get(p);
-          if (state === undefined) this.state.set(p, state = this.initState(p, group));
-          this.updateUnless(p, p.grad, group, state, foundInf);
-        }
-      }
-    });
-    this.keepState();
+    this.#updateEach((p, grad, group, state) => this.updateUnless(p, grad, group, state, foundInf));
     this.runStepPostHooks();
   }
 
