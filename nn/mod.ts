@@ -48,12 +48,4 @@ export {
   uniform_,
   xavierUniform_,
 } from "./init.ts";
-export {
-  clipGradNorm,
-  type ClipGradNormOptions,
-  clipGradsWithNorm,
-  clipGradValue,
-  getTotalNorm,
-  type TensorOrTensors,
-  type TotalNormOptions,
-} from "./utils/mod.ts";
+export * from "./utils/mod.ts";
