@@ -79,6 +79,50 @@ export const op = {
 };
 
 /**
+ * Instructions in order, as one byte sequence.
+ *
+ * @example
+ * ```ts
+ * import { op, seq } from "./wasm_asm.ts";
+ * seq(op.get(0), op.i32(1), op.i32Add, op.set(0)); // local 0 += 1
+ * ```
+ */
+export function seq(...parts: readonly (readonly number[])[]): number[] {
+  return parts.flat();
+}
+
+/**
+ * `for (counter = 0; counter < limit; counter += step) body`, over i32 locals `counter` and `limit` (`step` below 64).
+ *
+ * @example
+ * ```ts
+ * import { countedLoop, I32, moduleOf } from "./wasm_asm.ts";
+ * const bytes = moduleOf("f", 1, [[1, I32]], countedLoop(1, 0, 4, []));
+ * console.log(WebAssembly.validate(bytes)); // true
+ * ```
+ */
+export function countedLoop(counter: number, limit: number, step: number, body: readonly number[]): number[] {
+  return [
+    ...op.i32(0),
+    ...op.set(counter),
+    ...op.block,
+    ...op.loop,
+    ...op.get(counter),
+    ...op.get(limit),
+    ...op.i32GeU,
+    ...op.brIf(1),
+    ...body,
+    ...op.get(counter),
+    ...op.i32(step),
+    ...op.i32Add,
+    ...op.set(counter),
+    ...op.br(0),
+    ...op.end,
+    ...op.end,
+  ];
+}
+
+/**
  * A module importing its memory as `env.mem` and exporting one function `name` of `params` i32 parameters and
  * no result, whose body declares `locals` ([count, type] groups) and runs `code`.
  *

@@ -8,7 +8,7 @@
  * @module
  */
 import { type Expr, type Kernel, topoOrder } from "../kernel_ir.ts";
-import { HAS_SIMD, I32, moduleOf, op, V128 } from "./wasm_asm.ts";
+import { countedLoop, HAS_SIMD, I32, moduleOf, op, V128 } from "./wasm_asm.ts";
 
 /** Elements per chunk: every operand's chunk together stays within a core's cache. */
 const CHUNK = 4096;
@@ -130,25 +130,7 @@ export function compileSimd(kernel: Kernel): SimdKernel | null {
   kernel.outputs.forEach((e, o) =>
     body.push(...op.get(1), ...op.get(local(e)), ...op.v128Store(chunkAt(nIn + o)))
   );
-  const code = [
-    ...hoisted,
-    ...op.i32(0),
-    ...op.set(1),
-    ...op.block,
-    ...op.loop,
-    ...op.get(1),
-    ...op.get(0),
-    ...op.i32GeU,
-    ...op.brIf(1),
-    ...body,
-    ...op.get(1),
-    ...op.i32(16),
-    ...op.i32Add,
-    ...op.set(1),
-    ...op.br(0),
-    ...op.end,
-    ...op.end,
-  ];
+  const code = [...hoisted, ...countedLoop(1, 0, 16, body)];
   const bytes = moduleOf("kernel", 1, [[1, I32], [locals.size, V128]], code);
   reserve(operands);
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem: memory! } });

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { HAS_SIMD, I32, moduleOf, op, V128 } from "./wasm_asm.ts";
+import { countedLoop, HAS_SIMD, I32, moduleOf, op, seq, V128 } from "./wasm_asm.ts";
 
 // Parameters, then locals.
 const [A, BT, C, M2, N4, N, KB] = [0, 1, 2, 3, 4, 5, 6];
@@ -19,50 +19,37 @@ const ACC = [18, 19, 20, 21, 22, 23, 24, 25]; // acc[r * 4 + q]: row i + r, colu
 const Y = [26, 27]; // A's two rows at p
 const X = [28, 29, 30, 31]; // Bt's four rows at p
 
-/** `local += step` for an i32 local. */
-function increment(local: number, step: number[]): number[] {
-  return [...op.get(local), ...step, ...op.i32Add, ...op.set(local)];
-}
-
 /** The code of kernel(a, bt, c, m2, n4, n, kb): byte pointers, block-covered sizes, C's row length, panel row bytes. */
 function kernelBody(): number[] {
-  const code: number[] = [];
-  const emit = (...parts: number[][]): void => {
-    for (const part of parts) code.push(...part);
-  };
-  emit(op.i32(0), op.set(I), op.block, op.loop);
-  emit(op.get(I), op.get(M2), op.i32GeU, op.brIf(1));
-  emit(op.get(A), op.get(I), op.get(KB), op.i32Mul, op.i32Add, op.set(A0));
-  emit(op.get(A0), op.get(KB), op.i32Add, op.set(A1));
-  emit(op.get(C), op.get(I), op.get(N), op.i32Mul, op.i32(3), op.i32Shl, op.i32Add, op.set(CROW0));
-  emit(op.get(CROW0), op.get(N), op.i32(3), op.i32Shl, op.i32Add, op.set(CROW1));
-  emit(op.i32(0), op.set(J), op.block, op.loop);
-  emit(op.get(J), op.get(N4), op.i32GeU, op.brIf(1));
-  emit(op.get(BT), op.get(J), op.get(KB), op.i32Mul, op.i32Add, op.set(B[0]));
-  for (let q = 1; q < 4; q++) emit(op.get(B[q - 1]), op.get(KB), op.i32Add, op.set(B[q]));
-  for (const acc of ACC) emit(op.v128Zero, op.set(acc));
-  emit(op.i32(0), op.set(P), op.block, op.loop);
-  emit(op.get(P), op.get(KB), op.i32GeU, op.brIf(1));
-  emit(op.get(A0), op.get(P), op.i32Add, op.v128Load(0), op.set(Y[0]));
-  emit(op.get(A1), op.get(P), op.i32Add, op.v128Load(0), op.set(Y[1]));
-  for (let q = 0; q < 4; q++) emit(op.get(B[q]), op.get(P), op.i32Add, op.v128Load(0), op.set(X[q]));
+  const load = (row: number, into: number): number[] =>
+    seq(op.get(row), op.get(P), op.i32Add, op.v128Load(0), op.set(into));
+  const products = seq(load(A0, Y[0]), load(A1, Y[1]), ...B.map((b, q) => load(b, X[q])));
+  const sums: number[][] = [];
   for (let r = 0; r < 2; r++) {
     for (let q = 0; q < 4; q++) {
       const acc = ACC[r * 4 + q];
-      emit(op.get(acc), op.get(Y[r]), op.get(X[q]), op.f64x2Mul, op.f64x2Add, op.set(acc));
+      products.push(...seq(op.get(acc), op.get(Y[r]), op.get(X[q]), op.f64x2Mul, op.f64x2Add, op.set(acc)));
+      sums.push(
+        seq(op.get(r === 0 ? CROW0 : CROW1), op.get(J), op.i32(3), op.i32Shl, op.i32Add),
+        seq(op.get(acc), op.f64x2Lane(0), op.get(acc), op.f64x2Lane(1), op.f64Add, op.f64Store(q * 8)),
+      );
     }
   }
-  emit(increment(P, op.i32(16)), op.br(0), op.end, op.end);
-  for (let r = 0; r < 2; r++) {
-    for (let q = 0; q < 4; q++) {
-      const acc = ACC[r * 4 + q];
-      emit(op.get(r === 0 ? CROW0 : CROW1), op.get(J), op.i32(3), op.i32Shl, op.i32Add);
-      emit(op.get(acc), op.f64x2Lane(0), op.get(acc), op.f64x2Lane(1), op.f64Add, op.f64Store(q * 8));
-    }
-  }
-  emit(increment(J, op.i32(4)), op.br(0), op.end, op.end);
-  emit(increment(I, op.i32(2)), op.br(0), op.end, op.end);
-  return code;
+  const block = seq(
+    seq(op.get(BT), op.get(J), op.get(KB), op.i32Mul, op.i32Add, op.set(B[0])),
+    ...[1, 2, 3].map((q) => seq(op.get(B[q - 1]), op.get(KB), op.i32Add, op.set(B[q]))),
+    ...ACC.map((acc) => seq(op.v128Zero, op.set(acc))),
+    countedLoop(P, KB, 16, products),
+    ...sums,
+  );
+  const rows = seq(
+    seq(op.get(A), op.get(I), op.get(KB), op.i32Mul, op.i32Add, op.set(A0)),
+    seq(op.get(A0), op.get(KB), op.i32Add, op.set(A1)),
+    seq(op.get(C), op.get(I), op.get(N), op.i32Mul, op.i32(3), op.i32Shl, op.i32Add, op.set(CROW0)),
+    seq(op.get(CROW0), op.get(N), op.i32(3), op.i32Shl, op.i32Add, op.set(CROW1)),
+    countedLoop(J, N4, 4, block),
+  );
+  return countedLoop(I, M2, 2, rows);
 }
 
 /** The SIMD kernel over its own memory, which grows as panels need. */

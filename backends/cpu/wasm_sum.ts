@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { HAS_SIMD, I32, moduleOf, op, V128 } from "./wasm_asm.ts";
+import { countedLoop, HAS_SIMD, I32, moduleOf, op, seq, V128 } from "./wasm_asm.ts";
 
 /** Elements per chunk (a multiple of 4). */
 const CHUNK = 16384;
@@ -14,51 +14,19 @@ const DATA = 64;
 
 // Parameter 0: bytes of data to add; local 1: the byte position; locals 2, 3: the partial sums (lanes 0–1, 2–3).
 function code(): number[] {
-  const accumulate = (acc: number, offset: number): number[] => [
-    ...op.get(acc),
-    ...op.get(1),
-    ...op.v128Load(DATA + offset),
-    ...op.f64x2PromoteLow,
-    ...op.f64x2Add,
-    ...op.set(acc),
-  ];
-  return [
-    ...op.v128Zero,
-    ...op.set(2),
-    ...op.v128Zero,
-    ...op.set(3),
-    ...op.i32(0),
-    ...op.set(1),
-    ...op.block,
-    ...op.loop,
-    ...op.get(1),
-    ...op.get(0),
-    ...op.i32GeU,
-    ...op.brIf(1),
-    ...accumulate(2, 0),
-    ...accumulate(3, 8),
-    ...op.get(1),
-    ...op.i32(16),
-    ...op.i32Add,
-    ...op.set(1),
-    ...op.br(0),
-    ...op.end,
-    ...op.end,
+  const accumulate = (acc: number, offset: number): number[] =>
+    seq(op.get(acc), op.get(1), op.v128Load(DATA + offset), op.f64x2PromoteLow, op.f64x2Add, op.set(acc));
+  const lanes = (acc: number): number[] =>
+    seq(op.get(acc), op.f64x2Lane(0), op.get(acc), op.f64x2Lane(1), op.f64Add);
+  return seq(
+    op.v128Zero,
+    op.set(2),
+    op.v128Zero,
+    op.set(3),
+    countedLoop(1, 0, 16, seq(accumulate(2, 0), accumulate(3, 8))),
     // sums[0] = (lane 0 + lane 1 of the first) + (lane 0 + lane 1 of the second)
-    ...op.i32(0),
-    ...op.get(2),
-    ...op.f64x2Lane(0),
-    ...op.get(2),
-    ...op.f64x2Lane(1),
-    ...op.f64Add,
-    ...op.get(3),
-    ...op.f64x2Lane(0),
-    ...op.get(3),
-    ...op.f64x2Lane(1),
-    ...op.f64Add,
-    ...op.f64Add,
-    ...op.f64Store(0),
-  ];
+    seq(op.i32(0), lanes(2), lanes(3), op.f64Add, op.f64Store(0)),
+  );
 }
 
 /** Sums `n` contiguous float32 elements from `p`, or null where the engine has no WebAssembly SIMD. */
