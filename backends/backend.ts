@@ -46,8 +46,11 @@ export type ReduceOp = "sum" | "prod" | "max" | "min" | "argmax" | "argmin";
  * ```
  */
 export interface Backend {
-  /** Allocates `length` zeroed elements of `dtype`. */
-  alloc(length: number, dtype: DType): DeviceBuffer;
+  /**
+   * Allocates `length` elements of `dtype`, zeroed unless `zeroed` is false (for outputs a kernel writes in full:
+   * their contents are then unspecified until it does).
+   */
+  alloc(length: number, dtype: DType, zeroed?: boolean): DeviceBuffer;
   /** Copies host values into the buffer, starting at element `offset`. */
   write(buffer: DeviceBuffer, data: TypedArray, offset?: number): void;
   /**

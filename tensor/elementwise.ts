@@ -61,7 +61,8 @@ export function runKernel(
   checkInputs(kernel, inputs);
   const device = commonDevice(inputs);
   const shape = inputs.reduce<number[]>((s, t) => broadcastShapes(s, t.shape), []);
-  const outputs = kernel.outputs.map((e) => empty(shape, { dtype: e.dtype, device }));
+  // The kernel writes every element of its outputs, so they need no zeroing first.
+  const outputs = kernel.outputs.map((e) => empty(shape, { dtype: e.dtype, device }, false));
   device.backend.elementwise(
     kernel,
     shape,

@@ -17,9 +17,12 @@ export class Storage {
   refs = 0;
   /** The backend's buffer. */
   readonly buffer: DeviceBuffer;
-  /** Allocates `length` elements of `dtype` on `device`. */
-  constructor(readonly device: Device, readonly length: number, readonly dtype: DType) {
-    this.buffer = device.backend.alloc(length, dtype);
+  /**
+   * Allocates `length` elements of `dtype` on `device`, zeroed unless `zeroed` is false (an output a kernel
+   * writes in full).
+   */
+  constructor(readonly device: Device, readonly length: number, readonly dtype: DType, zeroed = true) {
+    this.buffer = device.backend.alloc(length, dtype, zeroed);
     stats(device).bytes += this.bytes;
   }
   /** Bytes this storage takes (as counted by {@link memoryStats}). */

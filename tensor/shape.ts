@@ -236,9 +236,16 @@ export function contiguous(t: Tensor): Tensor {
   return record(out, "contiguous", [t], {});
 }
 
-/** A new, uninitialised-looking (zeroed) row-major tensor of `shape` with `like`'s dtype and device. */
-export function empty(shape: readonly number[], like: { dtype: Tensor["dtype"]; device: Device }): Tensor {
-  return new Tensor(new Storage(like.device, numel(shape), like.dtype), shape);
+/**
+ * A new row-major tensor of `shape` with `like`'s dtype and device: zeroed, or, with `zeroed` false, of unspecified
+ * contents (for an output a kernel is about to write in full).
+ */
+export function empty(
+  shape: readonly number[],
+  like: { dtype: Tensor["dtype"]; device: Device },
+  zeroed = true,
+): Tensor {
+  return new Tensor(new Storage(like.device, numel(shape), like.dtype, zeroed), shape);
 }
 
 /** Concatenates tensors of equal shape but for `dim`, along `dim`. */

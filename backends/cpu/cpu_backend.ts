@@ -1,6 +1,7 @@
 /**
- * The CPU backend: typed arrays in host memory, kernels compiled to JavaScript loops. It is the reference the
- * other backends are tested against.
+ * The CPU backend: typed arrays in host memory (large float32 ones in the SIMD kernels' arena), kernels compiled to
+ * JavaScript loops, the exact float32 ones also to WebAssembly SIMD. It is the reference the other backends are
+ * tested against.
  *
  * @module
  */
@@ -13,15 +14,26 @@ import { collapse } from "../layout.ts";
 import { matmulCpu } from "./matmul.ts";
 import { reduceCpu } from "./reduce.ts";
 import { compileSimd, type SimdKernel } from "./wasm_elementwise.ts";
+import { sharedArena } from "./wasm_arena.ts";
 
 /** A CPU buffer: a typed array of its dtype. */
 export class CpuBuffer implements DeviceBuffer {
-  /** Wraps `array`, which holds `length` elements of `dtype`. */
-  constructor(readonly dtype: DType, readonly length: number, readonly array: TypedArray) {}
+  /**
+   * Wraps `array`, which holds `length` elements of `dtype`, and lives at byte `address` of the arena (-1: in
+   * the JavaScript heap).
+   */
+  constructor(
+    readonly dtype: DType,
+    readonly length: number,
+    readonly array: TypedArray,
+    readonly address: number = -1,
+  ) {}
 }
 
 /** Freed arrays kept for reuse, at most this many bytes: large fresh arrays cost page faults, reused ones do not. */
 const POOL_BYTES = 256 * 2 ** 20;
+/** Float32 buffers of at least this many bytes live in the arena, where the SIMD kernels work on them in place. */
+const ARENA_MIN_BYTES = 4096;
 
 function arrayOf(buffer: DeviceBuffer): TypedArray {
   if (!(buffer instanceof CpuBuffer)) {
@@ -48,12 +60,20 @@ export class CpuBackend implements Backend {
   #pool = new Map<string, TypedArray[]>();
   #pooledBytes = 0;
 
-  /** Allocates `length` zeroed elements of `dtype`, reusing a freed array of that size when there is one. */
-  alloc(length: number, dtype: DType): DeviceBuffer {
+  /**
+   * Allocates `length` elements of `dtype` (zeroed unless `zeroed` is false): large float32 buffers in the arena
+   * while it has room, others reusing a freed array of that size when there is one.
+   */
+  alloc(length: number, dtype: DType, zeroed = true): DeviceBuffer {
+    if (dtype === "float32" && length * 4 >= ARENA_MIN_BYTES && this.simd) {
+      const arena = sharedArena();
+      const at = arena.alloc(length * 4, zeroed);
+      if (at !== null) return new CpuBuffer(dtype, length, new Float32Array(arena.buffer, at, length), at);
+    }
     const reused = this.#pool.get(`${dtype}:${length}`)?.pop();
     if (reused === undefined) return new CpuBuffer(dtype, length, hostArray(dtype, length));
     this.#pooledBytes -= reused.byteLength;
-    return new CpuBuffer(dtype, length, reused.fill(0));
+    return new CpuBuffer(dtype, length, zeroed ? reused.fill(0) : reused);
   }
 
   /** Copies `data` into the buffer from element `offset` on. */
@@ -71,9 +91,12 @@ export class CpuBackend implements Backend {
     return arrayOf(buffer).slice(offset, offset + length);
   }
 
-  /** Keeps the array for reuse while the pool has room; the garbage collector takes the rest. */
+  /** Gives arena blocks back; keeps other arrays for reuse while the pool has room (the collector takes the rest). */
   free(buffer: DeviceBuffer): void {
     const array = arrayOf(buffer);
+    if ((buffer as CpuBuffer).address >= 0) {
+      return sharedArena().free((buffer as CpuBuffer).address, array.byteLength);
+    }
     if (array.byteLength < 4096 || this.#pooledBytes + array.byteLength > POOL_BYTES) return;
     const key = `${buffer.dtype}:${buffer.length}`;
     const list = this.#pool.get(key);
@@ -114,8 +137,11 @@ export class CpuBackend implements Backend {
       const simd = this.#simdKernel(kernel);
       if (simd !== null) {
         simd(
-          operands.map((v) => arrayOf(v.buffer) as Float32Array),
-          operands.map((v) => v.offset),
+          operands.map((v) => ({
+            array: arrayOf(v.buffer) as Float32Array,
+            offset: v.offset,
+            address: (v.buffer as CpuBuffer).address,
+          })),
           layout.shape[0],
           scalars,
         );

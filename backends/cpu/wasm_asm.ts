@@ -5,6 +5,8 @@
  *
  * @module
  */
+/** The pages of 64 KiB in the largest memory the modules import: 4 GiB, the most WebAssembly allows. */
+export const MAX_PAGES = 65536;
 
 /** Bytes of the unsigned LEB128 encoding of `n`. */
 export function leb(n: number): number[] {
@@ -53,6 +55,8 @@ export const op = {
   f32Load: (offset: number): number[] => [0x2a, 2, ...leb(offset)],
   f32Const: (value: number): number[] => [0x43, ...new Uint8Array(new Float32Array([value]).buffer)],
   f64Add: [0xa0],
+  /** memory.fill(address, byte, length), from the stack. */
+  memoryFill: [0xfc, 0x0b, 0x00],
   f64Store: (offset: number): number[] => [0x39, 3, ...leb(offset)],
   f64Load: (offset: number): number[] => [0x2b, 3, ...leb(offset)],
   v128Load: (offset: number): number[] => simd(0x00, 4, ...leb(offset)),
@@ -123,8 +127,9 @@ export function countedLoop(counter: number, limit: number, step: number, body: 
 }
 
 /**
- * A module importing its memory as `env.mem` and exporting one function `name` of `params` i32 parameters and
- * no result, whose body declares `locals` ([count, type] groups) and runs `code`.
+ * A module importing a shared memory (of at most 4 GiB, as the arena's) as `env.mem` and exporting one function
+ * `name` of `params` i32 parameters and no result, whose body declares `locals` ([count, type] groups) and runs
+ * `code`.
  *
  * @example
  * ```ts
@@ -148,7 +153,7 @@ export function moduleOf(
   return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(1, [0x01, 0x60, params, ...new Array(params).fill(I32), 0]),
-    ...section(2, [0x01, ...name("env"), ...name("mem"), 0x02, 0x00, 0x01]),
+    ...section(2, [0x01, ...name("env"), ...name("mem"), 0x02, 0x03, 0x01, ...leb(MAX_PAGES)]),
     ...section(3, [0x01, 0x00]),
     ...section(7, [0x01, ...name(exported), 0x00, 0x00]),
     ...section(10, [0x01, ...leb(body.length), ...body]),

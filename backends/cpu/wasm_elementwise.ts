@@ -3,14 +3,16 @@
  * the operations WebAssembly computes exactly as the JavaScript kernels of compile.ts do (add, sub, mul, div,
  * sqrt, min, max, neg, abs, recip, and `where` on a float32 condition: IEEE float32 results, which is what
  * rounding every float64 result to float32 gives). Four elements per instruction, so an optimizer's update runs at memory speed instead of at the speed of
- * `Math.fround`. Operands are streamed through the module's memory in chunks that stay in cache.
+ * `Math.fround`. Operands in the arena (wasm_arena.ts) are worked on in place; others stream through a scratch block
+ * in chunks that stay in cache.
  *
  * @module
  */
 import { type Expr, type Kernel, topoOrder } from "../kernel_ir.ts";
-import { countedLoop, HAS_SIMD, I32, moduleOf, op, V128 } from "./wasm_asm.ts";
+import { sharedArena } from "./wasm_arena.ts";
+import { countedLoop, HAS_SIMD, I32, moduleOf, op, seq, V128 } from "./wasm_asm.ts";
 
-/** Elements per chunk: every operand's chunk together stays within a core's cache. */
+/** Elements per chunk of the scratch block: every operand's chunk together stays within a core's cache. */
 const CHUNK = 4096;
 /** Bytes before the operands' chunks, holding the runtime scalars as float32. */
 const SCALAR_BYTES = 1024;
@@ -26,12 +28,7 @@ const BINARY = {
 } as Record<string, number[]>;
 
 /** Runs a compiled kernel over `n` elements of contiguous float32 operands (inputs, then outputs). */
-export type SimdKernel = (
-  arrays: readonly Float32Array[],
-  offsets: readonly number[],
-  n: number,
-  scalars: readonly number[],
-) => void;
+export type SimdKernel = (operands: readonly SimdOperand[], n: number, scalars: readonly number[]) => void;
 
 function supported(e: Expr): boolean {
   if (e.dtype !== "float32") return false;
@@ -74,23 +71,37 @@ function instruction(e: Expr, local: (e: Expr) => number): number[] {
   }
 }
 
-/**
- * Memory shared by every SIMD elementwise kernel: scalars, then one chunk per operand.
- */
-let memory: WebAssembly.Memory | undefined;
-let view: Float32Array = new Float32Array(0);
+/** The scratch block in the arena (scalars, then one chunk per operand) and how many operands it has room for. */
+let scratch = { at: -1, operands: 0 };
+let view = new Float32Array(new SharedArrayBuffer(0));
 
-function reserve(operands: number): Float32Array {
-  memory ??= new WebAssembly.Memory({ initial: 1 });
-  const bytes = SCALAR_BYTES + operands * CHUNK * 4;
-  if (bytes > memory.buffer.byteLength) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
-  if (view.buffer !== memory.buffer) view = new Float32Array(memory.buffer);
-  return view;
+/** The scratch block's address, with room for `operands` chunks, and a float32 view of the whole arena. */
+function reserve(operands: number): { at: number; mem: Float32Array<SharedArrayBuffer> } {
+  const arena = sharedArena();
+  if (scratch.operands < operands) {
+    if (scratch.at >= 0) arena.free(scratch.at, SCALAR_BYTES + scratch.operands * CHUNK * 4);
+    const at = arena.alloc(SCALAR_BYTES + operands * CHUNK * 4);
+    if (at === null) throw new Error("The CPU backend's WebAssembly memory is full (4 GiB)");
+    scratch = { at, operands };
+  }
+  if (view.buffer !== arena.buffer) view = new Float32Array(arena.buffer);
+  return { at: scratch.at, mem: view };
+}
+
+/**
+ * One operand of a SIMD kernel: a float32 array, the element its data starts at, and the byte address of the
+ * array's first element in the arena (-1 when it lives elsewhere and must be copied through the scratch block).
+ */
+export interface SimdOperand {
+  array: Float32Array;
+  offset: number;
+  address: number;
 }
 
 /**
  * `kernel` as a SIMD kernel, or null when it needs anything beyond float32 and the exact operations above (or the
- * engine has no WebAssembly SIMD): compile.ts's JavaScript kernels then run it.
+ * engine has no WebAssembly SIMD): compile.ts's JavaScript kernels then run it. When every operand is in the
+ * arena the kernel runs on them in place; otherwise they stream through the scratch block in chunks.
  *
  * @example
  * ```ts
@@ -99,7 +110,8 @@ function reserve(operands: number): Float32Array {
  * const axpy = ir.defineKernel(["float32", "float32"], ["float32"], ([x, y], [a]) => [ir.add(ir.mul(a, x), y)]);
  * const run = compileSimd(axpy);
  * const out = new Float32Array(3);
- * run?.([new Float32Array([1, 2, 3]), new Float32Array([1, 1, 1]), out], [0, 0, 0], 3, [2]);
+ * const operand = (array: Float32Array) => ({ array, offset: 0, address: -1 });
+ * run?.([operand(new Float32Array([1, 2, 3])), operand(new Float32Array([1, 1, 1])), operand(out)], 3, [2]);
  * console.log(out); // Float32Array [3, 5, 7]
  * ```
  */
@@ -109,44 +121,54 @@ export function compileSimd(kernel: Kernel): SimdKernel | null {
   // A plain copy is the engine's memory copy in compile.ts already.
   if (kernel.outputs.every((e) => e.kind === "input")) return null;
   const nIn = kernel.inputs.length;
-  const operands = nIn + kernel.outputs.length;
+  const count = nIn + kernel.outputs.length;
   if (kernel.scalars.length * 4 > SCALAR_BYTES) return null;
-  const chunkAt = (k: number): number => SCALAR_BYTES + k * CHUNK * 4;
 
-  // Parameter 0: bytes to process; local 1: the byte position; then one v128 local per expression.
+  // Parameters: bytes to process, the scalars' address, each operand's address; then the byte position and one
+  // v128 local per expression.
+  const base = (k: number): number => 2 + k;
+  const position = 2 + count;
   const locals = new Map<string, number>();
   const local = (e: Expr): number => locals.get(e.key)!;
   const hoisted: number[] = [];
   const body: number[] = [];
+  const address = (k: number): number[] => seq(op.get(position), op.get(base(k)), op.i32Add);
   for (const e of order) {
-    locals.set(e.key, 2 + locals.size);
+    locals.set(e.key, position + 1 + locals.size);
     const set = op.set(local(e));
     if (e.kind === "const") hoisted.push(...op.f32Const(e.value), ...op.f32x4Splat, ...set);
     else if (e.kind === "scalar") {
-      hoisted.push(...op.i32(0), ...op.f32Load(e.index * 4), ...op.f32x4Splat, ...set);
-    } else if (e.kind === "input") body.push(...op.get(1), ...op.v128Load(chunkAt(e.index)), ...set);
+      hoisted.push(...op.get(1), ...op.f32Load(e.index * 4), ...op.f32x4Splat, ...set);
+    } else if (e.kind === "input") body.push(...address(e.index), ...op.v128Load(0), ...set);
     else body.push(...instruction(e, local), ...set);
   }
-  kernel.outputs.forEach((e, o) =>
-    body.push(...op.get(1), ...op.get(local(e)), ...op.v128Store(chunkAt(nIn + o)))
-  );
-  const code = [...hoisted, ...countedLoop(1, 0, 16, body)];
-  const bytes = moduleOf("kernel", 1, [[1, I32], [locals.size, V128]], code);
-  reserve(operands);
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem: memory! } });
-  const run = instance.exports.kernel as (bytes: number) => void;
+  kernel.outputs.forEach((e, o) => body.push(...address(nIn + o), ...op.get(local(e)), ...op.v128Store(0)));
+  const code = [...hoisted, ...countedLoop(position, 0, 16, body)];
+  const bytes = moduleOf("kernel", 2 + count, [[1, I32], [locals.size, V128]], code);
+  const memory = sharedArena().memory;
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem: memory } });
+  const run = instance.exports.kernel as (bytes: number, scalars: number, ...addresses: number[]) => void;
 
-  return (arrays, offsets, n, scalars) => {
-    const mem = reserve(operands);
-    mem.set(scalars);
-    for (let start = 0; start < n; start += CHUNK) {
+  return (operands, n, scalars) => {
+    const { at, mem } = reserve(count);
+    mem.set(scalars, at / 4);
+    let start = 0;
+    if (operands.every((o) => o.address >= 0)) {
+      start = n - (n % 4); // the tail goes through the scratch block: a vector store there would pass the end
+      run(start * 4, at, ...operands.map((o) => o.address + o.offset * 4));
+    }
+    const chunkAt = (k: number): number => at + SCALAR_BYTES + k * CHUNK * 4;
+    const chunks = operands.map((_, k) => chunkAt(k));
+    for (; start < n; start += CHUNK) {
       const length = Math.min(CHUNK, n - start);
       for (let k = 0; k < nIn; k++) {
-        mem.set(arrays[k].subarray(offsets[k] + start, offsets[k] + start + length), chunkAt(k) / 4);
+        const { array, offset } = operands[k];
+        mem.set(array.subarray(offset + start, offset + start + length), chunkAt(k) / 4);
       }
-      run(Math.ceil(length / 4) * 16);
-      for (let k = nIn; k < operands; k++) {
-        arrays[k].set(mem.subarray(chunkAt(k) / 4, chunkAt(k) / 4 + length), offsets[k] + start);
+      run(Math.ceil(length / 4) * 16, at, ...chunks);
+      for (let k = nIn; k < count; k++) {
+        const { array, offset } = operands[k];
+        array.set(mem.subarray(chunkAt(k) / 4, chunkAt(k) / 4 + length), offset + start);
       }
     }
   };

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { countedLoop, HAS_SIMD, I32, moduleOf, op, seq, V128 } from "./wasm_asm.ts";
+import { countedLoop, HAS_SIMD, I32, MAX_PAGES, moduleOf, op, seq, V128 } from "./wasm_asm.ts";
 
 // Parameters, then locals.
 const [A, BT, C, M2, N4, N, KB] = [0, 1, 2, 3, 4, 5, 6];
@@ -83,7 +83,7 @@ export function wasmMatmul(): WasmMatmul | null {
   if (!HAS_SIMD) return null;
   const locals: [number, number][] = [[ACC[0] - I, I32], [ACC.length + Y.length + X.length, V128]];
   const bytes = moduleOf("kernel", 7, locals, kernelBody());
-  const memory = new WebAssembly.Memory({ initial: 1 });
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem: memory } });
   const kernel = instance.exports.kernel as (...args: number[]) => void;
   let view = new Float64Array(memory.buffer);

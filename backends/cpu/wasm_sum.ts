@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { countedLoop, HAS_SIMD, I32, moduleOf, op, seq, V128 } from "./wasm_asm.ts";
+import { countedLoop, HAS_SIMD, I32, MAX_PAGES, moduleOf, op, seq, V128 } from "./wasm_asm.ts";
 
 /** Elements per chunk (a multiple of 4). */
 const CHUNK = 16384;
@@ -44,7 +44,11 @@ export type SimdSum = (src: Float32Array, p: number, n: number) => number;
  */
 export function simdSum(): SimdSum | null {
   if (!HAS_SIMD) return null;
-  const memory = new WebAssembly.Memory({ initial: Math.ceil((DATA + CHUNK * 4) / 65536) });
+  const memory = new WebAssembly.Memory({
+    initial: Math.ceil((DATA + CHUNK * 4) / 65536),
+    maximum: MAX_PAGES,
+    shared: true,
+  });
   const bytes = moduleOf("sum", 1, [[1, I32], [2, V128]], code());
   const run = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem: memory } }).exports
     .sum as (bytes: number) => void;
