@@ -34,6 +34,8 @@ export class Arena {
   /** The memory the kernels import. */
   readonly memory: WebAssembly.Memory;
   #buffer: SharedArrayBuffer;
+  /** Every buffer object the memory has had: arrays made before a growth keep the one they were made on. */
+  #buffers = new WeakSet<ArrayBufferLike>();
   /** Where the untouched top begins: blocks are carved from here. */
   #top = ALIGN;
   /** Bytes at and above this were never handed out, so they are still zero. */
@@ -49,6 +51,7 @@ export class Arena {
   constructor(readonly maxPages: number = MAX_PAGES) {
     this.memory = new WebAssembly.Memory({ initial: 1, maximum: maxPages, shared: true });
     this.#buffer = this.memory.buffer as SharedArrayBuffer;
+    this.#buffers.add(this.#buffer);
     const code = seq(op.get(0), op.i32(0), op.get(1), op.memoryFill);
     const module = new WebAssembly.Module(moduleOf("zero", 2, [[0, I32]], code));
     this.#zero = new WebAssembly.Instance(module, { env: { mem: this.memory } }).exports.zero as (
@@ -60,6 +63,11 @@ export class Arena {
   /** The memory's buffer as it is now (later growth does not invalidate arrays made on it). */
   get buffer(): SharedArrayBuffer {
     return this.#buffer;
+  }
+
+  /** Whether `array` is a view of this arena's memory (its byte offset is then its address). */
+  owns(array: ArrayBufferView): boolean {
+    return this.#buffers.has(array.buffer);
   }
 
   /** Bytes the arena spans now: the blocks in use and the free ones below the top. */
@@ -143,6 +151,7 @@ export class Arena {
         return null; // the system refused the memory
       }
       this.#buffer = this.memory.buffer as SharedArrayBuffer;
+      this.#buffers.add(this.#buffer);
     }
     const at = this.#top;
     this.#top = end;

@@ -1,39 +1,51 @@
 /**
  * Long float32 sums in WebAssembly SIMD: each float32 widened to float64 and added into four float64 partial sums
  * (positions 0, 1, 2, 3 modulo 4), which are added at the end — float64 accumulation as reduce.ts's JavaScript
- * loop does, in another order. Rows stream through the module's memory in cache-sized chunks.
+ * loop does, in another order.
  *
  * @module
  */
-import { countedLoop, HAS_SIMD, I32, MAX_PAGES, moduleOf, op, seq, V128 } from "./wasm_asm.ts";
+import { sharedArena } from "./wasm_arena.ts";
+import { countedLoop, HAS_SIMD, I32, moduleOf, op, seq, V128 } from "./wasm_asm.ts";
 
-/** Elements per chunk (a multiple of 4). */
+/** Elements per chunk of the scratch block (a multiple of 4), for rows outside the arena. */
 const CHUNK = 16384;
-/** Where the chunk starts; the partial sums are stored at byte 0. */
+/** Where the chunk starts in the scratch block; the sum is stored at its byte 0. */
 const DATA = 64;
 
-// Parameter 0: bytes of data to add; local 1: the byte position; locals 2, 3: the partial sums (lanes 0–1, 2–3).
+// Parameters 0, 1, 2: bytes of data to add, the data's address, where to store the sum; local 3: the byte
+// position; locals 4, 5: the partial sums (lanes 0–1, 2–3).
 function code(): number[] {
   const accumulate = (acc: number, offset: number): number[] =>
-    seq(op.get(acc), op.get(1), op.v128Load(DATA + offset), op.f64x2PromoteLow, op.f64x2Add, op.set(acc));
+    seq(
+      op.get(acc),
+      op.get(3),
+      op.get(1),
+      op.i32Add,
+      op.v128Load(offset),
+      op.f64x2PromoteLow,
+      op.f64x2Add,
+      op.set(acc),
+    );
   const lanes = (acc: number): number[] =>
     seq(op.get(acc), op.f64x2Lane(0), op.get(acc), op.f64x2Lane(1), op.f64Add);
   return seq(
     op.v128Zero,
-    op.set(2),
+    op.set(4),
     op.v128Zero,
-    op.set(3),
-    countedLoop(1, 0, 16, seq(accumulate(2, 0), accumulate(3, 8))),
-    // sums[0] = (lane 0 + lane 1 of the first) + (lane 0 + lane 1 of the second)
-    seq(op.i32(0), lanes(2), lanes(3), op.f64Add, op.f64Store(0)),
+    op.set(5),
+    countedLoop(3, 0, 16, seq(accumulate(4, 0), accumulate(5, 8))),
+    // sum = (lane 0 + lane 1 of the first) + (lane 0 + lane 1 of the second)
+    seq(op.get(2), lanes(4), lanes(5), op.f64Add, op.f64Store(0)),
   );
 }
 
-/** Sums `n` contiguous float32 elements from `p`, or null where the engine has no WebAssembly SIMD. */
+/** Sums `n` contiguous float32 elements from `p`. */
 export type SimdSum = (src: Float32Array, p: number, n: number) => number;
 
 /**
- * The SIMD sum, or null where WebAssembly SIMD is unavailable.
+ * The SIMD sum, or null where WebAssembly SIMD is unavailable. Rows in the arena (wasm_arena.ts) are summed where
+ * they are; others stream through a scratch block in the arena.
  *
  * @example
  * ```ts
@@ -44,24 +56,32 @@ export type SimdSum = (src: Float32Array, p: number, n: number) => number;
  */
 export function simdSum(): SimdSum | null {
   if (!HAS_SIMD) return null;
-  const memory = new WebAssembly.Memory({
-    initial: Math.ceil((DATA + CHUNK * 4) / 65536),
-    maximum: MAX_PAGES,
-    shared: true,
-  });
-  const bytes = moduleOf("sum", 1, [[1, I32], [2, V128]], code());
-  const run = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem: memory } }).exports
-    .sum as (bytes: number) => void;
-  const data = new Float32Array(memory.buffer, DATA, CHUNK);
-  const result = new Float64Array(memory.buffer, 0, 1);
+  const arena = sharedArena();
+  const bytes = moduleOf("sum", 3, [[1, I32], [2, V128]], code());
+  const run = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem: arena.memory } }).exports
+    .sum as (bytes: number, at: number, result: number) => void;
+  const scratch = arena.alloc(DATA + CHUNK * 4);
+  if (scratch === null) return null;
+  const data = new Float32Array(arena.buffer, scratch + DATA, CHUNK);
+  const result = new Float64Array(arena.buffer, scratch, 1);
+  /** The sum of `whole` (a multiple of 4) elements at byte `at` of the arena. */
+  const sumAt = (at: number, whole: number): number => {
+    run(whole * 4, at, scratch);
+    return result[0];
+  };
   return (src, p, n) => {
+    if (arena.owns(src)) {
+      const whole = n - (n % 4);
+      let total = sumAt(src.byteOffset + p * 4, whole);
+      for (let i = p + whole; i < p + n; i++) total += src[i];
+      return total;
+    }
     let total = 0;
     for (let start = 0; start < n; start += CHUNK) {
       const length = Math.min(CHUNK, n - start);
       const whole = length - (length % 4);
       data.set(src.subarray(p + start, p + start + whole));
-      run(whole * 4);
-      total += result[0];
+      total += sumAt(scratch + DATA, whole);
       for (let i = start + whole; i < start + length; i++) total += src[p + i];
     }
     return total;
