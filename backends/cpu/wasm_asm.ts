@@ -58,7 +58,6 @@ export const op = {
   /** memory.fill(address, byte, length), from the stack. */
   memoryFill: [0xfc, 0x0b, 0x00],
   f64Store: (offset: number): number[] => [0x39, 3, ...leb(offset)],
-  f64Load: (offset: number): number[] => [0x2b, 3, ...leb(offset)],
   v128Load: (offset: number): number[] => simd(0x00, 4, ...leb(offset)),
   v128Store: (offset: number): number[] => simd(0x0b, 4, ...leb(offset)),
   v128Zero: simd(0x0c, ...new Array(16).fill(0)),
@@ -79,7 +78,14 @@ export const op = {
   },
   f64x2Add: simd(0xf0),
   f64x2PromoteLow: simd(0x5f),
-  f64x2Mul: simd(0xf2),
+  /** A float32 from memory in all four lanes. */
+  v128Load32Splat: (offset: number): number[] => simd(0x09, 2, ...leb(offset)),
+  /** a * b + c in each lane, rounded once or twice (relaxed SIMD: the engine picks fused or not). */
+  f32x4RelaxedMadd: simd(0x105),
+  f32Store: (offset: number): number[] => [0x38, 2, ...leb(offset)],
+  i32Sub: [0x6b],
+  i32ShrU: [0x76],
+  i32And: [0x71],
 };
 
 /**
