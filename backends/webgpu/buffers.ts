@@ -1,6 +1,9 @@
 /**
- * WebGPU memory: buffers of a size class and a pool that reuses them. A freed buffer may still be read or written
- * by commands not yet submitted, so it reaches the pool only after the submission that last used it.
+ * WebGPU memory: buffers of a size class and a pool that reuses them. A freed buffer is reusable at once: commands
+ * run in the order they are recorded, so work recorded after a reuse sees the buffer only after the work recorded
+ * before it (the backend clears reused buffers in the same encoder, and flushes before writing from the host into a
+ * buffer the encoder uses). A buffer the pool has no room for is destroyed only after the submission that last
+ * used it.
  *
  * @module
  */
@@ -29,7 +32,7 @@ export function sizeClass(bytes: number): number {
 /** Pooled buffers are kept up to this many bytes; beyond it they are destroyed. */
 const POOL_BYTES = 512 * 2 ** 20;
 
-/** Buffers by size class, and those waiting for their last submission. */
+/** Buffers by size class, and those to destroy after their last submission. */
 export class BufferPool {
   #free = new Map<number, GPUBuffer[]>();
   #waiting: GPUBuffer[] = [];
@@ -52,23 +55,21 @@ export class BufferPool {
     return { buffer, fresh: true };
   }
 
-  /** Returns `buffer` once the commands recorded so far are submitted (see {@link BufferPool.submitted}). */
+  /** Makes `buffer` reusable, or destroys it after the next submission when the pool is full. */
   release(buffer: GPUBuffer): void {
-    this.#waiting.push(buffer);
+    if (this.#bytes + buffer.size > POOL_BYTES) {
+      this.#waiting.push(buffer);
+      return;
+    }
+    const list = this.#free.get(buffer.size);
+    if (list === undefined) this.#free.set(buffer.size, [buffer]);
+    else list.push(buffer);
+    this.#bytes += buffer.size;
   }
 
-  /** Called after a submission: buffers released before it become reusable. */
+  /** Called after a submission: buffers the pool had no room for are destroyed. */
   submitted(): void {
-    for (const buffer of this.#waiting) {
-      if (this.#bytes + buffer.size > POOL_BYTES) {
-        buffer.destroy();
-        continue;
-      }
-      const list = this.#free.get(buffer.size);
-      if (list === undefined) this.#free.set(buffer.size, [buffer]);
-      else list.push(buffer);
-      this.#bytes += buffer.size;
-    }
+    for (const buffer of this.#waiting) buffer.destroy();
     this.#waiting = [];
   }
 }

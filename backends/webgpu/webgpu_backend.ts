@@ -1,8 +1,10 @@
 /**
  * The WebGPU backend: the five primitives as WGSL compute shaders (pipelines cached by kernel and layout), many
  * dispatches per command encoder submitted together — when the current synchronous burst of work ends, at a
- * readback, or every {@link MAX_BATCH} dispatches — pooled buffers, and per-dispatch parameters (shapes, strides,
- * scalars) packed into one arena uploaded with each submission. Device memory is read only by `read`.
+ * readback, or every {@link MAX_BATCH} dispatches — pooled buffers (a reused one is cleared just before its first
+ * use, and not at all when that use writes it whole), contiguous copies as buffer-to-buffer copies, and
+ * per-dispatch parameters (shapes, strides, scalars) packed into one arena uploaded with each submission. Device
+ * memory is read only by `read`.
  *
  * @module
  */
@@ -11,7 +13,16 @@ import type { Backend, DeviceBuffer, ReduceOp, View } from "../backend.ts";
 import { dtypeCode, type Kernel } from "../kernel_ir.ts";
 import { collapse } from "../layout.ts";
 import { BufferPool, bytesFor, GpuBuffer } from "./buffers.ts";
-import { type Binding, elementwiseLayout, elementwiseShader, WORKGROUP } from "./elementwise_shader.ts";
+import {
+  type Binding,
+  chooseWalk,
+  elementwiseGroups,
+  elementwiseLayout,
+  elementwiseShader,
+  MAX_GROUPS,
+  walkKey,
+  WORKGROUP,
+} from "./elementwise_shader.ts";
 import { gatherShader, indexLayout, scatterAddShader } from "./index_shaders.ts";
 import { MATMUL_TILE, matmulShader } from "./matmul_shader.ts";
 import { accumulatorType, reduceLayout, reduceShader } from "./reduce_shader.ts";
@@ -21,7 +32,6 @@ import { gpuBytesPerElement, scalarBits } from "./wgsl.ts";
 export const MAX_BATCH = 256;
 const PARAMS_BYTES = 1 << 20;
 const PARAMS_ALIGN = 256;
-const MAX_GROUPS = 65535;
 
 /** Counters of device work, for tests and benchmarks. */
 export interface GpuStats {
@@ -38,6 +48,13 @@ export interface GpuStats {
 interface Pipeline {
   pipeline: GPUComputePipeline;
   layout: GPUBindGroupLayout;
+}
+
+/** Whether `kernel` copies its one input to its one output unchanged. */
+function isCopy(kernel: Kernel): boolean {
+  const [out] = kernel.outputs;
+  return kernel.inputs.length === 1 && kernel.outputs.length === 1 && out.kind === "input" &&
+    out.dtype === kernel.inputs[0];
 }
 
 function gpuOf(buffer: DeviceBuffer): GpuBuffer {
@@ -71,6 +88,8 @@ export class WebGpuBackend implements Backend {
   #pass: GPUComputePassEncoder | null = null;
   #batched = 0;
   #used = new Set<GPUBuffer>();
+  /** Reused buffers `alloc` handed out uncleared: cleared before their first use unless it overwrites them. */
+  #unzeroed = new Set<GPUBuffer>();
   #lost: GPUDeviceLostInfo | null = null;
   #error: GPUError | null = null;
 
@@ -110,8 +129,11 @@ export class WebGpuBackend implements Backend {
 
   // ---- memory ---------------------------------------------------------------------------------------------------
 
-  /** Allocates `length` zeroed elements of `dtype` (from the pool when it has a buffer of the size class). */
-  alloc(length: number, dtype: DType): DeviceBuffer {
+  /**
+   * Allocates `length` elements of `dtype` (from the pool when it has a buffer of the size class), zeroed unless
+   * `zeroed` is false. A reused buffer is cleared only before its first use, and not when that use writes it whole.
+   */
+  alloc(length: number, dtype: DType, zeroed = true): DeviceBuffer {
     this.#check();
     if (dtype === "float16" && !this.#device.features.has("shader-f16")) {
       throw new TypeError(
@@ -127,11 +149,7 @@ export class WebGpuBackend implements Backend {
       );
     }
     const { buffer, fresh } = this.#pool.take(bytes);
-    if (!fresh) {
-      this.#endPass();
-      this.#commandEncoder().clearBuffer(buffer);
-      this.#used.add(buffer);
-    }
+    if (!fresh && zeroed) this.#unzeroed.add(buffer);
     return new GpuBuffer(dtype, length, buffer, buffer.size);
   }
 
@@ -139,6 +157,8 @@ export class WebGpuBackend implements Backend {
   write(buffer: DeviceBuffer, data: TypedArray, offset = 0): void {
     this.#check();
     const gpu = gpuOf(buffer);
+    if (offset === 0 && data.length >= gpu.length) this.#unzeroed.delete(gpu.gpu);
+    this.#zero([gpu.gpu]);
     if (this.#used.has(gpu.gpu)) this.flush();
     const bytes: Uint8Array<ArrayBuffer> = gpu.dtype === "bool"
       ? new Uint8Array(Uint32Array.from(data as Uint8Array).buffer)
@@ -166,6 +186,7 @@ export class WebGpuBackend implements Backend {
       size: end - start,
       usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
     });
+    this.#zero([gpu.gpu]);
     this.#endPass();
     this.#commandEncoder().copyBufferToBuffer(gpu.gpu, start, staging, 0, end - start);
     this.flush();
@@ -193,9 +214,11 @@ export class WebGpuBackend implements Backend {
     }
   }
 
-  /** Returns the buffer to the pool once the work queued so far is submitted. */
+  /** Returns the buffer to the pool (reusable by work recorded after this). */
   free(buffer: DeviceBuffer): void {
-    this.#pool.release(gpuOf(buffer).gpu);
+    const gpu = gpuOf(buffer).gpu;
+    this.#unzeroed.delete(gpu);
+    this.#pool.release(gpu);
   }
 
   // ---- submission ---------------------------------------------------------------------------------------------
@@ -207,6 +230,16 @@ export class WebGpuBackend implements Backend {
       queueMicrotask(() => this.flush());
     }
     return this.#encoder;
+  }
+
+  /** Records clears of those of `buffers` that `alloc` handed out without clearing. */
+  #zero(buffers: readonly GPUBuffer[]): void {
+    for (const buffer of buffers) {
+      if (!this.#unzeroed.delete(buffer)) continue;
+      this.#endPass();
+      this.#commandEncoder().clearBuffer(buffer);
+      this.#used.add(buffer);
+    }
   }
 
   #endPass(): void {
@@ -255,14 +288,20 @@ export class WebGpuBackend implements Backend {
     return cached;
   }
 
-  /** Records one dispatch of `pipeline` with `params` over `buffers` (binding 1 onwards). */
+  /**
+   * Records one dispatch of `pipeline` with `params` over `buffers` (binding 1 onwards), of which `overwritten`
+   * are written whole and not read (so need no clearing first).
+   */
   #dispatch(
     pipeline: Pipeline,
     params: readonly number[],
     buffers: readonly GPUBuffer[],
     groups: [number, number?, number?],
+    overwritten: readonly GPUBuffer[] = [],
   ): void {
     this.#check();
+    for (const b of overwritten) this.#unzeroed.delete(b);
+    this.#zero(buffers);
     const slot = Math.ceil((params.length * 4) / PARAMS_ALIGN) * PARAMS_ALIGN;
     if (this.#paramsUsed * 4 + slot > PARAMS_BYTES) this.flush();
     const offset = this.#paramsUsed * 4;
@@ -318,17 +357,21 @@ export class WebGpuBackend implements Backend {
     if (shape.includes(0)) return;
     const views = [...inputs, ...outputs];
     const layout = collapse(shape, views.map((v) => v.strides));
-    const rank = layout.shape.length;
     const n = layout.shape.reduce((a, b) => a * b, 1);
     const { bindings, buffers, bindingOf } = this.#bind(views, inputs.length);
-    const key = `ew|${kernel.key}|${rank}|${bindingOf}|${
+    const walk = chooseWalk(layout, views.map((v) => v.offset));
+    if (walk.kind === "contiguous" && isCopy(kernel) && walk.steps.every((s) => s === 1)) {
+      if (this.#copy(inputs[0], outputs[0], n)) return;
+    }
+    const key = `ew|${kernel.key}|${walkKey(walk)}|${bindingOf}|${
       bindings.map((b) => `${dtypeCode(b.dtype)}${b.writable ? "w" : "r"}`)
     }`;
     const pipeline = this.#pipeline(
       key,
       bindings,
-      () => elementwiseShader(kernel, rank, bindings, bindingOf),
+      () => elementwiseShader(kernel, walk, bindings, bindingOf),
     );
+    const rank = layout.shape.length;
     const at = elementwiseLayout(rank, views.length);
     const params = new Array<number>(at.scalar(scalars.length)).fill(0);
     params[0] = n;
@@ -338,7 +381,35 @@ export class WebGpuBackend implements Backend {
       layout.strides[k].forEach((s, d) => (params[at.stride(k, d)] = s));
     });
     scalars.forEach((s, j) => (params[at.scalar(j)] = scalarBits(kernel.scalars[j], s) >>> 0));
-    this.#dispatch(pipeline, params, buffers, [Math.min(Math.ceil(n / WORKGROUP), MAX_GROUPS)]);
+    // Outputs written whole, at every element of their buffer, by a contiguous walk that reads nothing from them.
+    const whole = outputs.flatMap((v, o) => {
+      const k = inputs.length + o;
+      const covered = walk.kind === "contiguous" && walk.steps[k] === 1 && v.offset === 0 &&
+        n >= v.buffer.length;
+      return covered && !bindingOf.slice(0, inputs.length).includes(bindingOf[k])
+        ? [buffers[bindingOf[k]]]
+        : [];
+    });
+    this.#dispatch(pipeline, params, buffers, [elementwiseGroups(walk, n)], whole);
+  }
+
+  /**
+   * Records a buffer-to-buffer copy of `n` elements from `source` to `target` (contiguous, of one dtype) when the
+   * buffers differ and the bytes start and end on 4-byte boundaries; returns whether it did.
+   */
+  #copy(source: View, target: View, n: number): boolean {
+    const [from, to] = [gpuOf(source.buffer), gpuOf(target.buffer)];
+    const size = gpuBytesPerElement(from.dtype);
+    const [start, end, bytes] = [source.offset * size, target.offset * size, n * size];
+    if (from.gpu === to.gpu || (start | end | bytes) % 4 !== 0) return false;
+    this.#check();
+    if (target.offset === 0 && n >= to.length) this.#unzeroed.delete(to.gpu);
+    this.#zero([from.gpu, to.gpu]);
+    this.#endPass();
+    this.#commandEncoder().copyBufferToBuffer(from.gpu, start, to.gpu, end, bytes);
+    this.#used.add(from.gpu).add(to.gpu);
+    if (++this.#batched >= MAX_BATCH) this.flush();
+    return true;
   }
 
   /** Reduces the trailing dimensions of `input` into `out`, in two passes when few outputs reduce many elements. */
@@ -373,7 +444,13 @@ export class WebGpuBackend implements Backend {
     outer.strides[0].forEach((s, d) => (params[at.outStride(d)] = s));
     red.strides[0].forEach((s, d) => (params[at.redStride(d)] = s));
     const groupsX = Math.min(units, MAX_GROUPS);
-    this.#dispatch(pipeline, params, [source.gpu, partial.gpu], [groupsX, Math.ceil(units / groupsX)]);
+    this.#dispatch(
+      pipeline,
+      params,
+      [source.gpu, partial.gpu],
+      [groupsX, Math.ceil(units / groupsX)],
+      partial.length === units && partial.gpu !== source.gpu ? [partial.gpu] : [],
+    );
     if (chunks > 1) {
       this.reduce(op, { buffer: partial, offset: 0, strides: [chunks, 1] }, [outCount, chunks], 1, out);
       this.free(partial);
@@ -407,11 +484,13 @@ export class WebGpuBackend implements Backend {
         b.strides[1],
         b.strides[2],
       ];
-      this.#dispatch(pipeline, params, [ga.gpu, gb.gpu, go.gpu], [
-        Math.ceil(n / MATMUL_TILE),
-        Math.ceil(m / MATMUL_TILE),
-        Math.min(batch - base, MAX_GROUPS),
-      ]);
+      this.#dispatch(
+        pipeline,
+        params,
+        [ga.gpu, gb.gpu, go.gpu],
+        [Math.ceil(n / MATMUL_TILE), Math.ceil(m / MATMUL_TILE), Math.min(batch - base, MAX_GROUPS)],
+        go.length === batch * m * n && go.gpu !== ga.gpu && go.gpu !== gb.gpu ? [go.gpu] : [],
+      );
     }
   }
 
@@ -448,9 +527,13 @@ export class WebGpuBackend implements Backend {
       bindings,
       () => gatherShader(gs.dtype, rank, shape.length === 0 ? 0 : dim),
     );
-    this.#dispatch(pipeline, params, [gs.gpu, gi.gpu, go.gpu], [
-      Math.min(Math.ceil(n / WORKGROUP), MAX_GROUPS),
-    ]);
+    this.#dispatch(
+      pipeline,
+      params,
+      [gs.gpu, gi.gpu, go.gpu],
+      [Math.min(Math.ceil(n / WORKGROUP), MAX_GROUPS)],
+      go.length === n && go.gpu !== gs.gpu && go.gpu !== gi.gpu ? [go.gpu] : [],
+    );
   }
 
   /** Scatter-adds along `dim` with atomics (float32 and int32 targets). */
