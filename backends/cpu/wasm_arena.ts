@@ -46,18 +46,32 @@ export class Arena {
   #sizes = new Map<number, Set<number>>();
   /** Zeroes `bytes` bytes from `at` (WebAssembly's memory.fill: faster than filling a shared typed array). */
   #zero: (at: number, bytes: number) => void;
+  /** WebAssembly's memory.copy(to, from, bytes). */
+  #copy: (to: number, from: number, bytes: number) => void;
 
   /** An arena that may grow to `maxPages` pages of 64 KiB. */
   constructor(readonly maxPages: number = MAX_PAGES) {
     this.memory = new WebAssembly.Memory({ initial: 1, maximum: maxPages, shared: true });
     this.#buffer = this.memory.buffer as SharedArrayBuffer;
     this.#buffers.add(this.#buffer);
-    const code = seq(op.get(0), op.i32(0), op.get(1), op.memoryFill);
-    const module = new WebAssembly.Module(moduleOf("zero", 2, [[0, I32]], code));
-    this.#zero = new WebAssembly.Instance(module, { env: { mem: this.memory } }).exports.zero as (
-      at: number,
-      bytes: number,
+    const instance = (params: number, code: number[]): WebAssembly.Exports =>
+      new WebAssembly.Instance(new WebAssembly.Module(moduleOf("f", params, [[0, I32]], code)), {
+        env: { mem: this.memory },
+      }).exports;
+    this.#zero = instance(2, seq(op.get(0), op.i32(0), op.get(1), op.memoryFill)).f as (
+      ...args: number[]
     ) => void;
+    this.#copy = instance(3, seq(op.get(0), op.get(1), op.get(2), op.memoryCopy)).f as (
+      ...args: number[]
+    ) => void;
+  }
+
+  /**
+   * Copies `bytes` bytes from address `from` to address `to` (overlap allowed). A shared typed array's `set`
+   * copies word by word; this is the engine's memory copy, twice as fast.
+   */
+  copy(to: number, from: number, bytes: number): void {
+    this.#copy(to, from, bytes);
   }
 
   /** The memory's buffer as it is now (later growth does not invalidate arrays made on it). */

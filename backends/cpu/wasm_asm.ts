@@ -57,6 +57,8 @@ export const op = {
   f64Add: [0xa0],
   /** memory.fill(address, byte, length), from the stack. */
   memoryFill: [0xfc, 0x0b, 0x00],
+  /** memory.copy(to, from, length), from the stack. */
+  memoryCopy: [0xfc, 0x0a, 0x00, 0x00],
   f64Store: (offset: number): number[] => [0x39, 3, ...leb(offset)],
   v128Load: (offset: number): number[] => simd(0x00, 4, ...leb(offset)),
   v128Store: (offset: number): number[] => simd(0x0b, 4, ...leb(offset)),

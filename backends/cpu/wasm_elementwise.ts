@@ -98,6 +98,18 @@ export interface SimdOperand {
   address: number;
 }
 
+/** A kernel that only copies inputs to outputs: the arena's memory copy where both ends are in it. */
+function copies(kernel: Kernel, nIn: number): SimdKernel {
+  return (operands, n) =>
+    kernel.outputs.forEach((e, o) => {
+      if (e.kind !== "input") return;
+      const [from, to] = [operands[e.index], operands[nIn + o]];
+      if (from.address >= 0 && to.address >= 0) {
+        sharedArena().copy(to.address + to.offset * 4, from.address + from.offset * 4, n * 4);
+      } else to.array.set(from.array.subarray(from.offset, from.offset + n), to.offset);
+    });
+}
+
 /**
  * `kernel` as a SIMD kernel, or null when it needs anything beyond float32 and the exact operations above (or the
  * engine has no WebAssembly SIMD): compile.ts's JavaScript kernels then run it. When every operand is in the
@@ -118,9 +130,8 @@ export interface SimdOperand {
 export function compileSimd(kernel: Kernel): SimdKernel | null {
   const order = topoOrder(kernel.outputs);
   if (!HAS_SIMD || kernel.inputs.some((d) => d !== "float32") || !order.every(supported)) return null;
-  // A plain copy is the engine's memory copy in compile.ts already.
-  if (kernel.outputs.every((e) => e.kind === "input")) return null;
   const nIn = kernel.inputs.length;
+  if (kernel.outputs.every((e) => e.kind === "input")) return copies(kernel, nIn);
   const count = nIn + kernel.outputs.length;
   if (kernel.scalars.length * 4 > SCALAR_BYTES) return null;
 

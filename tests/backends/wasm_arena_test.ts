@@ -161,3 +161,39 @@ Deno.test("SIMD sums of rows in the arena agree with a float64 running sum to on
     arena.free(at, (n + 9) * 4);
   }
 });
+
+Deno.test("Copies between arena operands (the arena's memory copy) and to or from the heap move every bit", () => {
+  const swap = compileSimd(ir.defineKernel(["float32", "float32"], [], ([x, y]) => [y, x]))!;
+  const arena = sharedArena();
+  const gen = new Generator(9);
+  for (const n of [1, 7, 1024, 100_001]) {
+    for (const placement of ["arena", "heap", "mixed"]) {
+      const blocks: number[] = [];
+      const operand = (k: number): SimdOperand => {
+        const length = n + 11;
+        if (placement === "heap" || (placement === "mixed" && k % 2 === 1)) {
+          return { array: new Float32Array(length), offset: 3, address: -1 };
+        }
+        const at = arena.alloc(length * 4)!;
+        blocks.push(at, length * 4);
+        return { array: new Float32Array(arena.buffer, at, length), offset: 3, address: at };
+      };
+      const operands = [0, 1, 2, 3].map(operand);
+      for (const k of [0, 1]) {
+        operands[k].array.set(Float32Array.from(gen.normal(n + 11), (v, i) => i % 5 === 0 ? NaN : v));
+      }
+      swap(operands, n, []);
+      for (const [from, to] of [[1, 2], [0, 3]]) {
+        const [src, dst] = [operands[from].array, operands[to].array];
+        for (let i = 0; i < n + 11; i++) {
+          const want = i >= 3 && i < 3 + n ? src[i] : 0;
+          assert(
+            sameBits(dst[i], want),
+            `${placement}, n ${n}, output ${to - 2}, element ${i}: ${dst[i]}, want ${want}`,
+          );
+        }
+      }
+      for (let b = 0; b < blocks.length; b += 2) arena.free(blocks[b], blocks[b + 1]);
+    }
+  }
+});
