@@ -4,7 +4,9 @@
  * grows without detaching its earlier buffers, so every typed array handed out stays valid as the arena grows.
  *
  * Blocks are carved from the top and given back to a free list that merges neighbours; a block that reaches the
- * top lowers it. Memory the arena has taken is kept for reuse (like the backend's pool of freed arrays), not
+ * top lowers it. A request takes the free block of its exact size freed last, else the top while the memory has
+ * room, else the smallest free block that holds it, else grows the memory: training allocates the same sizes
+ * step after step, and the block freed last is the one likeliest still in cache. Memory the arena has taken is kept for reuse (like the backend's pool of freed arrays), not
  * returned to the system.
  *
  * @module
@@ -43,7 +45,7 @@ export class Arena {
   /** Free blocks: start → size, end → start, and size → starts for an exact fit. */
   #starts = new Map<number, number>();
   #ends = new Map<number, number>();
-  #sizes = new Map<number, Set<number>>();
+  #sizes = new Map<number, number[]>();
   /** Zeroes `bytes` bytes from `at` (WebAssembly's memory.fill: faster than filling a shared typed array). */
   #zero: (at: number, bytes: number) => void;
   /** WebAssembly's memory.copy(to, from, bytes). */
@@ -95,7 +97,8 @@ export class Arena {
    */
   alloc(bytes: number, zeroed = true): number | null {
     const size = Math.ceil(bytes / ALIGN) * ALIGN;
-    const at = this.#takeFree(size) ?? this.#carve(size);
+    const at = this.#takeExact(size) ?? this.#carve(size, false) ?? this.#takeFree(size) ??
+      this.#carve(size, true);
     if (at === null) return null;
     if (zeroed && at < this.#clean) this.#zero(at, Math.min(size, this.#clean - at));
     this.#clean = Math.max(this.#clean, at + size);
@@ -122,9 +125,9 @@ export class Arena {
   #list(start: number, size: number): void {
     this.#starts.set(start, size);
     this.#ends.set(start + size, start);
-    let same = this.#sizes.get(size);
-    if (same === undefined) this.#sizes.set(size, same = new Set());
-    same.add(start);
+    const same = this.#sizes.get(size);
+    if (same === undefined) this.#sizes.set(size, [start]);
+    else same.push(start);
   }
 
   #unlist(start: number): void {
@@ -132,18 +135,20 @@ export class Arena {
     this.#starts.delete(start);
     this.#ends.delete(start + size);
     const same = this.#sizes.get(size)!;
-    same.delete(start);
-    if (same.size === 0) this.#sizes.delete(size);
+    same.splice(same.lastIndexOf(start), 1);
+    if (same.length === 0) this.#sizes.delete(size);
   }
 
-  /** An exact fit, else the smallest free block that holds `size` (the rest stays free). */
+  /** The free block of exactly `size` bytes freed last (the likeliest still in cache), if any. */
+  #takeExact(size: number): number | null {
+    const start = this.#sizes.get(size)?.at(-1);
+    if (start === undefined) return null;
+    this.#unlist(start);
+    return start;
+  }
+
+  /** The smallest free block that holds `size` (the rest stays free), if any. */
   #takeFree(size: number): number | null {
-    const exact = this.#sizes.get(size);
-    if (exact !== undefined) {
-      const start = exact.values().next().value!;
-      this.#unlist(start);
-      return start;
-    }
     let best = -1, bestSize = Infinity;
     for (const [start, blockSize] of this.#starts) {
       if (blockSize > size && blockSize < bestSize) [best, bestSize] = [start, blockSize];
@@ -154,9 +159,14 @@ export class Arena {
     return best;
   }
 
-  #carve(size: number): number | null {
+  /**
+   * `size` bytes from the top, growing the memory if `grow` allows. The top is tried before the free blocks while
+   * it needs no growth: what was freed at the top was used last.
+   */
+  #carve(size: number, grow: boolean): number | null {
     const end = this.#top + size;
     if (end > this.#buffer.byteLength) {
+      if (!grow) return null;
       const pages = Math.ceil((end - this.#buffer.byteLength) / PAGE);
       if (this.#buffer.byteLength / PAGE + pages > this.maxPages) return null;
       try {

@@ -20,6 +20,17 @@ export function leb(n: number): number[] {
   return out;
 }
 
+/** Bytes of the signed LEB128 encoding of the 32-bit integer `n`. */
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) return [...out, byte];
+    out.push(byte | 0x80);
+  }
+}
+
 function name(s: string): number[] {
   const bytes = [...new TextEncoder().encode(s)];
   return [...leb(bytes.length), ...bytes];
@@ -46,8 +57,8 @@ export const op = {
   brIf: (depth: number): number[] => [0x0d, depth],
   get: (local: number): number[] => [0x20, ...leb(local)],
   set: (local: number): number[] => [0x21, ...leb(local)],
-  /** A non-negative constant below 64 (where signed and unsigned LEB128 agree). */
-  i32: (value: number): number[] => [0x41, ...leb(value)],
+  /** A 32-bit integer constant. */
+  i32: (value: number): number[] => [0x41, ...sleb(value)],
   i32Add: [0x6a],
   i32Mul: [0x6c],
   i32Shl: [0x74],
@@ -104,7 +115,7 @@ export function seq(...parts: readonly (readonly number[])[]): number[] {
 }
 
 /**
- * `for (counter = 0; counter < limit; counter += step) body`, over i32 locals `counter` and `limit` (`step` below 64).
+ * `for (counter = 0; counter < limit; counter += step) body`, over i32 locals `counter` and `limit` (unsigned).
  *
  * @example
  * ```ts
@@ -114,9 +125,21 @@ export function seq(...parts: readonly (readonly number[])[]): number[] {
  * ```
  */
 export function countedLoop(counter: number, limit: number, step: number, body: readonly number[]): number[] {
+  return seq(op.i32(0), op.set(counter), whileBelow(counter, limit, step, body));
+}
+
+/**
+ * `for (; counter < limit; counter += step) body`: {@link countedLoop} from wherever `counter` is.
+ *
+ * @example
+ * ```ts
+ * import { I32, moduleOf, whileBelow } from "./wasm_asm.ts";
+ * const bytes = moduleOf("f", 1, [[1, I32]], whileBelow(1, 0, 64, []));
+ * console.log(WebAssembly.validate(bytes)); // true
+ * ```
+ */
+export function whileBelow(counter: number, limit: number, step: number, body: readonly number[]): number[] {
   return [
-    ...op.i32(0),
-    ...op.set(counter),
     ...op.block,
     ...op.loop,
     ...op.get(counter),

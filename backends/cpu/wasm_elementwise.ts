@@ -10,7 +10,7 @@
  */
 import { type Expr, type Kernel, topoOrder } from "../kernel_ir.ts";
 import { sharedArena } from "./wasm_arena.ts";
-import { countedLoop, HAS_SIMD, I32, moduleOf, op, seq, V128 } from "./wasm_asm.ts";
+import { countedLoop, HAS_SIMD, I32, moduleOf, op, seq, V128, whileBelow } from "./wasm_asm.ts";
 
 /** Elements per chunk of the scratch block: every operand's chunk together stays within a core's cache. */
 const CHUNK = 4096;
@@ -135,27 +135,44 @@ export function compileSimd(kernel: Kernel): SimdKernel | null {
   const count = nIn + kernel.outputs.length;
   if (kernel.scalars.length * 4 > SCALAR_BYTES) return null;
 
-  // Parameters: bytes to process, the scalars' address, each operand's address; then the byte position and one
-  // v128 local per expression.
+  // Parameters: bytes to process, the scalars' address, each operand's address; then the byte position, where
+  // the unrolled loop stops, and one v128 local per expression.
   const base = (k: number): number => 2 + k;
-  const position = 2 + count;
+  const [position, unrolledEnd] = [2 + count, 3 + count];
   const locals = new Map<string, number>();
   const local = (e: Expr): number => locals.get(e.key)!;
   const hoisted: number[] = [];
-  const body: number[] = [];
   const address = (k: number): number[] => seq(op.get(position), op.get(base(k)), op.i32Add);
   for (const e of order) {
-    locals.set(e.key, position + 1 + locals.size);
+    locals.set(e.key, unrolledEnd + 1 + locals.size);
     const set = op.set(local(e));
     if (e.kind === "const") hoisted.push(...op.f32Const(e.value), ...op.f32x4Splat, ...set);
     else if (e.kind === "scalar") {
       hoisted.push(...op.get(1), ...op.f32Load(e.index * 4), ...op.f32x4Splat, ...set);
-    } else if (e.kind === "input") body.push(...address(e.index), ...op.v128Load(0), ...set);
-    else body.push(...instruction(e, local), ...set);
+    }
   }
-  kernel.outputs.forEach((e, o) => body.push(...address(nIn + o), ...op.get(local(e)), ...op.v128Store(0)));
-  const code = [...hoisted, ...countedLoop(position, 0, 16, body)];
-  const bytes = moduleOf("kernel", 2 + count, [[1, I32], [locals.size, V128]], code);
+  /** Four elements, `shift` bytes past the position. */
+  const vector = (shift: number): number[] => {
+    const body: number[] = [];
+    for (const e of order) {
+      if (e.kind === "input") body.push(...address(e.index), ...op.v128Load(shift), ...op.set(local(e)));
+      else if (e.kind === "unary" || e.kind === "binary" || e.kind === "where") {
+        body.push(...instruction(e, local), ...op.set(local(e)));
+      }
+    }
+    kernel.outputs.forEach((e, o) =>
+      body.push(...address(nIn + o), ...op.get(local(e)), ...op.v128Store(shift))
+    );
+    return body;
+  };
+  // Sixteen elements a turn while they last (fewer loop branches and address sums per element), then four.
+  const code = seq(
+    hoisted,
+    seq(op.get(0), op.i32(-64), op.i32And, op.set(unrolledEnd)),
+    countedLoop(position, unrolledEnd, 64, seq(vector(0), vector(16), vector(32), vector(48))),
+    whileBelow(position, 0, 16, vector(0)),
+  );
+  const bytes = moduleOf("kernel", 2 + count, [[2, I32], [locals.size, V128]], code);
   const memory = sharedArena().memory;
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem: memory } });
   const run = instance.exports.kernel as (bytes: number, scalars: number, ...addresses: number[]) => void;
