@@ -14,7 +14,7 @@
  * @module
  */
 import type { TypedArray } from "../../tensor/dtype.ts";
-import { wasmMatmul } from "./wasm_matmul.ts";
+import { type CopyArgs, type KernelArgs, wasmMatmul } from "./wasm_matmul.ts";
 
 /** Which kernel computes the 4×8 blocks: WebAssembly SIMD, or the JavaScript reference. */
 export type MatmulKernel = "simd" | "js";
@@ -38,19 +38,7 @@ function reserve(kernel: MatmulKernel, elements: number): Float32Array {
  * arguments of wasm_matmul.ts's `run`). Each step adds the exact (float64) product to the float32 accumulator and
  * rounds to float32, as a fused multiply-add does (by way of float64, which differs only in rare ties).
  */
-function jsKernel(
-  mem: Float32Array,
-  a: number,
-  bsA: number,
-  rsA: number,
-  csA: number,
-  b: number,
-  c: number,
-  ldc: number,
-  mp: number,
-  panels: number,
-  k: number,
-): void {
+function jsKernel(mem: Float32Array, ...[a, bsA, rsA, csA, b, c, ldc, mp, panels, k]: KernelArgs): void {
   const acc = new Float32Array(32);
   for (let i = 0; i < mp; i += 4) {
     const row = a + (i / 4) * bsA;
@@ -69,18 +57,7 @@ function jsKernel(
 }
 
 /** Copies unit (r, c) of [rows, cols], each `unit` elements, from src + r·srs + c·scs to dst + r·drs + c·dcs. */
-function jsCopy(
-  mem: Float32Array,
-  unit: number,
-  src: number,
-  srs: number,
-  scs: number,
-  dst: number,
-  drs: number,
-  dcs: number,
-  rows: number,
-  cols: number,
-): void {
+function jsCopy(mem: Float32Array, ...[unit, src, srs, scs, dst, drs, dcs, rows, cols]: CopyArgs): void {
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
       const [from, to] = [src + r * srs + c * scs, dst + r * drs + c * dcs];
@@ -135,20 +112,7 @@ export function matmulCpu(
   at.rawA = align(at.a + (modeA === "direct" ? spanA + (mp - m) * rsA : mp * k));
   at.rawB = align(at.rawA + (modeA === "direct" ? 0 : spanA + 4));
   const mem = reserve(kernel, at.rawB + spanB + 8);
-  const copy = (
-    unit: 1 | 4 | 8,
-    src: number,
-    srs: number,
-    scs: number,
-    dst: number,
-    drs: number,
-    dcs: number,
-    rows: number,
-    cols: number,
-  ): void => {
-    if (useSimd) simd.copy(unit, src, srs, scs, dst, drs, dcs, rows, cols);
-    else jsCopy(mem, unit, src, srs, scs, dst, drs, dcs, rows, cols);
-  };
+  const copy = (...args: CopyArgs): void => useSimd ? simd.copy(...args) : jsCopy(mem, ...args);
   for (let t = 0; t < batch; t++) {
     const oa = aOffset + t * aStrides[0], ob = bOffset + t * bStrides[0];
     const [toA, slackA] = modeA === "direct" ? [at.a, (mp - m) * rsA] : [at.rawA, 4];

@@ -120,42 +120,48 @@ function copyBody(unit: 1 | 4 | 8): number[] {
 /** An assembled function: i32 arguments, no result. */
 type Exported = (...args: number[]) => void;
 
+/**
+ * The kernel's arguments, in elements: rows [0, mp) of C (mp a multiple of 4) by `panels` panels of 8 columns;
+ * A's element (i, p) at a + ⌊i/4⌋·bsA + (i mod 4)·rsA + p·csA; B as column panels [panels, k, 8] from b; C's rows
+ * ldc apart. b, c and ldc are multiples of 4.
+ */
+export type KernelArgs = [
+  a: number,
+  bsA: number,
+  rsA: number,
+  csA: number,
+  b: number,
+  c: number,
+  ldc: number,
+  mp: number,
+  panels: number,
+  k: number,
+];
+
+/**
+ * A packing copy's arguments: unit (r, c) of [rows, cols], each `unit` elements, from src + r·srs + c·scs to
+ * dst + r·drs + c·dcs (in elements).
+ */
+export type CopyArgs = [
+  unit: 1 | 4 | 8,
+  src: number,
+  srs: number,
+  scs: number,
+  dst: number,
+  drs: number,
+  dcs: number,
+  rows: number,
+  cols: number,
+];
+
 /** The SIMD kernel and the packing copies over their own memory, which grows as operands need. */
 export interface WasmMatmul {
   /** A float32 view of at least `elements` elements from byte 0 of the memory (valid until the next call). */
   reserve(elements: number): Float32Array;
-  /**
-   * C = A · B over the memory, in elements: rows [0, mp) of C (mp a multiple of 4) by `panels` panels of 8
-   * columns; A's element (i, p) at a + ⌊i/4⌋·bsA + (i mod 4)·rsA + p·csA; B as column panels [panels, k, 8]
-   * from b; C's rows ldc apart. b, c and ldc are multiples of 4.
-   */
-  run(
-    a: number,
-    bsA: number,
-    rsA: number,
-    csA: number,
-    b: number,
-    c: number,
-    ldc: number,
-    mp: number,
-    panels: number,
-    k: number,
-  ): void;
-  /**
-   * Copies unit (r, c) of [rows, cols], each `unit` elements, from src + r·srs + c·scs to dst + r·drs + c·dcs (in
-   * elements).
-   */
-  copy(
-    unit: 1 | 4 | 8,
-    src: number,
-    srs: number,
-    scs: number,
-    dst: number,
-    drs: number,
-    dcs: number,
-    rows: number,
-    cols: number,
-  ): void;
+  /** C = A · B over the memory (see {@link KernelArgs}). */
+  run(...args: KernelArgs): void;
+  /** Copies blocks within the memory, to pack an operand (see {@link CopyArgs}). */
+  copy(...args: CopyArgs): void;
 }
 
 /**
@@ -197,10 +203,10 @@ export function wasmMatmul(): WasmMatmul | null {
       if (view.buffer !== memory.buffer) view = new Float32Array(memory.buffer);
       return view;
     },
-    run(a, bsA, rsA, csA, b, c, ldc, mp, panels, k): void {
+    run(...[a, bsA, rsA, csA, b, c, ldc, mp, panels, k]: KernelArgs): void {
       kernel(a * 4, bsA * 4, rsA * 4, csA * 4, b * 4, c * 4, ldc * 4, mp, panels, k);
     },
-    copy(unit, src, srs, scs, dst, drs, dcs, rows, cols): void {
+    copy(...[unit, src, srs, scs, dst, drs, dcs, rows, cols]: CopyArgs): void {
       copies[unit](src * 4, srs * 4, scs * 4, dst * 4, drs * 4, dcs * 4, rows, cols);
     },
   };

@@ -3,13 +3,14 @@
  * fused expressions of every operation the SIMD path takes (add, sub, mul, div, min, max, neg, abs, sqrt, recip,
  * where on a float32 condition, with runtime scalars and constants), over data with signed zeros, infinities, NaN,
  * subnormals and ordinary values, at lengths around the chunk size. Both compute IEEE float32 results, so they
- * must agree bit for bit (any NaN equal to any NaN). And the SIMD sums of long float32 rows against a float64
- * running sum.
+ * must agree bit for bit (any NaN equal to any NaN). And the SIMD sums of long float32 rows, copied through a
+ * scratch block or read in place in the arena, against a float64 running sum.
  */
 import * as ir from "../../backends/kernel_ir.ts";
 import { CpuBackend } from "../../backends/mod.ts";
 import { compileSimd } from "../../backends/cpu/wasm_elementwise.ts";
 import { simdSum } from "../../backends/cpu/wasm_sum.ts";
+import { sharedArena } from "../../backends/cpu/wasm_arena.ts";
 import { Generator } from "../../mod.ts";
 import { assert } from "../../deps.ts";
 
@@ -90,19 +91,25 @@ Deno.test("Kernels beyond the exact float32 operations stay on the JavaScript pa
   );
 });
 
-Deno.test("SIMD sums of long float32 rows agree with a float64 running sum to one float32 rounding", () => {
+Deno.test("SIMD sums of long float32 rows, in the heap or the arena, agree with a float64 running sum to one float32 rounding", () => {
   const sum = simdSum();
   assert(sum !== null, "Deno has WebAssembly SIMD");
   const gen = new Generator(5);
+  const arena = sharedArena();
   for (const n of [1, 3, 1024, 16383, 16384, 16385, 100_003]) {
-    const src = Float32Array.from(gen.normal(n + 9), (v, i) => i % 97 === 0 ? v * 1e30 : v);
-    for (const p of [0, 5]) {
+    const values = Float32Array.from(gen.normal(n + 9), (v, i) => i % 97 === 0 ? v * 1e30 : v);
+    const at = arena.alloc(values.byteLength)!;
+    const inArena = new Float32Array(arena.buffer, at, n + 9);
+    inArena.set(values);
+    assert(arena.owns(inArena) && !arena.owns(values), "the arena knows its own arrays");
+    for (const [src, p] of [[values, 0], [values, 5], [inArena, 0], [inArena, 5]] as const) {
       let reference = 0;
       for (let i = p; i < p + n; i++) reference += src[i];
       const [got, want] = [Math.fround(sum(src, p, n)), Math.fround(reference)];
       const ulp = Math.max(Math.abs(want) * 2 ** -23, 2 ** -149);
       assert(Math.abs(got - want) <= ulp, `n ${n} from ${p}: SIMD ${got}, running sum ${want}`);
     }
+    arena.free(at, values.byteLength);
   }
   assert(Number.isNaN(sum(new Float32Array([1, NaN, 2, 3, 4]), 0, 5)), "NaN propagates");
   assert(sum(new Float32Array([Infinity, 1, 2, 3]), 0, 4) === Infinity, "Infinity propagates");

@@ -8,7 +8,6 @@ import * as ir from "../../backends/kernel_ir.ts";
 import { CpuBackend } from "../../backends/mod.ts";
 import { Arena, sharedArena } from "../../backends/cpu/wasm_arena.ts";
 import { compileSimd, type SimdOperand } from "../../backends/cpu/wasm_elementwise.ts";
-import { simdSum } from "../../backends/cpu/wasm_sum.ts";
 import { Generator } from "../../mod.ts";
 import { assert, assertEquals } from "../../deps.ts";
 
@@ -140,26 +139,6 @@ Deno.test("The CPU backend keeps large float32 buffers in the arena and small or
   const again = cpu.alloc(1024, "float32");
   assert(cpu.readSync(again).every((v) => v === 0), "a reused arena block comes back zeroed");
   cpu.free(again);
-});
-
-Deno.test("SIMD sums of rows in the arena agree with a float64 running sum to one float32 rounding", () => {
-  const sum = simdSum()!;
-  const arena = sharedArena();
-  const gen = new Generator(6);
-  for (const n of [1, 3, 1024, 16385, 100_003]) {
-    const at = arena.alloc((n + 9) * 4)!;
-    const src = new Float32Array(arena.buffer, at, n + 9);
-    src.set(Float32Array.from(gen.normal(n + 9), (v, i) => i % 97 === 0 ? v * 1e30 : v));
-    assert(arena.owns(src) && !arena.owns(new Float32Array(n)), "the arena knows its own arrays");
-    for (const p of [0, 5]) {
-      let reference = 0;
-      for (let i = p; i < p + n; i++) reference += src[i];
-      const [got, want] = [Math.fround(sum(src, p, n)), Math.fround(reference)];
-      const ulp = Math.max(Math.abs(want) * 2 ** -23, 2 ** -149);
-      assert(Math.abs(got - want) <= ulp, `n ${n} from ${p}: SIMD ${got}, running sum ${want}`);
-    }
-    arena.free(at, (n + 9) * 4);
-  }
 });
 
 Deno.test("Copies between arena operands (the arena's memory copy) and to or from the heap move every bit", () => {
