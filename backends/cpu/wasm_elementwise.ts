@@ -3,13 +3,15 @@
  * the operations WebAssembly computes exactly as the JavaScript kernels of compile.ts do (add, sub, mul, div,
  * sqrt, min, max, neg, abs, recip, and `where` on a float32 condition: IEEE float32 results, which is what
  * rounding every float64 result to float32 gives). Four elements per instruction, so an optimizer's update runs at memory speed instead of at the speed of
- * `Math.fround`. Operands in the arena (wasm_arena.ts) are worked on in place; others stream through a scratch block
- * in chunks that stay in cache.
+ * `Math.fround`. Operands in the arena (wasm_arena.ts) are worked on in place, the second half of a long kernel by
+ * the helper thread on the other core (wasm_helper.ts); others stream through a scratch block in chunks that stay
+ * in cache.
  *
  * @module
  */
 import { type Expr, type Kernel, topoOrder } from "../kernel_ir.ts";
 import { sharedArena } from "./wasm_arena.ts";
+import { type HelperThread, helperThread as startHelper } from "./wasm_helper.ts";
 import { countedLoop, HAS_SIMD, I32, moduleOf, op, seq, V128, whileBelow } from "./wasm_asm.ts";
 
 /** Elements per chunk of the scratch block: every operand's chunk together stays within a core's cache. */
@@ -69,6 +71,18 @@ function instruction(e: Expr, local: (e: Expr) => number): number[] {
     default:
       throw new Error(`no SIMD instruction for a ${e.kind} expression`);
   }
+}
+
+/** Kernels of at least this many elements (in the arena) are shared with the helper thread. */
+const SHARED_MIN = 1 << 21;
+/** Kernels compiled so far: each one's id for the helper thread. */
+let kernels = 0;
+let helper: HelperThread | null | undefined;
+
+/** The helper thread over the arena, started on first use (null where none can start). */
+function helperThread(): HelperThread | null {
+  if (helper === undefined) helper = startHelper(sharedArena().memory);
+  return helper;
 }
 
 /** The scratch block in the arena (scalars, then one chunk per operand) and how many operands it has room for. */
@@ -173,6 +187,7 @@ export function compileSimd(kernel: Kernel): SimdKernel | null {
     whileBelow(position, 0, 16, vector(0)),
   );
   const bytes = moduleOf("kernel", 2 + count, [[2, I32], [locals.size, V128]], code);
+  const id = kernels++;
   const memory = sharedArena().memory;
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem: memory } });
   const run = instance.exports.kernel as (bytes: number, scalars: number, ...addresses: number[]) => void;
@@ -183,7 +198,13 @@ export function compileSimd(kernel: Kernel): SimdKernel | null {
     let start = 0;
     if (operands.every((o) => o.address >= 0)) {
       start = n - (n % 4); // the tail goes through the scratch block: a vector store there would pass the end
-      run(start * 4, at, ...operands.map((o) => o.address + o.offset * 4));
+      const addresses = operands.map((o) => o.address + o.offset * 4);
+      const helper = start >= SHARED_MIN ? helperThread() : null;
+      // The helper takes the second half, from a multiple of 16 elements.
+      const half = helper === null ? start : Math.floor(start / 32) * 16;
+      helper?.start(id, bytes, [(start - half) * 4, at, ...addresses.map((a) => a + half * 4)]);
+      run(half * 4, at, ...addresses);
+      helper?.finish();
     }
     const chunkAt = (k: number): number => at + SCALAR_BYTES + k * CHUNK * 4;
     const chunks = operands.map((_, k) => chunkAt(k));
