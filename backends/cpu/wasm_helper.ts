@@ -93,7 +93,7 @@ export function helperThread(memory: WebAssembly.Memory): HelperThread | null {
   const known = new Set<number>();
   let started = -1;
   return {
-    start(id, bytes, args) {
+    start(id: number, bytes: Uint8Array, args: readonly number[]): void {
       if (args.length > MAX_ARGS || bytes.length > MAILBOX_BYTES) {
         throw new RangeError(`A helper job takes at most ${MAX_ARGS} arguments and ${MAILBOX_BYTES} bytes`);
       }
@@ -110,7 +110,7 @@ export function helperThread(memory: WebAssembly.Memory): HelperThread | null {
       Atomics.store(ctl, GO, 1);
       Atomics.notify(ctl, GO);
     },
-    finish() {
+    finish(): void {
       if (Atomics.wait(ctl, DONE, started, TIMEOUT_MS) === "timed-out") {
         throw new Error(`The CPU backend's helper thread did not finish a kernel within ${TIMEOUT_MS} ms`);
       }
