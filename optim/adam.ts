@@ -4,7 +4,7 @@
  * @module
  */
 import * as ir from "../backends/kernel_ir.ts";
-import { adamMoments, decayedGradient } from "./adam_moments.ts";
+import { adamMoments, decayedGradient, type UpdateTerms } from "./adam_moments.ts";
 import { zerosLike } from "../tensor/creation.ts";
 import { cachedKernel, runKernelInto } from "../tensor/elementwise.ts";
 import { Tensor } from "../tensor/tensor.ts";
@@ -30,19 +30,10 @@ export interface AdamOptions {
 }
 
 /** The expressions Adam's update reads: its operands, and the step size and √bc2 however they are supplied. */
-interface AdamTerms {
-  param: ir.Expr;
-  grad: ir.Expr;
-  m: ir.Expr;
-  v: ir.Expr;
+interface AdamTerms extends UpdateTerms {
   vmax: ir.Expr | undefined;
   stepSize: ir.Expr;
   bc2Sqrt: ir.Expr;
-  beta1: ir.Expr;
-  oneMinusBeta1: ir.Expr;
-  beta2: ir.Expr;
-  oneMinusBeta2: ir.Expr;
-  eps: ir.Expr;
   decayFactor: ir.Expr;
 }
 

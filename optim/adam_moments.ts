@@ -55,6 +55,16 @@ export interface MomentTerms {
 }
 
 /**
+ * What every Adam-family update reads: the parameter, its gradient, the moments and their decay rates, and eps.
+ * Each optimizer's terms add its own step factors.
+ */
+export interface UpdateTerms extends MomentTerms {
+  param: ir.Expr;
+  grad: ir.Expr;
+  eps: ir.Expr;
+}
+
+/**
  * Adam's moment updates from the gradient `d`: m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g·g. Returns [m, v].
  *
  * @example

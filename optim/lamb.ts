@@ -5,7 +5,7 @@
  * @module
  */
 import * as ir from "../backends/kernel_ir.ts";
-import { adamMoments } from "./adam_moments.ts";
+import { adamMoments, type UpdateTerms } from "./adam_moments.ts";
 import { ones, zerosLike } from "../tensor/creation.ts";
 import type { DType } from "../tensor/dtype.ts";
 import { cachedKernel, runKernelInto } from "../tensor/elementwise.ts";
@@ -35,18 +35,9 @@ export interface LAMBOptions {
 }
 
 /** The expressions LAMB's moments read. */
-interface MomentTerms {
-  param: ir.Expr;
-  grad: ir.Expr;
-  m: ir.Expr;
-  v: ir.Expr;
-  beta1: ir.Expr;
-  oneMinusBeta1: ir.Expr;
-  beta2: ir.Expr;
-  oneMinusBeta2: ir.Expr;
+interface LambTerms extends UpdateTerms {
   bc1: ir.Expr;
   bc2Sqrt: ir.Expr;
-  eps: ir.Expr;
   weightDecay: ir.Expr;
 }
 
@@ -54,7 +45,7 @@ interface MomentTerms {
  * The moments and the unscaled update, in Adam's order of operations: g = ±grad; m = β1·m + (1−β1)·g;
  * v = β2·v + (1−β2)·g·g; u = (m / bc1) / (√v / √bc2 + eps) + λ·θ. Returns [m, v, u].
  */
-function moments(maximize: boolean, decay: boolean, x: MomentTerms): ir.Expr[] {
+function moments(maximize: boolean, decay: boolean, x: LambTerms): ir.Expr[] {
   const t = x.param.dtype;
   const d = maximize ? ir.neg(ir.cast(x.grad, t)) : ir.cast(x.grad, t);
   const [m2, v2] = adamMoments(x, d);

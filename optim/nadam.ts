@@ -5,7 +5,7 @@
  * @module
  */
 import * as ir from "../backends/kernel_ir.ts";
-import { adamMoments, decayedGradient } from "./adam_moments.ts";
+import { adamMoments, decayedGradient, type UpdateTerms } from "./adam_moments.ts";
 import { full, zerosLike } from "../tensor/creation.ts";
 import { cachedKernel, runKernelInto } from "../tensor/elementwise.ts";
 import { keep } from "../tensor/memory.ts";
@@ -43,17 +43,8 @@ export interface NAdamOptions {
 }
 
 /** The expressions NAdam's update reads. */
-interface NAdamTerms {
-  param: ir.Expr;
-  grad: ir.Expr;
-  m: ir.Expr;
-  v: ir.Expr;
-  beta1: ir.Expr;
-  oneMinusBeta1: ir.Expr;
-  beta2: ir.Expr;
-  oneMinusBeta2: ir.Expr;
+interface NAdamTerms extends UpdateTerms {
   bc2: ir.Expr;
-  eps: ir.Expr;
   gradCoef: ir.Expr;
   avgCoef: ir.Expr;
   decayFactor: ir.Expr;

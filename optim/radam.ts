@@ -5,7 +5,7 @@
  * @module
  */
 import * as ir from "../backends/kernel_ir.ts";
-import { adamMoments, decayedGradient } from "./adam_moments.ts";
+import { adamMoments, decayedGradient, type UpdateTerms } from "./adam_moments.ts";
 import { zerosLike } from "../tensor/creation.ts";
 import { cachedKernel, runKernelInto } from "../tensor/elementwise.ts";
 import { Tensor } from "../tensor/tensor.ts";
@@ -37,19 +37,10 @@ export interface RAdamOptions {
 }
 
 /** The expressions RAdam's update reads. */
-interface RAdamTerms {
-  param: ir.Expr;
-  grad: ir.Expr;
-  m: ir.Expr;
-  v: ir.Expr;
-  beta1: ir.Expr;
-  oneMinusBeta1: ir.Expr;
-  beta2: ir.Expr;
-  oneMinusBeta2: ir.Expr;
+interface RAdamTerms extends UpdateTerms {
   bc1: ir.Expr;
   lr: ir.Expr;
   bc2Sqrt: ir.Expr;
-  eps: ir.Expr;
   rect: ir.Expr;
   decayFactor: ir.Expr;
 }
