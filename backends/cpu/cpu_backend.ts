@@ -18,16 +18,8 @@ import { sharedArena } from "./wasm_arena.ts";
 
 /** A CPU buffer: a typed array of its dtype. */
 export class CpuBuffer implements DeviceBuffer {
-  /**
-   * Wraps `array`, which holds `length` elements of `dtype`, and lives at byte `address` of the arena (-1: in
-   * the JavaScript heap).
-   */
-  constructor(
-    readonly dtype: DType,
-    readonly length: number,
-    readonly array: TypedArray,
-    readonly address: number = -1,
-  ) {}
+  /** Wraps `array`, which holds `length` elements of `dtype` (in the arena or in the JavaScript heap). */
+  constructor(readonly dtype: DType, readonly length: number, readonly array: TypedArray) {}
 }
 
 /** Freed arrays kept for reuse, at most this many bytes: large fresh arrays cost page faults, reused ones do not. */
@@ -68,7 +60,7 @@ export class CpuBackend implements Backend {
     if (dtype === "float32" && length * 4 >= ARENA_MIN_BYTES && this.simd) {
       const arena = sharedArena();
       const at = arena.alloc(length * 4, zeroed);
-      if (at !== null) return new CpuBuffer(dtype, length, new Float32Array(arena.buffer, at, length), at);
+      if (at !== null) return new CpuBuffer(dtype, length, new Float32Array(arena.buffer, at, length));
     }
     const reused = this.#pool.get(`${dtype}:${length}`)?.pop();
     if (reused === undefined) return new CpuBuffer(dtype, length, hostArray(dtype, length));
@@ -94,9 +86,8 @@ export class CpuBackend implements Backend {
   /** Gives arena blocks back; keeps other arrays for reuse while the pool has room (the collector takes the rest). */
   free(buffer: DeviceBuffer): void {
     const array = arrayOf(buffer);
-    if ((buffer as CpuBuffer).address >= 0) {
-      return sharedArena().free((buffer as CpuBuffer).address, array.byteLength);
-    }
+    const arena = sharedArena();
+    if (arena.owns(array)) return arena.free(array.byteOffset, array.byteLength);
     if (array.byteLength < 4096 || this.#pooledBytes + array.byteLength > POOL_BYTES) return;
     const key = `${buffer.dtype}:${buffer.length}`;
     const list = this.#pool.get(key);
@@ -137,11 +128,7 @@ export class CpuBackend implements Backend {
       const simd = this.#simdKernel(kernel);
       if (simd !== null) {
         simd(
-          operands.map((v) => ({
-            array: arrayOf(v.buffer) as Float32Array,
-            offset: v.offset,
-            address: (v.buffer as CpuBuffer).address,
-          })),
+          operands.map((v) => ({ array: arrayOf(v.buffer) as Float32Array, offset: v.offset })),
           layout.shape[0],
           scalars,
         );

@@ -103,13 +103,19 @@ function reserve(operands: number): { at: number; mem: Float32Array<SharedArrayB
 }
 
 /**
- * One operand of a SIMD kernel: a float32 array, the element its data starts at, and the byte address of the
- * array's first element in the arena (-1 when it lives elsewhere and must be copied through the scratch block).
+ * One operand of a SIMD kernel: a float32 array (in the arena, or elsewhere: then copied through the scratch
+ * block) and the element its data starts at.
  */
 export interface SimdOperand {
   array: Float32Array;
   offset: number;
-  address: number;
+}
+
+/** Where each operand's data starts in the arena, in bytes; null unless every one is in the arena. */
+function arenaAddresses(operands: readonly SimdOperand[]): number[] | null {
+  const arena = sharedArena();
+  if (!operands.every((o) => arena.owns(o.array))) return null;
+  return operands.map((o) => o.array.byteOffset + o.offset * 4);
 }
 
 /** A kernel that only copies inputs to outputs: the arena's memory copy where both ends are in it. */
@@ -118,9 +124,9 @@ function copies(kernel: Kernel, nIn: number): SimdKernel {
     kernel.outputs.forEach((e, o) => {
       if (e.kind !== "input") return;
       const [from, to] = [operands[e.index], operands[nIn + o]];
-      if (from.address >= 0 && to.address >= 0) {
-        sharedArena().copy(to.address + to.offset * 4, from.address + from.offset * 4, n * 4);
-      } else to.array.set(from.array.subarray(from.offset, from.offset + n), to.offset);
+      const ends = arenaAddresses([from, to]);
+      if (ends !== null) sharedArena().copy(ends[1], ends[0], n * 4);
+      else to.array.set(from.array.subarray(from.offset, from.offset + n), to.offset);
     });
 }
 
@@ -136,7 +142,7 @@ function copies(kernel: Kernel, nIn: number): SimdKernel {
  * const axpy = ir.defineKernel(["float32", "float32"], ["float32"], ([x, y], [a]) => [ir.add(ir.mul(a, x), y)]);
  * const run = compileSimd(axpy);
  * const out = new Float32Array(3);
- * const operand = (array: Float32Array) => ({ array, offset: 0, address: -1 });
+ * const operand = (array: Float32Array) => ({ array, offset: 0 });
  * run?.([operand(new Float32Array([1, 2, 3])), operand(new Float32Array([1, 1, 1])), operand(out)], 3, [2]);
  * console.log(out); // Float32Array [3, 5, 7]
  * ```
@@ -196,9 +202,9 @@ export function compileSimd(kernel: Kernel): SimdKernel | null {
     const { at, mem } = reserve(count);
     mem.set(scalars, at / 4);
     let start = 0;
-    if (operands.every((o) => o.address >= 0)) {
+    const addresses = arenaAddresses(operands);
+    if (addresses !== null) {
       start = n - (n % 4); // the tail goes through the scratch block: a vector store there would pass the end
-      const addresses = operands.map((o) => o.address + o.offset * 4);
       const helper = start >= SHARED_MIN ? helperThread() : null;
       // The helper takes the second half, from a multiple of 16 elements.
       const half = helper === null ? start : Math.floor(start / 32) * 16;
