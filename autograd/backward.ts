@@ -99,7 +99,9 @@ function propagate(
         if (!input.requiresGrad || gi === null || gi === undefined) return;
         if (!sameShape(gi.shape, input.shape)) {
           throw new Error(
-            `The rule of ${node.op} gave a gradient of shape [${gi.shape}] for an input of shape [${input.shape}]`,
+            `The rule of ${
+              node.op === "fused" ? (node.args as { name: string }).name : node.op
+            } gave a gradient of shape [${gi.shape}] for an input of shape [${input.shape}]`,
           );
         }
         add(input.gradFn === null ? finalGrads : nodeGrads, input.gradFn ?? input, gi);

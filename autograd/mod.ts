@@ -4,4 +4,5 @@
  * @module
  */
 export { enableGrad, isGradEnabled, type Node, noGrad, type OpName } from "./node.ts";
-export type { BinaryArgs, NoArgs, OpArgs, Rule, WhereArgs } from "./rules.ts";
+export type { BinaryArgs, FusedArgs, NoArgs, OpArgs, Rule, WhereArgs } from "./rules.ts";
+export { type FusedBackward, type FusedContext, type FusedForward, fusedOp } from "./function.ts";

@@ -12,6 +12,7 @@ import { matmul } from "../tensor/matmul.ts";
 import { argExtreme, sum, sumTo } from "../tensor/reduce.ts";
 import { empty, expand, narrow, permute, reshape, transpose } from "../tensor/shape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
+import type { FusedBackward } from "./function.ts";
 
 /** The arguments of an op whose rule needs none. */
 export type NoArgs = Record<never, never>;
@@ -92,6 +93,18 @@ export interface OpArgs {
   contiguous: NoArgs;
   /** concatenation along `dim` of inputs of `sizes` there */
   cat: { dim: number; sizes: number[] };
+  /** a composite with its own backward (autograd/function.ts) */
+  fused: FusedArgs;
+}
+
+/** Arguments of a fused op: its name (for messages), what its forward kept, and its backward. */
+export interface FusedArgs {
+  /** The op's name, as errors and the tape show it. */
+  name: string;
+  /** Tensors the forward kept for backward. */
+  saved: readonly Tensor[];
+  /** One gradient (or null) per input. */
+  backward: FusedBackward;
 }
 
 /**
@@ -210,4 +223,5 @@ export const rules: { [K in keyof OpArgs]: Rule<OpArgs[K]> } = {
     let at = 0;
     return sizes.map((size) => narrow(g, dim, (at += size) - size, size));
   },
+  fused: (g, inputs, output, { saved, backward }, needed) => backward(g, { inputs, output, saved, needed }),
 };
