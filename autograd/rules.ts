@@ -11,6 +11,7 @@ import { scatterAdd } from "../tensor/indexing.ts";
 import { matmul } from "../tensor/matmul.ts";
 import { argExtreme, sum, sumTo } from "../tensor/reduce.ts";
 import { empty, expand, narrow, permute, reshape, transpose } from "../tensor/shape.ts";
+import { erfBackward, rsqrtBackward } from "../tensor/special.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import type { FusedBackward } from "./function.ts";
 
@@ -53,6 +54,10 @@ export interface OpArgs {
   sigmoid: NoArgs;
   /** `max(x, 0)` (rule uses the output) */
   relu: NoArgs;
+  /** the error function */
+  erf: NoArgs;
+  /** `1/√x` (rule uses the output) */
+  rsqrt: NoArgs;
   /** a float-to-float dtype conversion */
   cast: NoArgs;
   /** `a + alpha·b` */
@@ -143,6 +148,8 @@ export const rules: { [K in keyof OpArgs]: Rule<OpArgs[K]> } = {
   sigmoid: (g, _x, y) => [ew.mul(ew.mul(g, ew.neg(ew.sub(y, 1))), y)],
   // As PyTorch's threshold_backward: nothing where the output is <= 0, so a NaN passes its gradient.
   relu: (g, _x, y) => [ew.where(ew.compare("le", y, 0), 0, g)],
+  erf: (g, [x]) => [erfBackward(g, x)],
+  rsqrt: (g, _x, y) => [rsqrtBackward(g, y)],
   // PyTorch's ToCopyBackward: the gradient goes back in the input's dtype (float32 master weights get float32).
   cast: (g, [x]) => [ew.cast(g, x.dtype)],
   add: (g, [a, b], _y, { alpha }) =>

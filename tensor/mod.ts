@@ -27,3 +27,4 @@ export { cat, stack } from "./shape.ts";
 export { runKernel, runKernelInto, where } from "./elementwise.ts";
 export { matmul } from "./matmul.ts";
 export { gather, indexSelect, scatterAdd } from "./indexing.ts";
+export { erf, rsqrt } from "./special.ts";

@@ -16,6 +16,7 @@ import { matmul } from "./matmul.ts";
 import { type Storage, track, untrack } from "./memory.ts";
 import * as red from "./reduce.ts";
 import * as sh from "./shape.ts";
+import * as special from "./special.ts";
 import { toNested } from "./format.ts";
 import { autocastArgs } from "./autocast_policy.ts";
 
@@ -343,6 +344,14 @@ export class Tensor {
   /** Hyperbolic tangent. */
   tanh(): Tensor {
     return ew.tanh(this);
+  }
+  /** The error function. */
+  erf(): Tensor {
+    return special.erf(this);
+  }
+  /** `1 / sqrt(this)` */
+  rsqrt(): Tensor {
+    return special.rsqrt(autocastArgs("float32", [this])[0]);
   }
   /** Limits every element to [min, max]; either bound may be omitted. */
   clamp(min?: number | null, max?: number | null): Tensor {

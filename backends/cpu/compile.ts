@@ -9,7 +9,7 @@
  * @module
  */
 import type { DType, TypedArray } from "../../tensor/dtype.ts";
-import { type Expr, type Kernel, topoOrder } from "../kernel_ir.ts";
+import { ERF_APPROXIMATION, type Expr, type Kernel, topoOrder } from "../kernel_ir.ts";
 
 /**
  * A compiled kernel: `arrays` are the inputs then the outputs, each walked from `offsets[k]` by `strides[k]` over
@@ -77,7 +77,25 @@ function unaryJs(e: Extract<Expr, { kind: "unary" }>, a: string): string {
       return rounded(e.dtype, `1 / (1 + Math.exp(-${a}))`);
     case "recip":
       return rounded(e.dtype, `1 / ${a}`);
+    case "erf":
+      return rounded(e.dtype, `erf(${a})`);
   }
+}
+
+/** `coefficients` (constant term first) at `x` by Horner's rule. */
+function horner(coefficients: readonly number[], x: number): number {
+  let r = coefficients[coefficients.length - 1];
+  for (let i = coefficients.length - 2; i >= 0; i--) r = r * x + coefficients[i];
+  return r;
+}
+
+/** erf by {@link ERF_APPROXIMATION}, in float64 (the caller rounds once); NaN stays NaN. */
+function erf(x: number): number {
+  const { split, small, large } = ERF_APPROXIMATION;
+  const t = Math.abs(x);
+  if (t < split) return x + x * horner(small, x * x);
+  const y = 1 - Math.exp(horner(large, Math.min(t, 4)));
+  return x < 0 ? -y : y;
 }
 
 const COMPARE: Record<string, string> = { eq: "===", ne: "!==", lt: "<", le: "<=", gt: ">", ge: ">=" };
@@ -219,7 +237,8 @@ export function compileKernel(kernel: Kernel, inner: readonly InnerStride[]): Co
   const factory = new Function(
     "fr",
     "hr",
+    "erf",
     `"use strict"; return function kernel(A, O, S, shape, sc) {${source}};`,
   );
-  return factory(Math.fround, Math.f16round) as CompiledKernel;
+  return factory(Math.fround, Math.f16round, erf) as CompiledKernel;
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import type { DType } from "../../tensor/dtype.ts";
-import type { Expr } from "../kernel_ir.ts";
+import { ERF_APPROXIMATION, type Expr } from "../kernel_ir.ts";
 
 /** The WGSL type a dtype computes in. Bools compute as `bool` and are stored as `u32`. */
 export function valueType(dtype: DType): string {
@@ -75,7 +75,8 @@ export function literal(value: number, dtype: DType): string {
 /**
  * Helper functions, per float type, that the expression translation calls: NaN tests on bits (WGSL lets
  * implementations assume NaN away in comparisons), max/min that propagate NaN, pow defined for negative bases with
- * integral exponents, tanh that saturates instead of overflowing, and sign with PyTorch's sign(NaN) = 0.
+ * integral exponents, tanh that saturates instead of overflowing, sign with PyTorch's sign(NaN) = 0, and (for f32;
+ * f16 computes it in f32) erf by the approximation every backend uses.
  */
 export function helpers(type: "f32" | "f16"): string {
   const bits = type === "f32"
@@ -83,7 +84,8 @@ export function helpers(type: "f32" | "f16"): string {
     : "bitcast<u32>(f32(x)) & 0x7fffffffu) > 0x7f800000u";
   const specials = type === "f32"
     ? `fn nan_f32() -> f32 { var bits = 0x7fc00000u; return bitcast<f32>(bits); }
-fn inf_f32() -> f32 { var bits = 0x7f800000u; return bitcast<f32>(bits); }`
+fn inf_f32() -> f32 { var bits = 0x7f800000u; return bitcast<f32>(bits); }
+${erfWgsl()}`
     : "";
   const inf = type === "f32" ? "inf_f32()" : "f16(inf_f32())";
   const nan = type === "f32" ? "nan_f32()" : "f16(nan_f32())";
@@ -107,6 +109,27 @@ fn pow_${type}(a: ${type}, b: ${type}) -> ${type} {
   return select(r, -r, fract(b * ${type}(0.5)) != ${type}(0.0));
 }
 `;
+}
+
+/** `coefficients` (constant term first) at `x` by Horner's rule, as WGSL statements updating `r`. */
+function horner(coefficients: readonly number[], x: string): string {
+  const at = coefficients.length - 1;
+  return [`var r = ${literal(coefficients[at], "float32")};`]
+    .concat(coefficients.slice(0, at).reverse().map((c) => `r = r * ${x} + ${literal(c, "float32")};`))
+    .join(" ");
+}
+
+/** erf by {@link ERF_APPROXIMATION}, the formula the CPU evaluates, in f32. */
+function erfWgsl(): string {
+  const { split, small, large } = ERF_APPROXIMATION;
+  return `fn erf_small(x: f32) -> f32 { let s = x * x; ${horner(small, "s")} return x + x * r; }
+fn erf_large(x: f32) -> f32 { let t = min(abs(x), 4.0); ${
+    horner(large, "t")
+  } let y = 1.0 - exp(r); return select(y, -y, x < 0.0); }
+fn erf_f32(x: f32) -> f32 {
+  if (isnan_f32(x)) { return x; }
+  return select(erf_large(x), erf_small(x), abs(x) < ${literal(split, "float32")});
+}`;
 }
 
 const OPERATORS = { eq: "==", ne: "!=", lt: "<", le: "<=", gt: ">", ge: ">=" } as const;
@@ -152,6 +175,8 @@ function viaFloat32(e: Expr, ref: (e: Expr) => string): string | undefined {
       return `f16(1.0 / (1.0 + exp(-${a})))`;
     case "recip":
       return `f16(1.0 / ${a})`;
+    case "erf":
+      return `f16(erf_f32(${a}))`;
     default:
       return undefined;
   }
@@ -212,6 +237,8 @@ export function exprWgsl(e: Expr, ref: (e: Expr) => string): string {
           return float ? `ceil(${a})` : a;
         case "recip":
           return `(${literal(1, e.dtype)} / ${a})`;
+        case "erf":
+          return `erf_f32(${a})`;
         case "not":
           return `(!${a})`;
       }
