@@ -24,10 +24,10 @@ import { Parameter } from "./parameter.ts";
  * ```
  */
 export class Linear extends Module {
-  /** The weight, [outFeatures, inFeatures]. */
-  readonly weight: Parameter;
+  /** The weight, [outFeatures, inFeatures]; assigning another layer's parameter here ties the two (weight tying). */
+  weight: Parameter;
   /** The bias, [outFeatures], or null without one. */
-  readonly bias: Parameter | null;
+  bias: Parameter | null;
 
   /** A layer from `inFeatures` to `outFeatures`; `bias` defaults to true. */
   constructor(readonly inFeatures: number, readonly outFeatures: number, options: { bias?: boolean } = {}) {

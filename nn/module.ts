@@ -1,7 +1,9 @@
 /**
  * The Module base class: parameters and submodules found by walking the module's own fields, in the order they
  * were assigned, and buffers registered by name; all named as PyTorch names them (`0.weight`, `fc1.bias`,
- * `1.running_mean`, …), so state dicts interoperate with PyTorch's.
+ * `1.running_mean`, …), so state dicts interoperate with PyTorch's. Weight tying is an assignment
+ * (`model.lmHead.weight = model.wte.weight`): the parameter is then counted once by `parameters()` (so by
+ * optimizers and gradient clipping) and listed under both names by `stateDict()`, as in PyTorch.
  *
  * @module
  */
@@ -62,9 +64,62 @@ export abstract class Module {
     );
   }
 
-  /** The direct submodules. */
+  /** The direct submodules, each once (a container holding one module at two positions yields it once). */
   children(): Module[] {
-    return this.namedChildren().map(([, m]) => m);
+    return [...new Set(this.namedChildren().map(([, m]) => m))];
+  }
+
+  /**
+   * Every name a direct submodule is held under, a module held twice listed twice (PyTorch's `_modules`): the
+   * fields holding modules, then the children a container names itself (Sequential's "0", "1", …).
+   */
+  #childrenByName(): [string, Module][] {
+    const fields = Object.entries(this).filter((e): e is [string, Module] => e[1] instanceof Module);
+    const names = new Set(fields.map(([name]) => name));
+    return [...fields, ...this.namedChildren().filter(([name]) => !names.has(name))];
+  }
+
+  /**
+   * Calls `fn` on every submodule (children first, each child's own children before it) and then on this module;
+   * returns this, as PyTorch's `apply`. The place for a custom initialisation.
+   *
+   * @example
+   * ```ts
+   * import { constant_, Linear, normal_, Sequential } from "@gradstep/gradstep/nn";
+   * const model = new Sequential(new Linear(4, 8), new Linear(8, 2)).apply((m) => {
+   *   if (m instanceof Linear) {
+   *     normal_(m.weight, 0, 0.02);
+   *     if (m.bias !== null) constant_(m.bias, 0);
+   *   }
+   * });
+   * ```
+   */
+  apply(fn: (module: Module) => void): this {
+    for (const child of this.children()) child.apply(fn);
+    fn(this);
+    return this;
+  }
+
+  /** This module and all submodules, depth first, each once (see {@link Module.namedModules}). */
+  modules(): Module[] {
+    return this.namedModules().map(([, m]) => m);
+  }
+
+  /**
+   * Sets `requiresGrad` on every parameter of this module and its submodules (freezing them with `false`: they get
+   * no gradient, so optimizers leave them unchanged); returns this, as PyTorch's `requires_grad_`.
+   *
+   * @example
+   * ```ts
+   * import { Linear, Sequential } from "@gradstep/gradstep/nn";
+   * const model = new Sequential(new Linear(4, 8), new Linear(8, 2));
+   * (model.at(0) as Linear).requiresGrad_(false); // fine-tune the head only
+   * console.log(model.parameters().map((p) => p.requiresGrad)); // [false, false, true, true]
+   * ```
+   */
+  requiresGrad_(requiresGrad = true): this {
+    for (const p of this.parameters()) p.requiresGrad_(requiresGrad);
+    return this;
   }
 
   /**
@@ -86,7 +141,31 @@ export abstract class Module {
     return out;
   }
 
-  /** Every parameter of this module and its submodules with its dotted name, each parameter once. */
+  /**
+   * Every parameter of this module and its submodules with its dotted name, each parameter once: a parameter shared
+   * by two modules (weight tying, `lmHead.weight = wte.weight`) is listed by its first name only, as PyTorch's
+   * `named_parameters()`, so optimizers and gradient clipping see it once.
+   *
+   * @example
+   * ```ts
+   * import { Linear, Module } from "@gradstep/gradstep/nn";
+   * import type { Tensor } from "@gradstep/gradstep";
+   * class Tied extends Module {
+   *   inProj = new Linear(4, 4);
+   *   outProj = new Linear(4, 4);
+   *   constructor() {
+   *     super();
+   *     this.outProj.weight = this.inProj.weight; // one Parameter, two modules
+   *   }
+   *   forward(x: Tensor): Tensor {
+   *     return this.outProj.forward(this.inProj.forward(x).relu());
+   *   }
+   * }
+   * const model = new Tied();
+   * console.log(model.namedParameters().map(([name]) => name)); // ["inProj.weight", "inProj.bias", "outProj.bias"]
+   * console.log(Object.keys(model.stateDict())); // ["inProj.weight", "inProj.bias", "outProj.weight", "outProj.bias"]
+   * ```
+   */
   namedParameters(): [string, Parameter][] {
     return this.#named((module) =>
       Object.entries(module).filter((e): e is [string, Parameter] => e[1] instanceof Parameter)
@@ -213,15 +292,23 @@ export abstract class Module {
 
   /**
    * The parameters and persistent buffers by dotted name, as tensors sharing their memory, as PyTorch's
-   * `state_dict()`: module by module, each one's parameters, then its buffers.
+   * `state_dict()`: module by module, each one's parameters, then its buffers, then its children's. A shared
+   * (tied) parameter or module is listed under every name it is reachable by, as in PyTorch, so a PyTorch state
+   * dict of a model with weight tying loads as it is.
    */
   stateDict(): Record<string, Tensor> {
-    const entries = this.#named((module) => [
-      ...Object.entries(module).filter((e): e is [string, Tensor] => e[1] instanceof Parameter),
-      ...[...module.#buffers].filter(([, b]) => b.persistent && b.tensor !== null)
-        .map(([name, b]): [string, Tensor] => [name, b.tensor!]),
-    ]);
-    return Object.fromEntries(entries.map(([name, t]) => [name, t.detach()]));
+    const out: Record<string, Tensor> = {};
+    const visit = (module: Module, prefix: string): void => {
+      for (const [name, value] of Object.entries(module)) {
+        if (value instanceof Parameter) out[prefix + name] = value.detach();
+      }
+      for (const [name, b] of module.#buffers) {
+        if (b.persistent && b.tensor !== null) out[prefix + name] = b.tensor.detach();
+      }
+      for (const [name, child] of module.#childrenByName()) visit(child, `${prefix}${name}.`);
+    };
+    visit(this, "");
+    return out;
   }
 
   /**

@@ -1,0 +1,164 @@
+import {
+  AdamW,
+  BatchNorm1d,
+  clipGradNorm,
+  type Device,
+  Linear,
+  Module,
+  Sequential,
+  SGD,
+  type Tensor,
+} from "../../mod.ts";
+import { assert, assertEquals } from "../../deps.ts";
+import { assertTensorClose, loadFixture, testOnDevices, TOLERANCE } from "../helpers.ts";
+import { type Encoded, fromFixture } from "./fixture.ts";
+
+/** tests/fixtures/nn_modules.json, made by tools/fixtures/nn_modules.py. */
+interface ModulesFixture {
+  namedParameters: string[];
+  namedModules: string[];
+  namedModulesPrefixed: string[];
+  namedChildren: string[];
+  applyOrder: string[];
+  stateDict: Record<string, Encoded>;
+  input: Encoded;
+  output: Encoded;
+  gradNorm: Encoded;
+  afterClippedSgd: Record<string, Encoded>;
+  frozenHasGrad: Record<string, boolean>;
+  afterFrozenAdamW: Record<string, Encoded>;
+}
+
+const fixture = loadFixture<ModulesFixture>("nn_modules");
+
+class Block extends Module {
+  fc = new Linear(4, 4);
+  proj = new Linear(4, 4, { bias: false });
+  forward(x: Tensor): Tensor {
+    return x.add(this.proj.forward(this.fc.forward(x).relu()));
+  }
+}
+
+function twice(block: Block): Sequential {
+  return new Sequential(block, block);
+}
+
+/** tools/fixtures/nn_modules.py's Model: a tied head, one block at two places, an alias field. */
+class Model extends Module {
+  inp = new Linear(4, 4, { bias: false });
+  blocks = twice(new Block());
+  norm = new BatchNorm1d(4);
+  head = new Linear(4, 4);
+  alias = this.head;
+  constructor() {
+    super();
+    this.head.weight = this.inp.weight;
+  }
+  forward(x: Tensor): Tensor {
+    return this.head.forward(this.norm.forward(this.blocks.forward(this.inp.forward(x))));
+  }
+}
+
+/** A Model on `dev` holding the fixture's PyTorch state dict, in eval mode. */
+async function pytorchModel(dev: Device): Promise<Model> {
+  const model = await new Model().to(dev);
+  const state = Object.fromEntries(
+    Object.entries(fixture.stateDict).map(([name, e]) => [name, fromFixture(e, dev)]),
+  );
+  model.loadStateDict(state);
+  return model.eval();
+}
+
+function lossOf(model: Model, x: Tensor): Tensor {
+  const y = model.forward(x);
+  return y.mul(y).mean();
+}
+
+async function assertParameters(
+  model: Module,
+  expected: Record<string, Encoded>,
+  what: string,
+): Promise<void> {
+  const named = model.namedParameters();
+  assertEquals(named.map(([name]) => name), Object.keys(expected));
+  for (const [name, p] of named) {
+    await assertTensorClose(p, expected[name], TOLERANCE.composite, `${what}: ${name}`);
+  }
+}
+
+Deno.test("Module lists a tied parameter and a shared module once, under their first names, as PyTorch", () => {
+  const model = new Model();
+  assertEquals(model.namedParameters().map(([name]) => name), fixture.namedParameters);
+  assertEquals(model.parameters().length, fixture.namedParameters.length);
+  assert(model.parameters()[0] === model.head.weight);
+  assertEquals(model.namedModules().map(([name]) => name), fixture.namedModules);
+  assertEquals(model.namedModules("model").map(([name]) => name), fixture.namedModulesPrefixed);
+  assertEquals(model.modules(), model.namedModules().map(([, m]) => m));
+  assertEquals(model.namedChildren().map(([name]) => name), fixture.namedChildren);
+});
+
+Deno.test("Module.apply() visits each child before its parent and this module last, as PyTorch", () => {
+  const model = new Model();
+  const names = new Map(model.namedModules().map(([name, m]) => [m, name]));
+  const visited: string[] = [];
+  assert(model.apply((m) => visited.push(names.get(m)!)) === model);
+  assertEquals(visited, fixture.applyOrder);
+});
+
+testOnDevices(
+  "Module.stateDict() lists tied parameters under every name, with PyTorch's keys",
+  async (dev) => {
+    const model = await pytorchModel(dev);
+    const state = model.stateDict();
+    assertEquals(Object.keys(state), Object.keys(fixture.stateDict));
+    for (const [name, t] of Object.entries(state)) {
+      await assertTensorClose(t, fixture.stateDict[name], TOLERANCE.op, name);
+    }
+  },
+);
+
+testOnDevices(
+  "Module.loadStateDict() of PyTorch's state dict keeps tying and gives PyTorch's output",
+  async (dev) => {
+    const model = await pytorchModel(dev);
+    assert(model.head.weight === model.inp.weight);
+    assert(model.alias === model.head);
+    const blocks = model.blocks.namedChildren().map(([, m]) => m);
+    assert(blocks[0] === blocks[1]);
+    await assertTensorClose(
+      model.forward(fromFixture(fixture.input, dev)),
+      fixture.output,
+      TOLERANCE.composite,
+    );
+  },
+);
+
+testOnDevices(
+  "A tied weight gets both uses' gradient once: clipGradNorm and SGD match PyTorch",
+  async (dev) => {
+    const model = await pytorchModel(dev);
+    lossOf(model, fromFixture(fixture.input, dev)).backward();
+    const norm = clipGradNorm(model.parameters(), 0.5);
+    await assertTensorClose(norm, fixture.gradNorm, TOLERANCE.composite, "gradient norm");
+    new SGD(model.parameters(), { lr: 0.1 }).step();
+    await assertParameters(model, fixture.afterClippedSgd, "after SGD");
+  },
+);
+
+testOnDevices(
+  "Module.requiresGrad_(false) freezes a submodule: no gradient, AdamW leaves it as PyTorch",
+  async (dev) => {
+    const model = await pytorchModel(dev);
+    assert(model.blocks.requiresGrad_(false) === model.blocks);
+    assert(model.blocks.parameters().every((p) => !p.requiresGrad));
+    lossOf(model, fromFixture(fixture.input, dev)).backward();
+    assertEquals(
+      Object.fromEntries(model.namedParameters().map(([name, p]) => [name, p.grad !== null])),
+      fixture.frozenHasGrad,
+    );
+    new AdamW(model.parameters(), { lr: 0.01, weightDecay: 0.1 }).step();
+    await assertParameters(model, fixture.afterFrozenAdamW, "after AdamW");
+    model.requiresGrad_();
+    assert(model.parameters().every((p) => p.requiresGrad));
+  },
+);
