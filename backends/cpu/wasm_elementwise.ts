@@ -11,7 +11,7 @@
  */
 import { type Expr, type Kernel, topoOrder } from "../kernel_ir.ts";
 import { sharedArena } from "./wasm_arena.ts";
-import { type HelperThread, helperThread as startHelper } from "./wasm_helper.ts";
+import { moduleId, sharedHelper } from "./wasm_helper.ts";
 import { countedLoop, HAS_SIMD, I32, moduleOf, op, seq, V128, whileBelow } from "./wasm_asm.ts";
 
 /** Elements per chunk of the scratch block: every operand's chunk together stays within a core's cache. */
@@ -75,15 +75,6 @@ function instruction(e: Expr, local: (e: Expr) => number): number[] {
 
 /** Kernels of at least this many elements (in the arena) are shared with the helper thread. */
 const SHARED_MIN = 1 << 21;
-/** Kernels compiled so far: each one's id for the helper thread. */
-let kernels = 0;
-let helper: HelperThread | null | undefined;
-
-/** The helper thread over the arena, started on first use (null where none can start). */
-function helperThread(): HelperThread | null {
-  if (helper === undefined) helper = startHelper(sharedArena().memory);
-  return helper;
-}
 
 /** The scratch block in the arena (scalars, then one chunk per operand) and how many operands it has room for. */
 let scratch = { at: -1, operands: 0 };
@@ -193,7 +184,7 @@ export function compileSimd(kernel: Kernel): SimdKernel | null {
     whileBelow(position, 0, 16, vector(0)),
   );
   const bytes = moduleOf("kernel", 2 + count, [[2, I32], [locals.size, V128]], code);
-  const id = kernels++;
+  const id = moduleId();
   const memory = sharedArena().memory;
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem: memory } });
   const run = instance.exports.kernel as (bytes: number, scalars: number, ...addresses: number[]) => void;
@@ -205,7 +196,7 @@ export function compileSimd(kernel: Kernel): SimdKernel | null {
     const addresses = arenaAddresses(operands);
     if (addresses !== null) {
       start = n - (n % 4); // the tail goes through the scratch block: a vector store there would pass the end
-      const helper = start >= SHARED_MIN ? helperThread() : null;
+      const helper = start >= SHARED_MIN ? sharedHelper() : null;
       // The helper takes the second half, from a multiple of 16 elements.
       const half = helper === null ? start : Math.floor(start / 32) * 16;
       helper?.start(id, bytes, [(start - half) * 4, at, ...addresses.map((a) => a + half * 4)]);

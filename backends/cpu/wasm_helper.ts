@@ -11,6 +11,7 @@
  * @module
  */
 import { Worker } from "node:worker_threads";
+import { sharedArena } from "./wasm_arena.ts";
 
 /** Control block slots (int32): go flag, done count, kernel id, module byte length (0: known), argument count. */
 const [GO, DONE, ID, LENGTH, COUNT, FAILED, ARGS] = [0, 1, 2, 3, 4, 5, 6];
@@ -117,4 +118,36 @@ export function helperThread(memory: WebAssembly.Memory): HelperThread | null {
       if (ctl[FAILED] !== 0) throw new Error("A kernel failed on the CPU backend's helper thread");
     },
   };
+}
+
+let arenaHelper: HelperThread | null | undefined;
+/** Modules given an id so far: each kernel module's id for the helper thread. */
+let modules = 0;
+
+/**
+ * The process's helper thread over the arena (wasm_arena.ts), started on first use; null where none can start. The
+ * elementwise kernels and the matrix product share it, one job at a time.
+ *
+ * @example
+ * ```ts ignore
+ * import { sharedHelper } from "./wasm_helper.ts";
+ * const helper = sharedHelper();
+ * ```
+ */
+export function sharedHelper(): HelperThread | null {
+  if (arenaHelper === undefined) arenaHelper = helperThread(sharedArena().memory);
+  return arenaHelper;
+}
+
+/**
+ * A new id for a kernel module run by {@link sharedHelper} (the helper keeps each module it has seen by its id).
+ *
+ * @example
+ * ```ts
+ * import { moduleId } from "./wasm_helper.ts";
+ * console.log(moduleId() !== moduleId()); // true
+ * ```
+ */
+export function moduleId(): number {
+  return modules++;
 }

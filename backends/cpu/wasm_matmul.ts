@@ -8,14 +8,32 @@
  *
  * @module
  */
-import { countedLoop, HAS_SIMD, I32, MAX_PAGES, moduleOf, op, seq, V128 } from "./wasm_asm.ts";
+import { sharedArena } from "./wasm_arena.ts";
+import { countedLoop, HAS_SIMD, I32, moduleOf, op, seq, V128 } from "./wasm_asm.ts";
+import { moduleId, sharedHelper } from "./wasm_helper.ts";
 
 // Parameters (byte addresses and byte strides), then locals.
-const [A, BSA, RSA, CSA, B, C, LDC, MP, PANELS, K] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-const [I, J, BP, BEND4, BEND, CP, ROW0] = [10, 11, 12, 13, 14, 15, 16];
-const AP = [17, 18, 19, 20]; // where A's rows i..i+3 are read at the current step
-const ACC = [21, 22, 23, 24, 25, 26, 27, 28]; // acc[r * 2 + h]: row i + r, columns j + 4h .. j + 4h + 3
-const [B0, B1, S] = [29, 30, 31];
+const [A, BSA, RSA, CSA, B, C, LDC, MP, PANELS, K, BATCH, SA, SB, SC] = [
+  0,
+  1,
+  2,
+  3,
+  4,
+  5,
+  6,
+  7,
+  8,
+  9,
+  10,
+  11,
+  12,
+  13,
+];
+const PARAMS = 14;
+const [I, J, BP, BEND4, BEND, CP, ROW0, T] = [14, 15, 16, 17, 18, 19, 20, 21];
+const AP = [22, 23, 24, 25]; // where A's rows i..i+3 are read at the current step
+const ACC = [26, 27, 28, 29, 30, 31, 32, 33]; // acc[r * 2 + h]: row i + r, columns j + 4h .. j + 4h + 3
+const [B0, B1, S] = [34, 35, 36];
 /** Steps of the shared dimension per pass of the main loop: its own work (branch, pointer) is paid once. */
 const UNROLL = 4;
 
@@ -38,9 +56,10 @@ function bump(local: number, by: number): number[] {
 }
 
 /**
- * The code of kernel(a, bsA, rsA, csA, b, c, ldc, mp, panels, k): rows [0, mp) of C (mp a multiple of 4) by
- * `panels` panels of 8 columns, A's element (i, p) at a + ⌊i/4⌋·bsA + (i mod 4)·rsA + p·csA, B as panels
- * [panels, k, 8] from b, C's rows ldc apart.
+ * The code of kernel(a, bsA, rsA, csA, b, c, ldc, mp, panels, k, batch, sA, sB, sC): for each of `batch`
+ * products (the t-th at a + t·sA, b + t·sB, c + t·sC), rows [0, mp) of C (mp a multiple of 4) by `panels` panels
+ * of 8 columns, A's element (i, p) at a + ⌊i/4⌋·bsA + (i mod 4)·rsA + p·csA, B as panels [panels, k, 8] from b,
+ * C's rows ldc apart.
  */
 function kernelBody(): number[] {
   const madd = (acc: number, x: number): number[] =>
@@ -97,7 +116,12 @@ function kernelBody(): number[] {
     seq(op.get(B), op.set(BP)),
     countedLoop(J, PANELS, 1, panel),
   );
-  return countedLoop(I, MP, 4, rowBlock);
+  return countedLoop(
+    T,
+    BATCH,
+    1,
+    seq(countedLoop(I, MP, 4, rowBlock), bump(A, SA), bump(B, SB), bump(C, SC)),
+  );
 }
 
 /**
@@ -121,9 +145,10 @@ function copyBody(unit: 1 | 4 | 8): number[] {
 type Exported = (...args: number[]) => void;
 
 /**
- * The kernel's arguments, in elements: rows [0, mp) of C (mp a multiple of 4) by `panels` panels of 8 columns;
- * A's element (i, p) at a + ⌊i/4⌋·bsA + (i mod 4)·rsA + p·csA; B as column panels [panels, k, 8] from b; C's rows
- * ldc apart. b, c and ldc are multiples of 4.
+ * The kernel's arguments, in elements of its memory: for each of `batch` products (the t-th at a + t·sA,
+ * b + t·sB, c + t·sC), rows [0, mp) of C (mp a multiple of 4) by `panels` panels of 8 columns; A's element (i, p)
+ * at a + ⌊i/4⌋·bsA + (i mod 4)·rsA + p·csA; B as column panels [panels, k, 8] from b; C's rows ldc apart. b, c,
+ * ldc, sB and sC are multiples of 4.
  */
 export type KernelArgs = [
   a: number,
@@ -136,6 +161,10 @@ export type KernelArgs = [
   mp: number,
   panels: number,
   k: number,
+  batch: number,
+  sA: number,
+  sB: number,
+  sC: number,
 ];
 
 /**
@@ -154,13 +183,22 @@ export type CopyArgs = [
   cols: number,
 ];
 
-/** The SIMD kernel and the packing copies over their own memory, which grows as operands need. */
+/** Products of at least this many multiply-adds are shared with the helper thread (measured: ~2 µs of work). */
+const SHARED_MIN = 1 << 16;
+
+/** The SIMD kernel and the packing copies over the arena (wasm_arena.ts), where the operands may already be. */
 export interface WasmMatmul {
-  /** A float32 view of at least `elements` elements from byte 0 of the memory (valid until the next call). */
-  reserve(elements: number): Float32Array;
-  /** C = A · B over the memory (see {@link KernelArgs}). */
+  /**
+   * A float32 view of the whole arena and the element where a scratch block of at least `elements` elements
+   * starts (both valid until the next call).
+   */
+  reserve(elements: number): { mem: Float32Array; base: number };
+  /**
+   * C = A · B over the arena (see {@link KernelArgs}); large products are split with the helper thread, by
+   * batches or else by blocks of rows, which computes the same blocks.
+   */
   run(...args: KernelArgs): void;
-  /** Copies blocks within the memory, to pack an operand (see {@link CopyArgs}). */
+  /** Copies blocks within the arena, to pack an operand (see {@link CopyArgs}). */
   copy(...args: CopyArgs): void;
 }
 
@@ -172,39 +210,66 @@ export interface WasmMatmul {
  * import { wasmMatmul } from "./wasm_matmul.ts";
  * const simd = wasmMatmul();
  * if (simd !== null) {
- *   const mem = simd.reserve(64);
- *   mem.set([1, 2, 0, 0], 0); // A: [[1, 2]] as one block of 4 rows, rows 4 elements apart
- *   mem.set([1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0], 16); // B: one panel of 2 rows
- *   simd.run(0, 16, 4, 1, 16, 32, 8, 4, 1, 2);
- *   console.log(simd.reserve(64).subarray(32, 34)); // [1, 2]
+ *   const { mem, base } = simd.reserve(64);
+ *   mem.set([1, 2, 0, 0], base); // A: [[1, 2]] as one block of 4 rows, rows 4 elements apart
+ *   mem.set([1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0], base + 16); // B: one panel of 2 rows
+ *   simd.run(base, 16, 4, 1, base + 16, base + 32, 8, 4, 1, 2, 1, 0, 0, 0);
+ *   console.log(mem.subarray(base + 32, base + 34)); // [1, 2]
  * }
  * ```
  */
 export function wasmMatmul(): WasmMatmul | null {
-  const kernelBytes = moduleOf("kernel", 10, [[ACC[0] - I, I32], [ACC.length + 3, V128]], kernelBody());
+  const kernelBytes = moduleOf("kernel", PARAMS, [[ACC[0] - I, I32], [ACC.length + 3, V128]], kernelBody());
   // Relaxed SIMD came after SIMD: an engine may have one without the other.
   if (!HAS_SIMD || !WebAssembly.validate(kernelBytes)) return null;
-  const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
-  /** The function `name` of a module over `memory`. */
+  const arena = sharedArena();
+  /** The function `name` of a module over the arena's memory. */
   const instantiate = (name: string, bytes: Uint8Array<ArrayBuffer>): Exported =>
-    new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem: memory } })
+    new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem: arena.memory } })
       .exports[name] as Exported;
   const kernel = instantiate("kernel", kernelBytes);
+  const id = moduleId();
   const copy = (unit: 1 | 4 | 8): Exported =>
     instantiate("copy", moduleOf("copy", 8, [[4, I32]], copyBody(unit)));
   const copies = { 1: copy(1), 4: copy(4), 8: copy(8) };
-  let view = new Float32Array(memory.buffer);
+  let view = new Float32Array(arena.buffer);
+  let scratch = { at: -1, bytes: 0 };
   return {
-    reserve(elements: number): Float32Array {
-      const bytesNeeded = elements * 4;
-      if (bytesNeeded > memory.buffer.byteLength) {
-        memory.grow(Math.ceil((bytesNeeded - memory.buffer.byteLength) / 65536));
+    reserve(elements: number): { mem: Float32Array; base: number } {
+      const bytes = elements * 4;
+      if (bytes > scratch.bytes) {
+        if (scratch.at >= 0) arena.free(scratch.at, scratch.bytes);
+        const size = Math.max(bytes, 2 * scratch.bytes);
+        const at = arena.alloc(size, false);
+        if (at === null) throw new Error("The CPU backend's WebAssembly memory is full (4 GiB)");
+        scratch = { at, bytes: size };
       }
-      if (view.buffer !== memory.buffer) view = new Float32Array(memory.buffer);
-      return view;
+      if (view.buffer !== arena.buffer) view = new Float32Array(arena.buffer);
+      return { mem: view, base: scratch.at / 4 };
     },
-    run(...[a, bsA, rsA, csA, b, c, ldc, mp, panels, k]: KernelArgs): void {
-      kernel(a * 4, bsA * 4, rsA * 4, csA * 4, b * 4, c * 4, ldc * 4, mp, panels, k);
+    run(...[a, bsA, rsA, csA, b, c, ldc, mp, panels, k, batch, sA, sB, sC]: KernelArgs): void {
+      /** The kernel's arguments in bytes for `count` products of `rows` rows from a, b, c. */
+      const inBytes = (a: number, b: number, c: number, rows: number, count: number): number[] =>
+        [a, bsA, rsA, csA, b, c, ldc].map((x) => x * 4).concat([
+          rows,
+          panels,
+          k,
+          count,
+          sA * 4,
+          sB * 4,
+          sC * 4,
+        ]);
+      const shared = mp * panels * 8 * k * batch >= SHARED_MIN && (batch > 1 || mp >= 8);
+      const helper = shared ? sharedHelper() : null;
+      if (helper === null) return kernel(...inBytes(a, b, c, mp, batch));
+      // The helper takes the later half of the batches, or of the blocks of rows of a single product.
+      const half = batch > 1 ? Math.floor(batch / 2) : Math.floor(mp / 8) * 4;
+      const [mine, theirs] = batch > 1
+        ? [inBytes(a, b, c, mp, half), inBytes(a + half * sA, b + half * sB, c + half * sC, mp, batch - half)]
+        : [inBytes(a, b, c, half, 1), inBytes(a + (half / 4) * bsA, b, c + half * ldc, mp - half, 1)];
+      helper.start(id, kernelBytes, theirs);
+      kernel(...mine);
+      helper.finish();
     },
     copy(...[unit, src, srs, scs, dst, drs, dcs, rows, cols]: CopyArgs): void {
       copies[unit](src * 4, srs * 4, scs * 4, dst * 4, drs * 4, dcs * 4, rows, cols);

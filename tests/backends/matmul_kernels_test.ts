@@ -2,11 +2,14 @@
  * The CPU matmul's kernels, WebAssembly SIMD and the JavaScript reference, against the exact product (float64, of
  * float32 operands) on random shapes that exercise every edge (m not a multiple of 4, n not a multiple of 8, k not a
  * multiple of 4), batches, broadcast batches and every operand layout the packing distinguishes (row-major,
- * transposed, rows with a gap, neither stride 1). Both accumulate in float32, so each result may be off by the
+ * transposed, rows with a gap, neither stride 1), with the operands in the JavaScript heap and in the arena (where
+ * the SIMD kernel reads and writes them in place), products large enough to be split with the helper thread by
+ * batches or by rows among them. Both accumulate in float32, so each result may be off by the
  * bound of a float32 dot product of length k: k·2⁻²⁴·Σ|a||b| (γₖ, with a little room for the JavaScript kernel's
  * double rounding).
  */
 import { DEFAULT_MATMUL_KERNEL, matmulCpu, type MatmulKernel } from "../../backends/cpu/matmul.ts";
+import { sharedArena } from "../../backends/cpu/wasm_arena.ts";
 import { Generator } from "../../mod.ts";
 import { assert, assertEquals } from "../../deps.ts";
 
@@ -25,6 +28,16 @@ function layout(kind: number, rows: number, cols: number): Layout {
   return { rs: 2, cs: 2 * rows + 1, size: cols * (2 * rows + 1) };
 }
 
+/** `x` copied into a new block of the arena, where the SIMD kernel reads and writes it in place. */
+function arenaCopy(x: Float32Array): Float32Array {
+  const arena = sharedArena();
+  const at = arena.alloc(Math.max(4, x.length * 4));
+  assert(at !== null);
+  const copy = new Float32Array(arena.buffer, at, x.length);
+  copy.set(x);
+  return copy;
+}
+
 Deno.test("the CPU matmul's kernels agree with the exact product to float32 accumulation", () => {
   assert(DEFAULT_MATMUL_KERNEL === "simd", "Deno has WebAssembly SIMD, so the CPU backend should use it");
   const gen = new Generator(7);
@@ -39,24 +52,31 @@ Deno.test("the CPU matmul's kernels agree with the exact product to float32 accu
     const aBatch = broadcastA ? 0 : la.size;
     const a = Float32Array.from(gen.normal(offset + batch * la.size));
     const b = Float32Array.from(gen.normal(offset + batch * lb.size));
-    const results = (["simd", "js"] as MatmulKernel[]).map((kernel) => {
-      const out = new Float32Array(batch * m * n);
-      matmulCpu(
-        a,
-        offset,
-        [aBatch, la.rs, la.cs],
-        b,
-        offset,
-        [lb.size, lb.rs, lb.cs],
-        out,
-        batch,
-        m,
-        n,
-        k,
-        kernel,
-      );
-      return out;
-    });
+    // The SIMD kernel on operands in the JavaScript heap (copied into its memory) and in the arena (packed from,
+    // read and written where they are), and the JavaScript kernel.
+    const results = ([["simd", false], ["simd", true], ["js", false]] as [MatmulKernel, boolean][]).map(
+      ([kernel, inArena]) => {
+        const [x, y, out] = inArena
+          ? [arenaCopy(a), arenaCopy(b), arenaCopy(new Float32Array(batch * m * n))]
+          : [a, b, new Float32Array(batch * m * n)];
+        matmulCpu(
+          x,
+          offset,
+          [aBatch, la.rs, la.cs],
+          y,
+          offset,
+          [lb.size, lb.rs, lb.cs],
+          out,
+          batch,
+          m,
+          n,
+          k,
+          kernel,
+        );
+        return out;
+      },
+    );
+    assertEquals(results[1], results[0], "the same blocks whether the operands are in the arena or not");
     for (let s = 0; s < batch; s++) {
       for (let i = 0; i < m; i++) {
         for (let j = 0; j < n; j++) {
