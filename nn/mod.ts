@@ -8,8 +8,63 @@ export { type LoadResult, Module } from "./module.ts";
 export { Parameter } from "./parameter.ts";
 export { Linear } from "./linear.ts";
 export { Flatten, ReLU, Sigmoid, Tanh } from "./layers.ts";
+export {
+  ELU,
+  elu,
+  type EluOptions,
+  GELU,
+  gelu,
+  type GeluOptions,
+  Identity,
+  LeakyReLU,
+  leakyRelu,
+  type LeakyReluOptions,
+  LogSoftmax,
+  SiLU,
+  silu,
+  Softmax,
+  type SoftmaxOptions,
+  Softplus,
+  softplus,
+  type SoftplusOptions,
+} from "./activation.ts";
+export { Embedding, embedding, type EmbeddingModuleOptions, type EmbeddingOptions } from "./embedding.ts";
+export {
+  LayerNorm,
+  layerNorm,
+  type LayerNormModuleOptions,
+  type LayerNormOptions,
+  RMSNorm,
+  rmsNorm,
+  type RMSNormModuleOptions,
+  type RMSNormOptions,
+} from "./normalization.ts";
+export { ModuleDict, ModuleList } from "./container.ts";
 export { Sequential } from "./sequential.ts";
-export { CrossEntropyLoss, MSELoss, NLLLoss } from "./loss.ts";
+export {
+  BCELoss,
+  BCEWithLogitsLoss,
+  CrossEntropyLoss,
+  HuberLoss,
+  KLDivLoss,
+  L1Loss,
+  MSELoss,
+  NLLLoss,
+  SmoothL1Loss,
+} from "./loss.ts";
+export {
+  type BCEWithLogitsOptions,
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+} from "./binary_cross_entropy.ts";
+export {
+  huberLoss,
+  klDiv,
+  type KLDivOptions,
+  type KLDivReduction,
+  l1Loss,
+  smoothL1Loss,
+} from "./pointwise_loss.ts";
 export {
   BatchNorm,
   batchNorm,
