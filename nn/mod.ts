@@ -83,6 +83,7 @@ export {
   type MaxPool2dOptions,
 } from "./pooling.ts";
 export { Dropout, dropout, type DropoutOptions } from "./dropout.ts";
+export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from "./attention.ts";
 export type { PaddingMode, Pair } from "./unfold.ts";
 export {
   crossEntropy,
