@@ -193,6 +193,19 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
 let warnedBroadcast = false;
 
 /**
+ * Warns once, as PyTorch's regression losses do, when `target`'s shape differs from `input`'s (they broadcast,
+ * which is rarely what was meant).
+ */
+export function warnOnBroadcast(input: Tensor, target: Tensor): void {
+  if (sameShape(input.shape, target.shape) || warnedBroadcast) return;
+  warnedBroadcast = true;
+  console.warn(
+    `Using a target size ([${target.shape}]) that is different to the input size ([${input.shape}]). ` +
+      "This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
+  );
+}
+
+/**
  * The squared error between `input` and `target`, as `torch.nn.functional.mse_loss`.
  *
  * @example
@@ -206,13 +219,7 @@ export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Re
   const reduction = options.reduction ?? "mean";
   checkReduction(reduction);
   [input, target] = autocastArgs("float32", [input, target]);
-  if (!sameShape(input.shape, target.shape) && !warnedBroadcast) {
-    warnedBroadcast = true;
-    console.warn(
-      `Using a target size ([${target.shape}]) that is different to the input size ([${input.shape}]). ` +
-        "This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
-    );
-  }
+  warnOnBroadcast(input, target);
   const diff = input.sub(target);
   const squared = diff.mul(diff);
   return reduction === "none" ? squared : reduction === "sum" ? squared.sum() : squared.mean();

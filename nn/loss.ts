@@ -1,5 +1,7 @@
 /**
- * Loss modules: configuration held, computation in `functional.ts`. Call as `criterion.forward(input, target)`.
+ * Loss modules: configuration held, computation in `functional.ts`, `binary_cross_entropy.ts` and
+ * `pointwise_loss.ts`. Call as `criterion.forward(input, target)`. Weights are buffers under PyTorch's names
+ * (`weight`, `pos_weight`), so they move with `to(device)` and appear in the state dict as in PyTorch.
  *
  * @module
  */
@@ -15,6 +17,19 @@ import {
   type Reduction,
 } from "./functional.ts";
 import { Module } from "./module.ts";
+import {
+  type BCEWithLogitsOptions,
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+} from "./binary_cross_entropy.ts";
+import {
+  checkKLDivReduction,
+  huberLoss,
+  klDiv,
+  type KLDivOptions,
+  l1Loss,
+  smoothL1Loss,
+} from "./pointwise_loss.ts";
 
 /**
  * Cross-entropy on logits, as `nn.CrossEntropyLoss` (reduction, labelSmoothing, weight, ignoreIndex; class-index
@@ -82,5 +97,150 @@ export class MSELoss extends Module {
   /** The loss of `input` against `target`. */
   forward(input: Tensor, target: Tensor): Tensor {
     return mseLoss(input, target, this.options);
+  }
+}
+
+/**
+ * Binary cross-entropy on logits, as `nn.BCEWithLogitsLoss` (weight, reduction, posWeight), stable for any logit.
+ *
+ * @example
+ * ```ts
+ * import { BCEWithLogitsLoss } from "@gradstep/gradstep/nn";
+ * import { randn, tensor } from "@gradstep/gradstep";
+ * const criterion = new BCEWithLogitsLoss({ posWeight: tensor([3, 1]).float() });
+ * const loss = criterion.forward(randn([4, 2]), tensor([[1, 0], [0, 0], [1, 1], [0, 1]]).float());
+ * ```
+ */
+export class BCEWithLogitsLoss extends Module {
+  /** How the per-element losses are combined. */
+  readonly reduction: Reduction;
+  /** A loss with the given options (PyTorch's defaults otherwise). */
+  constructor(options: BCEWithLogitsOptions = {}) {
+    super();
+    this.reduction = options.reduction ?? "mean";
+    checkReduction(this.reduction);
+    this.registerBuffer("weight", options.weight ?? null);
+    this.registerBuffer("pos_weight", options.posWeight ?? null);
+  }
+  /** The loss of logits `input` against target probabilities of the same shape. */
+  forward(input: Tensor, target: Tensor): Tensor {
+    const [weight, posWeight] = [this.getBuffer("weight"), this.getBuffer("pos_weight")];
+    return binaryCrossEntropyWithLogits(input, target, { weight, posWeight, reduction: this.reduction });
+  }
+}
+
+/**
+ * Binary cross-entropy on probabilities, as `nn.BCELoss` (weight, reduction); logs are clamped at -100.
+ *
+ * @example
+ * ```ts
+ * import { BCELoss } from "@gradstep/gradstep/nn";
+ * import { randn, tensor } from "@gradstep/gradstep";
+ * const loss = new BCELoss().forward(randn([3]).sigmoid(), tensor([1, 0, 1]).float());
+ * ```
+ */
+export class BCELoss extends Module {
+  /** How the per-element losses are combined. */
+  readonly reduction: Reduction;
+  /** A loss with the given options (PyTorch's defaults otherwise). */
+  constructor(options: { weight?: Tensor | null; reduction?: Reduction } = {}) {
+    super();
+    this.reduction = options.reduction ?? "mean";
+    checkReduction(this.reduction);
+    this.registerBuffer("weight", options.weight ?? null);
+  }
+  /** The loss of probabilities `input` (in [0, 1]) against targets of the same shape. */
+  forward(input: Tensor, target: Tensor): Tensor {
+    return binaryCrossEntropy(input, target, { weight: this.getBuffer("weight"), reduction: this.reduction });
+  }
+}
+
+/**
+ * Mean absolute error, as `nn.L1Loss`.
+ *
+ * @example
+ * ```ts
+ * import { L1Loss } from "@gradstep/gradstep/nn";
+ * import { randn } from "@gradstep/gradstep";
+ * const loss = new L1Loss({ reduction: "sum" }).forward(randn([8]), randn([8]));
+ * ```
+ */
+export class L1Loss extends Module {
+  /** A loss with the given reduction (default "mean"). */
+  constructor(readonly options: { reduction?: Reduction } = {}) {
+    super();
+    checkReduction(options.reduction ?? "mean");
+  }
+  /** The loss of `input` against `target`. */
+  forward(input: Tensor, target: Tensor): Tensor {
+    return l1Loss(input, target, this.options);
+  }
+}
+
+/**
+ * Smooth L1 (quadratic below `beta`, default 1, linear beyond), as `nn.SmoothL1Loss`.
+ *
+ * @example
+ * ```ts
+ * import { SmoothL1Loss } from "@gradstep/gradstep/nn";
+ * import { randn } from "@gradstep/gradstep";
+ * const loss = new SmoothL1Loss({ beta: 0.5 }).forward(randn([8]), randn([8]));
+ * ```
+ */
+export class SmoothL1Loss extends Module {
+  /** A loss with the given options (PyTorch's defaults otherwise). */
+  constructor(readonly options: { reduction?: Reduction; beta?: number } = {}) {
+    super();
+    checkReduction(options.reduction ?? "mean");
+  }
+  /** The loss of `input` against `target`. */
+  forward(input: Tensor, target: Tensor): Tensor {
+    return smoothL1Loss(input, target, this.options);
+  }
+}
+
+/**
+ * The Huber loss (quadratic below `delta`, default 1, then linear with slope delta), as `nn.HuberLoss`.
+ *
+ * @example
+ * ```ts
+ * import { HuberLoss } from "@gradstep/gradstep/nn";
+ * import { randn } from "@gradstep/gradstep";
+ * const loss = new HuberLoss({ delta: 2 }).forward(randn([8]), randn([8]));
+ * ```
+ */
+export class HuberLoss extends Module {
+  /** A loss with the given options (PyTorch's defaults otherwise). */
+  constructor(readonly options: { reduction?: Reduction; delta?: number } = {}) {
+    super();
+    checkReduction(options.reduction ?? "mean");
+  }
+  /** The loss of `input` against `target`. */
+  forward(input: Tensor, target: Tensor): Tensor {
+    return huberLoss(input, target, this.options);
+  }
+}
+
+/**
+ * The Kullback–Leibler divergence loss on log-probabilities, as `nn.KLDivLoss` (reduction incl. "batchmean",
+ * logTarget).
+ *
+ * @example
+ * ```ts
+ * import { KLDivLoss } from "@gradstep/gradstep/nn";
+ * import { randn } from "@gradstep/gradstep";
+ * const criterion = new KLDivLoss({ reduction: "batchmean" });
+ * const loss = criterion.forward(randn([4, 5]).logSoftmax(1), randn([4, 5]).softmax(1));
+ * ```
+ */
+export class KLDivLoss extends Module {
+  /** A loss with the given options (PyTorch's defaults otherwise). */
+  constructor(readonly options: KLDivOptions = {}) {
+    super();
+    checkKLDivReduction(options.reduction ?? "mean");
+  }
+  /** The divergence of `target` from log-probabilities `input`. */
+  forward(input: Tensor, target: Tensor): Tensor {
+    return klDiv(input, target, this.options);
   }
 }
