@@ -10,3 +10,11 @@ export type { RawImages, Transform } from "./transforms.ts";
 export { type IdxArray, maybeGunzip, parseIdx } from "./idx.ts";
 export { MNIST, type MNISTOptions } from "./mnist.ts";
 export { CIFAR10, type CIFAR10Options } from "./cifar10.ts";
+export {
+  CharVocabulary,
+  getBatch,
+  type GetBatchOptions,
+  type TrainValSplit,
+  trainValSplit,
+  type TrainValSplitOptions,
+} from "./text.ts";
