@@ -204,6 +204,14 @@ export function expand(t: Tensor, shape: readonly number[]): Tensor {
   }
   const target = shape.map((s, i) => (s === -1 && i >= lead ? t.shape[i - lead] : s));
   target.forEach((s, i) => {
+    if (s === -1) {
+      throw new Error(
+        `The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension ${i}`,
+      );
+    }
+    if (!Number.isInteger(s) || s < 0) {
+      throw new RangeError(`expand: sizes must be non-negative integers or -1, got ${s} in [${shape}]`);
+    }
     const own = i < lead ? 1 : t.shape[i - lead];
     if (s !== own && own !== 1) {
       throw new Error(

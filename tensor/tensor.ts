@@ -17,6 +17,14 @@ import { type Storage, track, untrack } from "./memory.ts";
 import * as red from "./reduce.ts";
 import * as sh from "./shape.ts";
 import * as special from "./special.ts";
+import { maskedFill } from "./masked_fill.ts";
+import { repeat } from "./repeat.ts";
+import { multinomial, type MultinomialOptions } from "./sampling.ts";
+import { cumsum } from "./scan.ts";
+import { chunk, split } from "./split.ts";
+import { std, variance, type VarOptions } from "./statistics.ts";
+import { topk, type TopkOptions } from "./topk.ts";
+import { tril, triu } from "./triangular.ts";
 import { toNested } from "./format.ts";
 import { autocastArgs } from "./autocast_policy.ts";
 
@@ -424,6 +432,26 @@ export class Tensor {
   logsumexp(dim: Dims, options?: { keepdim?: boolean }): Tensor {
     return red.logsumexp(this, dim, options?.keepdim);
   }
+  /** Variance over `dim` (all dimensions when omitted), dividing by N − `correction` (default 1). */
+  var(dim?: Dims, options?: VarOptions): Tensor {
+    return variance(this, dim, options);
+  }
+  /** Standard deviation over `dim` (all dimensions when omitted), dividing by N − `correction` (default 1). */
+  std(dim?: Dims, options?: VarOptions): Tensor {
+    return std(this, dim, options);
+  }
+  /** Running sums along `dim`. */
+  cumsum(dim: number): Tensor {
+    return cumsum(this, dim);
+  }
+  /** The `k` largest (or smallest) elements along `dim` (default last) and their int32 positions. */
+  topk(k: number, options?: TopkOptions): [Tensor, Tensor] {
+    return topk(this, k, options);
+  }
+  /** `numSamples` category indices per row drawn with probability proportional to this tensor's weights. */
+  multinomial(numSamples: number, options?: MultinomialOptions): Tensor {
+    return multinomial(this, numSamples, options);
+  }
 
   // ---- linear algebra and indexing --------------------------------------------------------------------------------
 
@@ -485,6 +513,30 @@ export class Tensor {
   /** This tensor if its elements are laid out row-major, else a row-major copy. */
   contiguous(): Tensor {
     return sh.contiguous(this);
+  }
+  /** Views along `dim` of `splitSize` elements each (the last may be smaller), or of the listed sizes. */
+  split(splitSize: number | readonly number[], dim = 0): Tensor[] {
+    return split(this, splitSize, dim);
+  }
+  /** At most `chunks` views along `dim` of equal size (the last may be smaller). */
+  chunk(chunks: number, dim = 0): Tensor[] {
+    return chunk(this, chunks, dim);
+  }
+  /** This tensor tiled `repeats[i]` times along dimension i (extra leading counts add dimensions). */
+  repeat(repeats: readonly number[]): Tensor {
+    return repeat(this, repeats);
+  }
+  /** The lower triangle of the last two dimensions, on and below the `diagonal`-th diagonal. */
+  tril(diagonal = 0): Tensor {
+    return tril(this, diagonal);
+  }
+  /** The upper triangle of the last two dimensions, on and above the `diagonal`-th diagonal. */
+  triu(diagonal = 0): Tensor {
+    return triu(this, diagonal);
+  }
+  /** This tensor with `value` where the bool `mask` (broadcast) is true. */
+  maskedFill(mask: Tensor, value: number | Tensor): Tensor {
+    return maskedFill(this, mask, value);
   }
 
   // ---- in place (outside the graph: optimizers, initialisation) --------------------------------------------------

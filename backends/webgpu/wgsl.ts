@@ -60,7 +60,8 @@ export function scalarBits(dtype: DType, value: number): number {
 /** A WGSL literal of `value` as `dtype`; non-finite floats are spelled through their bit patterns. */
 export function literal(value: number, dtype: DType): string {
   if (dtype === "bool") return value !== 0 ? "true" : "false";
-  if (dtype === "int32") return `(${value | 0}i)`;
+  // int32's least value has no literal of its own: 2147483648i does not fit before the minus applies.
+  if (dtype === "int32") return (value | 0) === -(2 ** 31) ? "(-2147483647i - 1i)" : `(${value | 0}i)`;
   const v = dtype === "float32" ? Math.fround(value) : Math.f16round(value);
   const ty = valueType(dtype);
   if (!Number.isFinite(v)) {
