@@ -6,8 +6,10 @@
  * @module
  */
 import { fusedOp } from "../autograd/function.ts";
+import { isGradEnabled } from "../autograd/node.ts";
 import * as ir from "../backends/kernel_ir.ts";
 import type { Expr } from "../backends/kernel_ir.ts";
+import { autocastArgs } from "../tensor/autocast_policy.ts";
 import { isFloating } from "../tensor/dtype.ts";
 import { cachedKernel, runKernel } from "../tensor/elementwise.ts";
 import type { Tensor } from "../tensor/tensor.ts";
@@ -24,35 +26,40 @@ interface Pointwise {
 }
 
 /**
- * `op` applied to `input` elementwise: one kernel forward, one kernel backward (g · f'(x)), recorded as one node.
- * Computed in float32 whatever the floating dtype, and returned in the input's dtype.
+ * `op` applied to `input` elementwise, recorded as one node. When a gradient will be wanted the forward kernel also
+ * writes f'(x) (sharing its subexpressions: σ(x), erf(x/√2)), so backward is the one product g·f'(x); the
+ * transcendental functions are evaluated once per element either way. Computed in float32 whatever the floating
+ * dtype; the result and the gradient are in the input's dtype.
  */
 function pointwise(op: Pointwise, input: Tensor, scalars: readonly number[] = []): Tensor {
   const dtype = input.dtype;
   if (!isFloating(dtype)) {
     throw new TypeError(`${op.name}(): expected a floating-point input, got ${dtype}`);
   }
-  const scalarTypes = scalars.map(() => "float32" as const);
+  const withDerivative = isGradEnabled() && input.requiresGrad;
   const forward = cachedKernel(
-    `nn.${op.key}:${dtype}`,
+    `nn.${op.key}:${dtype}:${withDerivative}`,
     () =>
-      ir.defineKernel([dtype], scalarTypes, ([x], s) => [ir.cast(op.value(ir.cast(x, "float32"), s), dtype)]),
+      ir.defineKernel([dtype], scalars.map(() => "float32"), ([x], s) => {
+        const value = ir.cast(op.value(ir.cast(x, "float32"), s), dtype);
+        return withDerivative ? [value, op.derivative(ir.cast(x, "float32"), s)] : [value];
+      }),
   );
-  return fusedOp(
-    op.name,
-    [input],
-    () => ({ output: runKernel(forward, [input], scalars)[0] }),
-    (g, { inputs }) => {
-      const backward = cachedKernel(
-        `nn.${op.key}.grad:${g.dtype}:${dtype}`,
-        () =>
-          ir.defineKernel([g.dtype, dtype], scalarTypes, ([gy, x], s) => [
-            ir.cast(ir.mul(ir.cast(gy, "float32"), op.derivative(ir.cast(x, "float32"), s)), dtype),
-          ]),
-      );
-      return [runKernel(backward, [g, inputs[0]], scalars)[0]];
-    },
-  );
+  return fusedOp(op.name, [input], () => {
+    const [output, derivative] = runKernel(forward, [input], scalars);
+    return { output, saved: withDerivative ? [derivative] : [] };
+  }, (g, { saved: [derivative] }) => {
+    const chain = cachedKernel(
+      `nn.chain:${g.dtype}:${dtype}`,
+      () =>
+        ir.defineKernel(
+          [g.dtype, "float32"],
+          [],
+          ([gy, d]) => [ir.cast(ir.mul(ir.cast(gy, "float32"), d), dtype)],
+        ),
+    );
+    return [runKernel(chain, [g, derivative])[0]];
+  });
 }
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
@@ -224,6 +231,8 @@ export interface SoftplusOptions {
  * ```
  */
 export function softplus(input: Tensor, options: SoftplusOptions = {}): Tensor {
+  // On autocast's float32 list, as PyTorch's softplus.
+  [input] = autocastArgs("float32", [input]);
   return pointwise(SOFTPLUS, input, [options.beta ?? 1, options.threshold ?? 20]);
 }
 

@@ -9,6 +9,7 @@ import { fusedOp } from "../autograd/function.ts";
 import { getDefaultDevice } from "../backends/device.ts";
 import * as ir from "../backends/kernel_ir.ts";
 import type { Expr, Kernel } from "../backends/kernel_ir.ts";
+import { autocastArgs } from "../tensor/autocast_policy.ts";
 import { ones, zeros } from "../tensor/creation.ts";
 import { type DType, isFloating } from "../tensor/dtype.ts";
 import { cachedKernel, runKernel } from "../tensor/elementwise.ts";
@@ -144,6 +145,14 @@ function checkShapes(
   }
 }
 
+/**
+ * The column sums of `t` ([rows, n]) as [n], by a product with a row of ones: the backends run a matrix product far
+ * faster than a reduction over the leading dimension (on the CPU, 0.13 against 1.2 ms for [768, 128]).
+ */
+function columnSums(t: Tensor): Tensor {
+  return ones([1, t.shape[0]], { dtype: t.dtype, device: t.device }).matmul(t).reshape([t.shape[1]]);
+}
+
 /** The normalisation `norm` of `input` over `shape`, then ·weight + bias, as one fused node. */
 function normalize(
   norm: Norm,
@@ -153,6 +162,8 @@ function normalize(
   bias: Tensor | null,
   eps: number,
 ): Tensor {
+  // Autocast runs layer_norm in float32, as PyTorch (rms_norm's mean of squares too: pow is on the float32 list).
+  [input, weight, bias] = autocastArgs("float32", [input, weight, bias]);
   checkShapes(input, shape, weight, bias);
   const n = numel(shape);
   const rows = input.numel / n;
@@ -182,8 +193,8 @@ function normalize(
         .reshape(input.shape)
       : null;
     const grads: (Tensor | null)[] = [dx];
-    if (weight !== null) grads.push(needed[1] ? sum(gx, 0).reshape(shape).to(weight.dtype) : null);
-    if (bias !== null) grads.push(needed[grads.length] ? sum(g2, 0).reshape(shape).to(bias.dtype) : null);
+    if (weight !== null) grads.push(needed[1] ? columnSums(gx).reshape(shape).to(weight.dtype) : null);
+    if (bias !== null) grads.push(needed[grads.length] ? columnSums(g2).reshape(shape).to(bias.dtype) : null);
     return grads;
   });
 }

@@ -1,4 +1,5 @@
 import { LayerNorm, layerNorm, noGrad, randn, RMSNorm, tensor } from "../../mod.ts";
+import { autocast } from "../../amp/mod.ts";
 import { assertEquals, assertThrows } from "../../deps.ts";
 import { assertTensorClose, loadFixture, testOnDevices, TOLERANCE } from "../helpers.ts";
 import { type Encoded, fromFixture } from "./fixture.ts";
@@ -108,3 +109,12 @@ testOnDevices("bad normalization arguments are Errors in PyTorch's words", (dev)
     "normalizedShape must be non-negative integers, got [2,-1]",
   );
 });
+
+testOnDevices("layerNorm runs in float32 under autocast, as PyTorch's", async (dev) => {
+  const ln = await new LayerNorm(4).to(dev);
+  const x = randn([2, 4], { device: dev });
+  const y = autocast(() => ln.forward(x.half()));
+  assertEquals(y.dtype, "float32");
+  const expected = await ln.forward(x.half().float()).data();
+  await assertTensorClose(y, { shape: [2, 4], data: expected }, TOLERANCE.op, "output");
+}, { requires: "shader-f16" });
