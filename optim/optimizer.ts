@@ -201,7 +201,8 @@ export abstract class BaseOptimizer<O extends { lr: number }, S extends object =
     });
     if (new Set(params).size !== params.length) {
       console.warn(
-        "Optimizer contains a parameter group with duplicate parameters; in future, this will cause an error",
+        "optimizer contains a parameter group with duplicate parameters; in future, this will cause an error; " +
+          "see github.com/pytorch/pytorch/issues/40967 for more information",
       );
     }
     this.paramGroups.push(full);

@@ -9,7 +9,7 @@ import {
   SGD,
   type Tensor,
 } from "../../mod.ts";
-import { assert, assertEquals } from "../../deps.ts";
+import { assert, assertEquals, assertThrows } from "../../deps.ts";
 import { assertTensorClose, loadFixture, testOnDevices, TOLERANCE } from "../helpers.ts";
 import { type Encoded, fromFixture } from "./fixture.ts";
 
@@ -27,6 +27,8 @@ interface ModulesFixture {
   afterClippedSgd: Record<string, Encoded>;
   frozenHasGrad: Record<string, boolean>;
   afterFrozenAdamW: Record<string, Encoded>;
+  duplicateWarning: string;
+  twoGroupsError: string;
 }
 
 const fixture = loadFixture<ModulesFixture>("nn_modules");
@@ -162,3 +164,21 @@ testOnDevices(
     assert(model.parameters().every((p) => p.requiresGrad));
   },
 );
+
+Deno.test("An optimizer given a tied weight twice warns (one group) or throws (two groups) as PyTorch", () => {
+  const model = new Model();
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (message: string) => warnings.push(message);
+  try {
+    new SGD([...model.parameters(), model.head.weight], { lr: 0.1 });
+  } finally {
+    console.warn = warn;
+  }
+  assertEquals(warnings, [fixture.duplicateWarning]);
+  const error = assertThrows(
+    () => new SGD([{ params: [model.inp.weight] }, { params: [model.head.weight] }], { lr: 0.1 }),
+    Error,
+  );
+  assert(error.message.toLowerCase().startsWith(fixture.twoGroupsError), error.message);
+});
