@@ -70,19 +70,30 @@ export function elementwiseLoss(
   for (const [name, t] of named.slice(2)) {
     if (t.requiresGrad) throw new Error(`the derivative for '${name}' is not implemented.`);
   }
-  for (const [name, t] of named) {
-    if (t.dtype !== tensors.input.dtype || !isFloating(t.dtype)) {
-      throw new TypeError(
-        `Found dtype ${t.dtype} for ${name} but expected ${tensors.input.dtype} (a float dtype)`,
-      );
-    }
-  }
   const names = named.map(([name]) => name);
   const operands = autocastArgs("float32", named.map(([, t]) => t));
+  operands.forEach((t, i) => {
+    if (t.dtype !== operands[0].dtype || !isFloating(t.dtype)) {
+      throw new TypeError(
+        `Found dtype ${t.dtype} for ${names[i]} but expected ${operands[0].dtype} (a float dtype)`,
+      );
+    }
+  });
   const dtypes = operands.map((t) => t.dtype);
   const key = `loss:${spec.name}:${names}:${dtypes}`;
-  const bind = (inputs: Expr[], p: Expr): LossOperands & { weight?: Expr } =>
-    ({ ...Object.fromEntries(names.map((name, i) => [name, inputs[i]])), param: p }) as LossOperands;
+  const bind = (inputs: Expr[], scalar: Expr): LossOperands & { weight?: Expr } => {
+    const pick = (name: OperandName): Expr | undefined => {
+      const i = names.indexOf(name);
+      return i < 0 ? undefined : inputs[i];
+    };
+    return {
+      input: inputs[0],
+      target: inputs[1],
+      weight: pick("weight"),
+      posWeight: pick("posWeight"),
+      param: scalar,
+    };
+  };
   const forward = cachedKernel(`${key}:forward`, () =>
     ir.defineKernel(dtypes, ["float32"], (inputs, [p]) => {
       const o = bind(inputs, p);

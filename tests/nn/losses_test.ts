@@ -163,3 +163,11 @@ Deno.test("BCEWithLogitsLoss keeps weight and posWeight as PyTorch's buffers", (
     "the derivative for 'weight' is not implemented.",
   );
 });
+
+Deno.test("Elementwise losses reject a target of another dtype instead of computing in the wrong one", () => {
+  assertThrows(
+    () => l1Loss(tensor([1, 2]).float(), tensor([1, 2])),
+    TypeError,
+    "Found dtype int32 for target",
+  );
+});
