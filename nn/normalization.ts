@@ -174,7 +174,7 @@ function normalize(
   return fusedOp(norm.name, [input, ...params], () => {
     let rowSums: Tensor[];
     if (norm.centered) {
-      const s = sum(x, 1, true);
+      const s = sum(x.float(), 1, true);
       rowSums = [s, sum(runKernel(k.deviation(), [x, s], [1 / n])[0], 1, true)];
     } else {
       rowSums = [sum(runKernel(k.square(), [x])[0], 1, true)];

@@ -110,11 +110,24 @@ testOnDevices("bad normalization arguments are Errors in PyTorch's words", (dev)
   );
 });
 
-testOnDevices("layerNorm runs in float32 under autocast, as PyTorch's", async (dev) => {
-  const ln = await new LayerNorm(4).to(dev);
-  const x = randn([2, 4], { device: dev });
-  const y = autocast(() => ln.forward(x.half()));
-  assertEquals(y.dtype, "float32");
-  const expected = await ln.forward(x.half().float()).data();
-  await assertTensorClose(y, { shape: [2, 4], data: expected }, TOLERANCE.op, "output");
-}, { requires: "shader-f16" });
+testOnDevices(
+  "layerNorm runs in float32 under autocast, as PyTorch's, and keeps float16 outside it",
+  async (dev) => {
+    const ln = await new LayerNorm(4).to(dev);
+    const x = randn([2, 4], { device: dev });
+    const y = autocast(() => ln.forward(x.half()));
+    assertEquals(y.dtype, "float32");
+    const expected = await ln.forward(x.half().float()).data();
+    await assertTensorClose(y, { shape: [2, 4], data: expected }, TOLERANCE.op, "output");
+    // Outside autocast a float16 input gives a float16 result, computed in float32.
+    const half = ln.forward(x.half());
+    assertEquals(half.dtype, "float16");
+    await assertTensorClose(
+      half.float(),
+      { shape: [2, 4], data: expected },
+      { rtol: 1e-3, atol: 1e-3 },
+      "float16",
+    );
+  },
+  { requires: "shader-f16" },
+);
