@@ -25,6 +25,8 @@ export interface EmbeddingOptions {
   maxNorm?: number | null;
   /** The p of the p-norm compared with maxNorm (default 2; Infinity for the largest magnitude). */
   normType?: number;
+  /** Divides each row's gradient by how often the input looks it up (default false). */
+  scaleGradByFreq?: boolean;
 }
 
 /** `paddingIdx` as a row of a table of `rows` (negative counts from the end), as PyTorch checks it. */
@@ -56,6 +58,16 @@ function checkIndices(input: Tensor, rows: number): void {
   }
 }
 
+/** How many times `flat` looks up each of `rows` rows, as float32 [rows]. */
+function lookups(flat: Tensor, rows: number): Tensor {
+  return scatterAdd(
+    zeros([rows], { device: flat.device }),
+    0,
+    flat,
+    ones(flat.shape, { device: flat.device }),
+  );
+}
+
 /**
  * Scales, in place and unrecorded, each row of `weight` that `flat` looks up and whose `normType`-norm exceeds
  * `maxNorm` by maxNorm / (norm + 1e-7), as PyTorch's `embedding_renorm_`. One pass over the table: rows not
@@ -64,12 +76,7 @@ function checkIndices(input: Tensor, rows: number): void {
 function renorm(weight: Tensor, flat: Tensor, maxNorm: number, normType: number): void {
   noGrad(() => {
     const [rows] = weight.shape;
-    const hits = scatterAdd(
-      zeros([rows], { device: weight.device }),
-      0,
-      flat,
-      ones(flat.shape, { device: weight.device }),
-    );
+    const hits = lookups(flat, rows);
     const magnitude = weight.abs();
     const norm = normType === Infinity ? magnitude.max(1) : magnitude.pow(normType).sum(1).pow(1 / normType);
     const kernel = cachedKernel(
@@ -97,7 +104,7 @@ function renorm(weight: Tensor, flat: Tensor, maxNorm: number, normType: number)
  * ```
  */
 export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptions = {}): Tensor {
-  const { maxNorm = null, normType = 2 } = options;
+  const { maxNorm = null, normType = 2, scaleGradByFreq = false } = options;
   if (weight.ndim !== 2) throw new Error(`'weight' must be 2-D, got shape [${weight.shape}]`);
   const [rows, dim] = weight.shape;
   const pad = paddingRow(options.paddingIdx ?? null, rows);
@@ -117,7 +124,7 @@ export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptio
         g.reshape([flat.numel, dim]),
       );
       if (pad !== null) grad.narrow(0, pad, 1).zero_();
-      return [grad];
+      return [scaleGradByFreq ? grad.div(lookups(flat, rows).maximum(1).unsqueeze(1)) : grad];
     },
   );
 }
@@ -149,6 +156,8 @@ export class Embedding extends Module {
   readonly maxNorm: number | null;
   /** The p of the norm compared with maxNorm. */
   readonly normType: number;
+  /** Whether each row's gradient is divided by how often the input looks it up. */
+  readonly scaleGradByFreq: boolean;
 
   /** A table of `numEmbeddings` rows of size `embeddingDim`. */
   constructor(readonly numEmbeddings: number, readonly embeddingDim: number, options: EmbeddingOptions = {}) {
@@ -161,6 +170,7 @@ export class Embedding extends Module {
     this.paddingIdx = paddingRow(options.paddingIdx ?? null, numEmbeddings);
     this.maxNorm = options.maxNorm ?? null;
     this.normType = options.normType ?? 2;
+    this.scaleGradByFreq = options.scaleGradByFreq ?? false;
     this.weight = new Parameter(
       normal_(zeros([numEmbeddings, embeddingDim], { device: getDefaultDevice() })),
     );
@@ -197,6 +207,7 @@ export class Embedding extends Module {
       paddingIdx: this.paddingIdx,
       maxNorm: this.maxNorm,
       normType: this.normType,
+      scaleGradByFreq: this.scaleGradByFreq,
     });
   }
 }

@@ -5,7 +5,7 @@ import { type Encoded, fromFixture } from "./fixture.ts";
 
 interface EmbeddingCase {
   name: string;
-  options: { paddingIdx?: number; maxNorm?: number; normType?: number };
+  options: { paddingIdx?: number; maxNorm?: number; normType?: number; scaleGradByFreq?: boolean };
   weight: Encoded;
   input: Encoded;
   output: Encoded;
