@@ -53,8 +53,12 @@ export abstract class Module {
   training = true;
   readonly #buffers = new Map<string, Buffer>();
 
-  /** The computation; subclasses define its inputs. */
-  abstract forward(...inputs: Tensor[]): Tensor;
+  /**
+   * The computation; subclasses define its inputs and result (tensors, options objects, tuples), as PyTorch's
+   * untyped `forward` does.
+   */
+  // deno-lint-ignore no-explicit-any
+  abstract forward(...inputs: any[]): any;
 
   /** The direct submodules with their field names; a module held by two fields is listed once, by the first. */
   namedChildren(): [string, Module][] {
@@ -71,12 +75,12 @@ export abstract class Module {
 
   /**
    * Every name a direct submodule is held under, a module held twice listed twice (PyTorch's `_modules`): the
-   * fields holding modules, then the children a container names itself (Sequential's "0", "1", …).
+   * fields holding modules, or, for a module that names its children itself by overriding
+   * {@link Module.namedChildren} (Sequential's "0", "1", …, ModuleDict's keys), those names only.
    */
   #childrenByName(): [string, Module][] {
-    const fields = Object.entries(this).filter((e): e is [string, Module] => e[1] instanceof Module);
-    const names = new Set(fields.map(([name]) => name));
-    return [...fields, ...this.namedChildren().filter(([name]) => !names.has(name))];
+    if (this.namedChildren !== Module.prototype.namedChildren) return this.namedChildren();
+    return Object.entries(this).filter((e): e is [string, Module] => e[1] instanceof Module);
   }
 
   /**

@@ -1,10 +1,15 @@
 import {
   AdamW,
+  arange,
   BatchNorm1d,
   clipGradNorm,
   type Device,
+  Embedding,
+  LayerNorm,
   Linear,
   Module,
+  ModuleDict,
+  ModuleList,
   Sequential,
   SGD,
   type Tensor,
@@ -29,6 +34,14 @@ interface ModulesFixture {
   afterFrozenAdamW: Record<string, Encoded>;
   duplicateWarning: string;
   twoGroupsError: string;
+  tinyGpt: {
+    namedParameters: string[];
+    namedModules: string[];
+    stateDict: Record<string, Encoded>;
+    idx: Encoded;
+    logits: Encoded;
+    grads: Record<string, Encoded>;
+  };
 }
 
 const fixture = loadFixture<ModulesFixture>("nn_modules");
@@ -182,3 +195,50 @@ Deno.test("An optimizer given a tied weight twice warns (one group) or throws (t
   );
   assert(error.message.toLowerCase().startsWith(fixture.twoGroupsError), error.message);
 });
+
+/** tools/fixtures/nn_modules.py's TinyGPT: nanoGPT's layout, lm_head tied to wte as in model.py. */
+class TinyGPT extends Module {
+  wte = new Embedding(10, 4);
+  wpe = new Embedding(8, 4);
+  h = new ModuleList([new Block(), new Block()]);
+  lnF = new LayerNorm(4);
+  transformer = new ModuleDict({ wte: this.wte, wpe: this.wpe, h: this.h, ln_f: this.lnF });
+  lm_head = new Linear(4, 10, { bias: false });
+  constructor() {
+    super();
+    this.wte.weight = this.lm_head.weight;
+  }
+  override namedChildren(): [string, Module][] {
+    return [["transformer", this.transformer], ["lm_head", this.lm_head]];
+  }
+  forward(idx: Tensor): Tensor {
+    const pos = arange(0, idx.shape[1], 1, { dtype: "int32", device: idx.device });
+    let x = this.wte.forward(idx).add(this.wpe.forward(pos));
+    for (const block of this.h) x = block.forward(x);
+    return this.lm_head.forward(this.lnF.forward(x));
+  }
+}
+
+testOnDevices(
+  "A PyTorch model in nanoGPT's layout loads with its tied lm_head, gives its logits and gradients",
+  async (dev) => {
+    const { tinyGpt } = fixture;
+    const model = await new TinyGPT().to(dev);
+    assertEquals(model.namedParameters().map(([name]) => name), tinyGpt.namedParameters);
+    assertEquals(model.namedModules().map(([name]) => name), tinyGpt.namedModules);
+    assertEquals(Object.keys(model.stateDict()), Object.keys(tinyGpt.stateDict));
+    model.loadStateDict(
+      Object.fromEntries(Object.entries(tinyGpt.stateDict).map(([name, e]) => [name, fromFixture(e, dev)])),
+    );
+    assert(model.lm_head.weight === model.wte.weight);
+    const logits = model.forward(fromFixture(tinyGpt.idx, dev));
+    await assertTensorClose(logits, tinyGpt.logits, TOLERANCE.composite, "logits");
+    logits.mul(logits).mean().backward();
+    for (const [name, p] of model.namedParameters()) {
+      await assertTensorClose(p.grad!, tinyGpt.grads[name], TOLERANCE.composite, `grad of ${name}`);
+    }
+    for (const [name, t] of Object.entries(model.stateDict())) {
+      await assertTensorClose(t, tinyGpt.stateDict[name], TOLERANCE.op, name);
+    }
+  },
+);
