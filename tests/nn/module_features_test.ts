@@ -203,19 +203,19 @@ class TinyGPT extends Module {
   h = new ModuleList([new Block(), new Block()]);
   lnF = new LayerNorm(4);
   transformer = new ModuleDict({ wte: this.wte, wpe: this.wpe, h: this.h, ln_f: this.lnF });
-  lm_head = new Linear(4, 10, { bias: false });
+  lmHead = new Linear(4, 10, { bias: false });
   constructor() {
     super();
-    this.wte.weight = this.lm_head.weight;
+    this.wte.weight = this.lmHead.weight;
   }
   override namedChildren(): [string, Module][] {
-    return [["transformer", this.transformer], ["lm_head", this.lm_head]];
+    return [["transformer", this.transformer], ["lm_head", this.lmHead]];
   }
   forward(idx: Tensor): Tensor {
     const pos = arange(0, idx.shape[1], 1, { dtype: "int32", device: idx.device });
     let x = this.wte.forward(idx).add(this.wpe.forward(pos));
     for (const block of this.h) x = block.forward(x);
-    return this.lm_head.forward(this.lnF.forward(x));
+    return this.lmHead.forward(this.lnF.forward(x));
   }
 }
 
@@ -230,7 +230,7 @@ testOnDevices(
     model.loadStateDict(
       Object.fromEntries(Object.entries(tinyGpt.stateDict).map(([name, e]) => [name, fromFixture(e, dev)])),
     );
-    assert(model.lm_head.weight === model.wte.weight);
+    assert(model.lmHead.weight === model.wte.weight);
     const logits = model.forward(fromFixture(tinyGpt.idx, dev));
     await assertTensorClose(logits, tinyGpt.logits, TOLERANCE.composite, "logits");
     logits.mul(logits).mean().backward();
