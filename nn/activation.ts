@@ -149,7 +149,7 @@ function checkApproximate(approximate: string): void {
  * ```ts
  * import { gelu } from "@gradstep/gradstep/nn";
  * import { tensor } from "@gradstep/gradstep";
- * const y = gelu(tensor([-1, 0, 1]), { approximate: "tanh" }); // [-0.1588, 0, 0.8412]
+ * const y = gelu(tensor([-1, 0, 1], { dtype: "float32" }), { approximate: "tanh" }); // [-0.1588, 0, 0.8412]
  * ```
  */
 export function gelu(input: Tensor, options: GeluOptions = {}): Tensor {
@@ -165,7 +165,7 @@ export function gelu(input: Tensor, options: GeluOptions = {}): Tensor {
  * ```ts
  * import { silu } from "@gradstep/gradstep/nn";
  * import { tensor } from "@gradstep/gradstep";
- * const y = silu(tensor([-1, 0, 1])); // [-0.2689, 0, 0.7311]
+ * const y = silu(tensor([-1, 0, 1], { dtype: "float32" })); // [-0.2689, 0, 0.7311]
  * ```
  */
 export function silu(input: Tensor): Tensor {
@@ -185,7 +185,7 @@ export interface LeakyReluOptions {
  * ```ts
  * import { leakyRelu } from "@gradstep/gradstep/nn";
  * import { tensor } from "@gradstep/gradstep";
- * const y = leakyRelu(tensor([-2, 3]), { negativeSlope: 0.1 }); // [-0.2, 3]
+ * const y = leakyRelu(tensor([-2, 3], { dtype: "float32" }), { negativeSlope: 0.1 }); // [-0.2, 3]
  * ```
  */
 export function leakyRelu(input: Tensor, options: LeakyReluOptions = {}): Tensor {
@@ -205,7 +205,7 @@ export interface EluOptions {
  * ```ts
  * import { elu } from "@gradstep/gradstep/nn";
  * import { tensor } from "@gradstep/gradstep";
- * const y = elu(tensor([-1, 2])); // [-0.6321, 2]
+ * const y = elu(tensor([-1, 2], { dtype: "float32" })); // [-0.6321, 2]
  * ```
  */
 export function elu(input: Tensor, options: EluOptions = {}): Tensor {
@@ -227,7 +227,7 @@ export interface SoftplusOptions {
  * ```ts
  * import { softplus } from "@gradstep/gradstep/nn";
  * import { tensor } from "@gradstep/gradstep";
- * const y = softplus(tensor([0, 30])); // [0.6931, 30]
+ * const y = softplus(tensor([0, 30], { dtype: "float32" })); // [0.6931, 30]
  * ```
  */
 export function softplus(input: Tensor, options: SoftplusOptions = {}): Tensor {
