@@ -29,8 +29,15 @@ export function split(t: Tensor, splitSize: number | readonly number[], dim = 0)
   const d = normalizeDim(dim, t.ndim);
   const size = t.shape[d];
   if (typeof splitSize !== "number") {
+    if (splitSize.some((s) => !Number.isInteger(s) || s < 0)) {
+      throw new RangeError(
+        `split_with_sizes expects split_sizes have only non-negative entries, but got split_sizes=[${
+          splitSize.join(", ")
+        }]`,
+      );
+    }
     const total = splitSize.reduce((a, b) => a + b, 0);
-    if (splitSize.some((s) => !Number.isInteger(s) || s < 0) || total !== size) {
+    if (total !== size) {
       throw new Error(
         `split_with_sizes expects split_sizes to sum exactly to ${size} (input tensor's size at dimension ${d}), ` +
           `but got split_sizes=[${splitSize.join(", ")}]`,

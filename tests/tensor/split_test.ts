@@ -36,6 +36,11 @@ testOnDevices("split and chunk reject bad sizes with PyTorch's messages", (dev) 
     "split_with_sizes expects split_sizes to sum exactly to 3 (input tensor's size at dimension 1), but got split_sizes=[1, 1]",
   );
   assertThrows(
+    () => split(x, [4, -1], 1),
+    RangeError,
+    "split_with_sizes expects split_sizes have only non-negative entries, but got split_sizes=[4, -1]",
+  );
+  assertThrows(
     () => split(x, -1),
     RangeError,
     "split expects split_size be non-negative, but got split_size=-1",
