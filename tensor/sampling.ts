@@ -96,7 +96,7 @@ function withoutReplacement(probs: Tensor, numSamples: number, generator: Genera
  * import { manualSeed, multinomial, tensor } from "@gradstep/gradstep";
  * manualSeed(0);
  * const tokens = multinomial(tensor([[0.1, 0.6, 0.3]]), 1); // shape [1, 1], most often [[1]]
- * const order = multinomial(tensor([1, 1, 1, 1]), 4); // a random permutation of 0 … 3
+ * const order = multinomial(tensor([1, 1, 1, 1], { dtype: "float32" }), 4); // a random permutation of 0 … 3
  * ```
  */
 export function multinomial(probs: Tensor, numSamples: number, options: MultinomialOptions = {}): Tensor {

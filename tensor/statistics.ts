@@ -78,7 +78,7 @@ function statistic(which: Statistic, t: Tensor, dim: Dims | undefined, options: 
  * @example
  * ```ts
  * import { tensor, variance } from "@gradstep/gradstep";
- * const x = tensor([[1, 2, 3], [2, 4, 6]]);
+ * const x = tensor([[1, 2, 3], [2, 4, 6]], { dtype: "float32" });
  * const v = variance(x, 1); // [1, 4]
  * const p = variance(x, 1, { correction: 0, keepdim: true }); // [[0.6667], [2.6667]]
  * ```
@@ -94,7 +94,7 @@ export function variance(t: Tensor, dim?: Dims, options: VarOptions = {}): Tenso
  * @example
  * ```ts
  * import { std, tensor } from "@gradstep/gradstep";
- * const s = std(tensor([[1, 2, 3], [2, 4, 6]]), 1); // [1, 2]
+ * const s = std(tensor([[1, 2, 3], [2, 4, 6]], { dtype: "float32" }), 1); // [1, 2]
  * ```
  */
 export function std(t: Tensor, dim?: Dims, options: VarOptions = {}): Tensor {
