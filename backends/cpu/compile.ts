@@ -3,13 +3,15 @@
  *
  * Float32 arithmetic rounds after every operation (`Math.fround`), so the CPU backend computes what a float32
  * machine computes — the same numbers PyTorch and WebGPU produce, up to the order of operations — rather than
- * float64 results rounded once at the end. Subexpressions that do not change along the innermost loop (scalars,
+ * float64 results rounded once at the end; exp, tanh, sigmoid and erf are float64_math.ts's float64 formulas,
+ * rounded once, which the SIMD kernels evaluate bit for bit alike. Subexpressions that do not change along the innermost loop (scalars,
  * broadcast inputs) are hoisted out of it.
  *
  * @module
  */
 import type { DType, TypedArray } from "../../tensor/dtype.ts";
-import { ERF_APPROXIMATION, type Expr, type Kernel, topoOrder } from "../kernel_ir.ts";
+import { type Expr, type Kernel, topoOrder } from "../kernel_ir.ts";
+import { formulaJs, FORMULAS, POW2_TABLE } from "./float64_math.ts";
 
 /**
  * A compiled kernel: `arrays` are the inputs then the outputs, each walked from `offsets[k]` by `strides[k]` over
@@ -50,7 +52,11 @@ function literal(value: number, dtype: DType): string {
   return Object.is(v, -0) ? "(-0)" : v < 0 ? `(${v})` : String(v);
 }
 
-function unaryJs(e: Extract<Expr, { kind: "unary" }>, a: string): string {
+/**
+ * The JavaScript of unary `e` on `a`; exp, tanh, sigmoid and erf are float64_math.ts's formulas, whose statements
+ * (temporaries named from `prefix`) go to `lines`.
+ */
+function unaryJs(e: Extract<Expr, { kind: "unary" }>, a: string, lines: string[], prefix: string): string {
   const isInt = e.dtype === "int32";
   switch (e.op) {
     case "neg":
@@ -67,35 +73,19 @@ function unaryJs(e: Extract<Expr, { kind: "unary" }>, a: string): string {
       return `(${a} === 0 ? 1 : 0)`;
     case "sqrt":
       return rounded(e.dtype, `Math.sqrt(${a})`);
-    case "exp":
-      return rounded(e.dtype, `Math.exp(${a})`);
     case "log":
       return rounded(e.dtype, `Math.log(${a})`);
-    case "tanh":
-      return rounded(e.dtype, `Math.tanh(${a})`);
-    case "sigmoid":
-      return rounded(e.dtype, `1 / (1 + Math.exp(-${a}))`);
     case "recip":
       return rounded(e.dtype, `1 / ${a}`);
-    case "erf":
-      return rounded(e.dtype, `erf(${a})`);
+    case "exp":
+    case "tanh":
+    case "sigmoid":
+    case "erf": {
+      const formula = formulaJs(FORMULAS[e.op], a, prefix);
+      lines.push(...formula.lines);
+      return rounded(e.dtype, formula.result);
+    }
   }
-}
-
-/** `coefficients` (constant term first) at `x` by Horner's rule. */
-function horner(coefficients: readonly number[], x: number): number {
-  let r = coefficients[coefficients.length - 1];
-  for (let i = coefficients.length - 2; i >= 0; i--) r = r * x + coefficients[i];
-  return r;
-}
-
-/** erf by {@link ERF_APPROXIMATION}, in float64 (the caller rounds once); NaN stays NaN. */
-function erf(x: number): number {
-  const { split, small, large } = ERF_APPROXIMATION;
-  const t = Math.abs(x);
-  if (t < split) return x + x * horner(small, x * x);
-  const y = 1 - Math.exp(horner(large, Math.min(t, 4)));
-  return x < 0 ? -y : y;
 }
 
 const COMPARE: Record<string, string> = { eq: "===", ne: "!==", lt: "<", le: "<=", gt: ">", ge: ">=" };
@@ -181,7 +171,7 @@ export function compileKernel(kernel: Kernel, inner: readonly InnerStride[]): Co
       }
       case "unary":
         lv = level.get(e.a.key)!;
-        js = unaryJs(e, ref(e.a));
+        js = unaryJs(e, ref(e.a), sections[lv], `f${name.size}_`);
         break;
       case "cast":
         lv = level.get(e.a.key)!;
@@ -237,8 +227,8 @@ export function compileKernel(kernel: Kernel, inner: readonly InnerStride[]): Co
   const factory = new Function(
     "fr",
     "hr",
-    "erf",
+    "POW2",
     `"use strict"; return function kernel(A, O, S, shape, sc) {${source}};`,
   );
-  return factory(Math.fround, Math.f16round, erf) as CompiledKernel;
+  return factory(Math.fround, Math.f16round, POW2_TABLE) as CompiledKernel;
 }

@@ -90,6 +90,25 @@ export const op = {
     max: simd(0xe9),
   },
   f64x2Add: simd(0xf0),
+  /** Float64 lane arithmetic (IEEE, as JavaScript's numbers). */
+  f64x2: {
+    abs: simd(0xec),
+    neg: simd(0xed),
+    add: simd(0xf0),
+    sub: simd(0xf1),
+    mul: simd(0xf2),
+    div: simd(0xf3),
+    lt: simd(0x49),
+  },
+  /** A 16-byte constant. */
+  v128Const: (bytes: readonly number[]): number[] => simd(0x0c, ...bytes),
+  i64x2Add: simd(0xce),
+  /** Shifts both int64 lanes left by the i32 on top of the stack. */
+  i64x2Shl: simd(0xcb),
+  /** Float64 lanes 0, 1 rounded to float32 lanes 0, 1 (lanes 2, 3 zero). */
+  f32x4DemoteZero: simd(0x5e),
+  /** Bytes of two vectors picked by 16 lane indices (0–15 the first, 16–31 the second). */
+  i8x16Shuffle: (lanes: readonly number[]): number[] => simd(0x0d, ...lanes),
   f64x2PromoteLow: simd(0x5f),
   /** A float32 from memory in all four lanes. */
   v128Load32Splat: (offset: number): number[] => simd(0x09, 2, ...leb(offset)),

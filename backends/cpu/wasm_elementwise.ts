@@ -2,16 +2,19 @@
  * Fused elementwise kernels in WebAssembly SIMD for the common case: every operand float32 and contiguous, and only
  * the operations WebAssembly computes exactly as the JavaScript kernels of compile.ts do (add, sub, mul, div,
  * sqrt, min, max, neg, abs, recip, and `where` on a float32 condition: IEEE float32 results, which is what
- * rounding every float64 result to float32 gives). Four elements per instruction, so an optimizer's update runs at memory speed instead of at the speed of
- * `Math.fround`. Operands in the arena (wasm_arena.ts) are worked on in place, the second half of a long kernel by
- * the helper thread on the other core (wasm_helper.ts); others stream through a scratch block in chunks that stay
- * in cache.
+ * rounding every float64 result to float32 gives), and exp, tanh, sigmoid and erf, whose float64 formulas
+ * (float64_math.ts) run on two float64 lanes in the same order as compile.ts's, rounded once. Four elements per
+ * instruction, so an optimizer's update runs at memory speed instead of at the speed of `Math.fround`. Operands in
+ * the arena (wasm_arena.ts) are worked on in place, the second half of a long kernel (shorter when it computes a
+ * transcendental) by the helper thread on the other core (wasm_helper.ts); others stream through a scratch block
+ * in chunks that stay in cache.
  *
  * @module
  */
 import { type Expr, type Kernel, topoOrder } from "../kernel_ir.ts";
 import { sharedArena } from "./wasm_arena.ts";
 import { moduleId, sharedHelper } from "./wasm_helper.ts";
+import { type Formula, formulaLocals, FORMULAS, formulaSimd, v128Const } from "./float64_math.ts";
 import { countedLoop, HAS_SIMD, I32, moduleOf, op, seq, V128, whileBelow } from "./wasm_asm.ts";
 
 /** Elements per chunk of the scratch block: every operand's chunk together stays within a core's cache. */
@@ -40,7 +43,7 @@ function supported(e: Expr): boolean {
     case "const":
       return true;
     case "unary":
-      return e.op in UNARY || e.op === "recip";
+      return e.op in UNARY || e.op in FORMULAS || e.op === "recip";
     case "binary":
       return e.op in BINARY;
     case "where":
@@ -50,10 +53,52 @@ function supported(e: Expr): boolean {
   }
 }
 
-/** The instructions computing `e` from the locals of its operands (`local`) and constants. */
-function instruction(e: Expr, local: (e: Expr) => number): number[] {
+/** The v128 locals a transcendental (float64_math.ts) takes beside its formula's two: its float64 halves. */
+const FORMULA_LOCALS = 2;
+
+/**
+ * A float64_math.ts formula on four float32 lanes: promoted two by two into float64 lanes, both halves computed
+ * side by side, each result rounded to float32 once; `at` is the first of the locals it may use.
+ */
+function formulaOf(
+  f: Formula,
+  x: number,
+  at: number,
+  constant: (value: number | bigint) => number[],
+): number[] {
+  const halves = [at, at + 1];
+  const bytes = (from: number): number[] => Array.from({ length: 8 }, (_, i) => from + i);
+  const { code, result } = formulaSimd(f, halves, at + FORMULA_LOCALS, constant);
+  return seq(
+    seq(op.get(x), op.f64x2PromoteLow, op.set(halves[0])),
+    seq(
+      op.get(x),
+      op.get(x),
+      op.i8x16Shuffle([...bytes(8), ...bytes(8)]),
+      op.f64x2PromoteLow,
+      op.set(halves[1]),
+    ),
+    code,
+    seq(result(0), op.f32x4DemoteZero, result(1), op.f32x4DemoteZero),
+    op.i8x16Shuffle([...bytes(0), ...bytes(16)]),
+  );
+}
+
+/**
+ * The instructions computing `e` from the locals of its operands (`local`) and constants; a transcendental's
+ * temporaries start at local `at`, its constants come from `constant`.
+ */
+function instruction(
+  e: Expr,
+  local: (e: Expr) => number,
+  at: number,
+  constant: (value: number | bigint) => number[],
+): number[] {
   switch (e.kind) {
     case "unary":
+      if (e.op in FORMULAS) {
+        return formulaOf(FORMULAS[e.op as keyof typeof FORMULAS], local(e.a), at, constant);
+      }
       return e.op === "recip"
         ? [...op.f32Const(1), ...op.f32x4Splat, ...op.get(local(e.a)), ...op.f32x4.div]
         : [...op.get(local(e.a)), ...UNARY[e.op]];
@@ -75,6 +120,8 @@ function instruction(e: Expr, local: (e: Expr) => number): number[] {
 
 /** Kernels of at least this many elements (in the arena) are shared with the helper thread. */
 const SHARED_MIN = 1 << 21;
+/** The same for kernels with a transcendental: compute-bound, they gain from the second core much sooner. */
+const FORMULA_SHARED_MIN = 1 << 15;
 
 /** The scratch block in the arena (scalars, then one chunk per operand) and how many operands it has room for. */
 let scratch = { at: -1, operands: 0 };
@@ -152,6 +199,27 @@ export function compileSimd(kernel: Kernel): SimdKernel | null {
   const [position, unrolledEnd] = [2 + count, 3 + count];
   const locals = new Map<string, number>();
   const local = (e: Expr): number => locals.get(e.key)!;
+  // Each transcendental's temporaries, after every expression's local.
+  const temporaries = new Map<string, number>();
+  let extra = 0;
+  for (const e of order) {
+    if (e.kind !== "unary" || !(e.op in FORMULAS)) continue;
+    temporaries.set(e.key, extra);
+    extra += FORMULA_LOCALS + 2 * formulaLocals(FORMULAS[e.op as keyof typeof FORMULAS]);
+  }
+  const temporary = (e: Expr): number => unrolledEnd + 1 + order.length + (temporaries.get(e.key) ?? 0);
+  // The formulas' constants, each in a local set once before the loop.
+  const constants = new Map<number | bigint, number>();
+  const constantInit: number[] = [];
+  const constant = (value: number | bigint): number[] => {
+    let at = constants.get(value);
+    if (at === undefined) {
+      at = unrolledEnd + 1 + order.length + extra + constants.size;
+      constants.set(value, at);
+      constantInit.push(...v128Const(value), ...op.set(at));
+    }
+    return op.get(at);
+  };
   const hoisted: number[] = [];
   const address = (k: number): number[] => seq(op.get(position), op.get(base(k)), op.i32Add);
   for (const e of order) {
@@ -168,7 +236,7 @@ export function compileSimd(kernel: Kernel): SimdKernel | null {
     for (const e of order) {
       if (e.kind === "input") body.push(...address(e.index), ...op.v128Load(shift), ...op.set(local(e)));
       else if (e.kind === "unary" || e.kind === "binary" || e.kind === "where") {
-        body.push(...instruction(e, local), ...op.set(local(e)));
+        body.push(...instruction(e, local, temporary(e), constant), ...op.set(local(e)));
       }
     }
     kernel.outputs.forEach((e, o) =>
@@ -177,13 +245,16 @@ export function compileSimd(kernel: Kernel): SimdKernel | null {
     return body;
   };
   // Sixteen elements a turn while they last (fewer loop branches and address sums per element), then four.
+  const [unrolled, single] = [seq(vector(0), vector(16), vector(32), vector(48)), vector(0)];
   const code = seq(
     hoisted,
+    constantInit,
     seq(op.get(0), op.i32(-64), op.i32And, op.set(unrolledEnd)),
-    countedLoop(position, unrolledEnd, 64, seq(vector(0), vector(16), vector(32), vector(48))),
-    whileBelow(position, 0, 16, vector(0)),
+    countedLoop(position, unrolledEnd, 64, unrolled),
+    whileBelow(position, 0, 16, single),
   );
-  const bytes = moduleOf("kernel", 2 + count, [[2, I32], [locals.size, V128]], code);
+  const v128Locals = locals.size + extra + constants.size;
+  const bytes = moduleOf("kernel", 2 + count, [[2, I32], [v128Locals, V128]], code);
   const id = moduleId();
   const memory = sharedArena().memory;
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem: memory } });
@@ -196,7 +267,7 @@ export function compileSimd(kernel: Kernel): SimdKernel | null {
     const addresses = arenaAddresses(operands);
     if (addresses !== null) {
       start = n - (n % 4); // the tail goes through the scratch block: a vector store there would pass the end
-      const helper = start >= SHARED_MIN ? sharedHelper() : null;
+      const helper = start >= (extra > 0 ? FORMULA_SHARED_MIN : SHARED_MIN) ? sharedHelper() : null;
       // The helper takes the second half, from a multiple of 16 elements.
       const half = helper === null ? start : Math.floor(start / 32) * 16;
       helper?.start(id, bytes, [(start - half) * 4, at, ...addresses.map((a) => a + half * 4)]);
