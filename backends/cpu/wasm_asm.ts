@@ -73,6 +73,8 @@ export const op = {
   f64Store: (offset: number): number[] => [0x39, 3, ...leb(offset)],
   v128Load: (offset: number): number[] => simd(0x00, 4, ...leb(offset)),
   v128Store: (offset: number): number[] => simd(0x0b, 4, ...leb(offset)),
+  /** 8 bytes from memory into both halves (only 8 bytes are read). */
+  v128Load64Splat: (offset: number): number[] => simd(0x0a, 3, ...leb(offset)),
   v128Zero: simd(0x0c, ...new Array(16).fill(0)),
   f32x4Splat: simd(0x13),
   f32x4Ne: simd(0x42),

@@ -115,3 +115,16 @@ Deno.test("SIMD sums of long float32 rows, in the heap or the arena, agree with 
   assert(Number.isNaN(sum(new Float32Array([1, NaN, 2, 3, 4]), 0, 5)), "NaN propagates");
   assert(sum(new Float32Array([Infinity, 1, 2, 3]), 0, 4) === Infinity, "Infinity propagates");
 });
+
+Deno.test("a SIMD sum of a row that ends where the arena's memory ends reads nothing past it", () => {
+  const sum = simdSum()!;
+  const arena = sharedArena();
+  // A block carved from the top up to the memory's end (growing it by one page when less than a block is left).
+  const rest = arena.buffer.byteLength - arena.span;
+  const bytes = rest >= 4096 ? rest : rest + 65536;
+  const at = arena.alloc(bytes)!;
+  assert(at + bytes === arena.buffer.byteLength, "the block ends where the memory ends");
+  const row = new Float32Array(arena.buffer, at, bytes / 4).fill(0.5);
+  assert(sum(row, row.length - 1024, 1024) === 512);
+  arena.free(at, bytes);
+});
