@@ -172,29 +172,33 @@ function normalize(
   const x = input.reshape([rows, n]);
   const flat = params.map((t) => t.reshape([n]));
   return fusedOp(norm.name, [input, ...params], () => {
-    let rowSums: Tensor[];
+    let rowSums: Tensor[], squares: Tensor;
     if (norm.centered) {
       const s = sum(x.float(), 1, true);
-      rowSums = [s, sum(runKernel(k.deviation(), [x, s], [1 / n])[0], 1, true)];
+      squares = runKernel(k.deviation(), [x, s], [1 / n])[0];
+      rowSums = [s, sum(squares, 1, true)];
     } else {
-      rowSums = [sum(runKernel(k.square(), [x])[0], 1, true)];
+      squares = runKernel(k.square(), [x])[0];
+      rowSums = [sum(squares, 1, true)];
     }
     const stats = runKernel(k.stats(), rowSums, [1 / n, eps]);
     const [y] = runKernel(k.output(), [x, ...stats, ...flat]);
+    // The temporaries go back now, while their memory is in cache for the next layer's.
+    [squares, ...rowSums].forEach((t) => t.dispose());
     return { output: y.reshape(input.shape), saved: stats };
   }, (g, { saved: stats, needed }) => {
     const g2 = g.reshape([rows, n]);
     const w = weight === null ? [] : [flat[0]];
-    const [gw, gwx, gx] = runKernel(k.terms(g.dtype), [g2, x, ...stats, ...w]);
+    const terms = runKernel(k.terms(g.dtype), [g2, x, ...stats, ...w]);
+    const [gw, gwx, gx] = terms;
+    const rowSums = needed[0] ? [sum(gw, 1, true), sum(gwx, 1, true)] : [];
     const dx = needed[0]
-      ? runKernel(k.gradInput(g.dtype), [g2, x, ...stats, ...w, sum(gw, 1, true), sum(gwx, 1, true)], [
-        1 / n,
-      ])[0]
-        .reshape(input.shape)
+      ? runKernel(k.gradInput(g.dtype), [g2, x, ...stats, ...w, ...rowSums], [1 / n])[0].reshape(input.shape)
       : null;
     const grads: (Tensor | null)[] = [dx];
     if (weight !== null) grads.push(needed[1] ? columnSums(gx).reshape(shape).to(weight.dtype) : null);
     if (bias !== null) grads.push(needed[grads.length] ? columnSums(g2).reshape(shape).to(bias.dtype) : null);
+    [...terms, ...rowSums].forEach((t) => t.dispose());
     return grads;
   });
 }
