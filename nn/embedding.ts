@@ -12,6 +12,7 @@ import * as ir from "../backends/kernel_ir.ts";
 import { ones, zeros } from "../tensor/creation.ts";
 import { cachedKernel, runKernel } from "../tensor/elementwise.ts";
 import { indexSelect, scatterAdd } from "../tensor/indexing.ts";
+import { tidy } from "../tensor/memory.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { normal_ } from "./init.ts";
 import { Module } from "./module.ts";
@@ -74,21 +75,26 @@ function lookups(flat: Tensor, rows: number): Tensor {
  * looked up keep a scale of 1, so repeated indices are renormalised once.
  */
 function renorm(weight: Tensor, flat: Tensor, maxNorm: number, normType: number): void {
-  noGrad(() => {
-    const [rows] = weight.shape;
-    const hits = lookups(flat, rows);
-    const magnitude = weight.abs();
-    const norm = normType === Infinity ? magnitude.max(1) : magnitude.pow(normType).sum(1).pow(1 / normType);
-    const kernel = cachedKernel(
-      "nn.embedding.renorm",
-      () =>
-        ir.defineKernel(["float32", "float32"], ["float32"], ([count, n], [limit]) => [
-          ir.where(ir.and(ir.gt(count, 0), ir.gt(n, limit)), ir.div(limit, ir.add(n, 1e-7)), 1),
-        ]),
-    );
-    const [scale] = runKernel(kernel, [hits, norm.float()], [maxNorm]);
-    weight.mul_(scale.unsqueeze(1));
-  });
+  // tidy: the counts, norms and scales are given back at once.
+  noGrad(() =>
+    tidy(() => {
+      const [rows] = weight.shape;
+      const hits = lookups(flat, rows);
+      const magnitude = weight.abs();
+      const norm = normType === Infinity
+        ? magnitude.max(1)
+        : magnitude.pow(normType).sum(1).pow(1 / normType);
+      const kernel = cachedKernel(
+        "nn.embedding.renorm",
+        () =>
+          ir.defineKernel(["float32", "float32"], ["float32"], ([count, n], [limit]) => [
+            ir.where(ir.and(ir.gt(count, 0), ir.gt(n, limit)), ir.div(limit, ir.add(n, 1e-7)), 1),
+          ]),
+      );
+      const [scale] = runKernel(kernel, [hits, norm.float()], [maxNorm]);
+      weight.mul_(scale.unsqueeze(1));
+    })
+  );
 }
 
 /**
