@@ -104,7 +104,10 @@ function propagate(
             } gave a gradient of shape [${gi.shape}] for an input of shape [${input.shape}]`,
           );
         }
-        add(input.gradFn === null ? finalGrads : nodeGrads, input.gradFn ?? input, gi);
+        // A gradient takes its input's dtype (a float16 product added to a float32 residual under autocast gets
+        // a float32 gradient from the add), as PyTorch's engine casts it.
+        const typed = gi.dtype === input.dtype ? gi : cast(gi, input.dtype);
+        add(input.gradFn === null ? finalGrads : nodeGrads, input.gradFn ?? input, typed);
       });
     }
     if (!retainGraph) {

@@ -1,4 +1,4 @@
-import { clipGradNorm, noGrad } from "../../mod.ts";
+import { autocast, clipGradNorm, noGrad } from "../../mod.ts";
 import { assert, assertEquals, assertThrows } from "../../deps.ts";
 import { GPT, type GPTConfig } from "../../examples/gpt.ts";
 import { assertClose, assertTensorClose, loadFixture, testOnDevices, TOLERANCE } from "../helpers.ts";
@@ -113,4 +113,24 @@ testOnDevices(
       "temperature must be positive, got 0",
     );
   },
+);
+
+testOnDevices(
+  "GPT under autocast: float16 products in float32 residuals train, gradients close to float32's",
+  async (dev) => {
+    const c = fixture.cases.recipe;
+    const model = await new GPT(c.config).to(dev);
+    model.loadStateDict(
+      Object.fromEntries(Object.entries(c.state).map(([k, e]) => [k, fromFixture(e, dev)])),
+    );
+    const loss = autocast(() => model.forward(fromFixture(c.idx, dev), fromFixture(c.targets, dev)).loss!);
+    assertEquals(loss.dtype, "float32");
+    assertClose([await loss.item()], [c.loss], { rtol: 1e-2, atol: 1e-3 }, "loss under autocast");
+    loss.backward(); // the residual adds (float32 + float16) give their float16 inputs float16 gradients
+    for (const [n, p] of model.namedParameters()) {
+      assertEquals(p.grad?.dtype, "float32", `${n}.grad dtype`);
+      await assertTensorClose(p.grad!, c.grads[n], { rtol: 5e-2, atol: 2e-3 }, `${n}.grad under autocast`);
+    }
+  },
+  { requires: "shader-f16" },
 );
