@@ -25,6 +25,8 @@ export {
   getDefaultDevice,
   setDefaultDevice,
 } from "./backends/device.ts";
+export { deviceStats } from "./backends/device_stats.ts";
+export type { DeviceStats } from "./backends/backend.ts";
 export * from "./nn/mod.ts";
 export * from "./optim/mod.ts";
 export * from "./amp/mod.ts";

@@ -34,6 +34,42 @@ export interface View {
 export type ReduceOp = "sum" | "prod" | "max" | "min" | "argmax" | "argmin";
 
 /**
+ * Counters of the work a backend has done since it was created, kept by the backend as plain integers (one
+ * increment per call, so counting costs nothing measurable). What each counts on each backend:
+ *
+ * - `dispatches`: kernels launched. On the CPU, one per call of a primitive (`elementwise`, `reduce`, `matmul`,
+ *   `gather`, `scatterAdd`; a strided copy is an `elementwise` call), except an `elementwise` call over an empty
+ *   shape, which runs nothing. On WebGPU, one per compute-shader dispatch recorded: a contiguous copy is a
+ *   buffer-to-buffer copy and no dispatch, a long reduction into few outputs is two, and a matmul of more than
+ *   65,535 batches is one per 65,535.
+ * - `submits`: command buffers handed to the device queue. On WebGPU, one per submission (at the end of a
+ *   synchronous burst of work, at each readback, every 256 dispatches); the CPU runs each primitive at once and
+ *   submits nothing, so its count stays 0.
+ * - `readbacks`: copies of device memory to the host, each a `read` (and on the CPU also a `readSync`) call, as
+ *   every `await t.data()`, `item()`, `toArray()` and `dataSync()` makes.
+ * - `pipelines`: kernels compiled. On the CPU, elementwise kernels: one JavaScript function per kernel and stride
+ *   pattern, one WebAssembly SIMD kernel per kernel (reductions, matmuls and indexing run fixed code); on WebGPU,
+ *   one `GPUComputePipeline` per shader variant. A kernel seen before compiles nothing.
+ * - `allocations`: `alloc` calls, pooled or arena reuse included, the backend's own scratch buffers too.
+ * - `bytesAllocated`: the bytes of those allocations, elements × bytes per element of the dtype (the size
+ *   `memoryStats` counts; WebGPU rounds its buffers up to size classes).
+ */
+export interface DeviceStats {
+  /** Kernels launched. */
+  dispatches: number;
+  /** Command buffers submitted to the device queue (0 on the CPU). */
+  submits: number;
+  /** Device-to-host reads. */
+  readbacks: number;
+  /** Kernels (WebGPU pipelines) compiled. */
+  pipelines: number;
+  /** Buffers allocated. */
+  allocations: number;
+  /** Bytes of the buffers allocated. */
+  bytesAllocated: number;
+}
+
+/**
  * What a device must implement.
  *
  * @example
@@ -46,6 +82,8 @@ export type ReduceOp = "sum" | "prod" | "max" | "min" | "argmax" | "argmin";
  * ```
  */
 export interface Backend {
+  /** The work done so far; read it through `deviceStats(device)`, which copies it. */
+  readonly stats: DeviceStats;
   /**
    * Allocates `length` elements of `dtype`, zeroed unless `zeroed` is false (for outputs a kernel writes in full:
    * their contents are then unspecified until it does).

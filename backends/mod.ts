@@ -3,9 +3,10 @@
  *
  * @module
  */
-export type { Backend, DeviceBuffer, ReduceOp, View } from "./backend.ts";
+export type { Backend, DeviceBuffer, DeviceStats, ReduceOp, View } from "./backend.ts";
 export * from "./kernel_ir.ts";
 export { cpu, Device, device, type DeviceType, getDefaultDevice, setDefaultDevice } from "./device.ts";
+export { deviceStats } from "./device_stats.ts";
 export { CpuBackend } from "./cpu/cpu_backend.ts";
 export { type AdapterSummary, findAdapter, openDevice } from "./webgpu/adapter.ts";
-export { type GpuStats, MAX_BATCH, WebGpuBackend } from "./webgpu/webgpu_backend.ts";
+export { MAX_BATCH, WebGpuBackend } from "./webgpu/webgpu_backend.ts";

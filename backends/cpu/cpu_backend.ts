@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { type DType, hostArray, type TypedArray } from "../../tensor/dtype.ts";
-import type { Backend, DeviceBuffer, ReduceOp, View } from "../backend.ts";
+import { bytesPerElement, type DType, hostArray, type TypedArray } from "../../tensor/dtype.ts";
+import type { Backend, DeviceBuffer, DeviceStats, ReduceOp, View } from "../backend.ts";
 import type { Kernel } from "../kernel_ir.ts";
 import { type CompiledKernel, compileKernel, type InnerStride } from "./compile.ts";
 import { gatherCpu, scatterAddCpu } from "./gather.ts";
@@ -47,6 +47,15 @@ function arrayOf(buffer: DeviceBuffer): TypedArray {
  * ```
  */
 export class CpuBackend implements Backend {
+  /** Work counters since creation (see {@link DeviceStats}; `submits` stays 0: each primitive runs at once). */
+  readonly stats: DeviceStats = {
+    dispatches: 0,
+    submits: 0,
+    readbacks: 0,
+    pipelines: 0,
+    allocations: 0,
+    bytesAllocated: 0,
+  };
   #kernels = new Map<string, CompiledKernel>();
   #simdKernels = new Map<string, SimdKernel | null>();
   #pool = new Map<string, TypedArray[]>();
@@ -57,6 +66,8 @@ export class CpuBackend implements Backend {
    * while it has room, others reusing a freed array of that size when there is one.
    */
   alloc(length: number, dtype: DType, zeroed = true): DeviceBuffer {
+    this.stats.allocations++;
+    this.stats.bytesAllocated += length * bytesPerElement(dtype);
     if (dtype === "float32" && length * 4 >= ARENA_MIN_BYTES && this.simd) {
       const arena = sharedArena();
       const at = arena.alloc(length * 4, zeroed);
@@ -80,6 +91,7 @@ export class CpuBackend implements Backend {
 
   /** Like {@link CpuBackend.read}, synchronously (only the CPU can). */
   readSync(buffer: DeviceBuffer, offset = 0, length = buffer.length - offset): TypedArray {
+    this.stats.readbacks++;
     return arrayOf(buffer).slice(offset, offset + length);
   }
 
@@ -104,7 +116,10 @@ export class CpuBackend implements Backend {
 
   #simdKernel(kernel: Kernel): SimdKernel | null {
     let simd = this.#simdKernels.get(kernel.key);
-    if (simd === undefined) this.#simdKernels.set(kernel.key, simd = compileSimd(kernel));
+    if (simd === undefined) {
+      this.#simdKernels.set(kernel.key, simd = compileSimd(kernel));
+      if (simd !== null) this.stats.pipelines++;
+    }
     return simd;
   }
 
@@ -117,6 +132,7 @@ export class CpuBackend implements Backend {
     scalars: readonly number[],
   ): void {
     if (shape.includes(0)) return;
+    this.stats.dispatches++;
     const operands = [...inputs, ...outputs];
     const layout = collapse(shape, operands.map((v) => v.strides));
     const inner = layout.strides.map((s): InnerStride => {
@@ -139,6 +155,7 @@ export class CpuBackend implements Backend {
     let run = this.#kernels.get(key);
     if (run === undefined) {
       run = compileKernel(kernel, inner);
+      this.stats.pipelines++;
       this.#kernels.set(key, run);
     }
     run(
@@ -152,11 +169,13 @@ export class CpuBackend implements Backend {
 
   /** Reduces the trailing dimensions of `input` into `out`. */
   reduce(op: ReduceOp, input: View, shape: readonly number[], outRank: number, out: DeviceBuffer): void {
+    this.stats.dispatches++;
     reduceCpu(op, arrayOf(input.buffer), input.offset, input.strides, shape, outRank, arrayOf(out));
   }
 
   /** Batched matrix product. */
   matmul(a: View, b: View, out: DeviceBuffer, batch: number, m: number, n: number, k: number): void {
+    this.stats.dispatches++;
     matmulCpu(
       arrayOf(a.buffer),
       a.offset,
@@ -174,6 +193,7 @@ export class CpuBackend implements Backend {
 
   /** Gathers along `dim`. */
   gather(source: View, index: View, dim: number, shape: readonly number[], out: DeviceBuffer): void {
+    this.stats.dispatches++;
     gatherCpu(
       arrayOf(source.buffer),
       source.offset,
@@ -189,6 +209,7 @@ export class CpuBackend implements Backend {
 
   /** Scatter-adds along `dim`. */
   scatterAdd(target: View, index: View, values: View, dim: number, shape: readonly number[]): void {
+    this.stats.dispatches++;
     scatterAddCpu(
       arrayOf(target.buffer),
       target.offset,

@@ -8,8 +8,8 @@
  *
  * @module
  */
-import type { DType, TypedArray } from "../../tensor/dtype.ts";
-import type { Backend, DeviceBuffer, ReduceOp, View } from "../backend.ts";
+import { bytesPerElement, type DType, type TypedArray } from "../../tensor/dtype.ts";
+import type { Backend, DeviceBuffer, DeviceStats, ReduceOp, View } from "../backend.ts";
 import { dtypeCode, type Kernel } from "../kernel_ir.ts";
 import { collapse } from "../layout.ts";
 import { BufferPool, bytesFor, GpuBuffer } from "./buffers.ts";
@@ -32,18 +32,6 @@ import { gpuBytesPerElement, scalarBits } from "./wgsl.ts";
 export const MAX_BATCH = 256;
 const PARAMS_BYTES = 1 << 20;
 const PARAMS_ALIGN = 256;
-
-/** Counters of device work, for tests and benchmarks. */
-export interface GpuStats {
-  /** Compute dispatches recorded. */
-  dispatches: number;
-  /** Command buffers submitted. */
-  submits: number;
-  /** Buffers copied back to the host (each costs a round trip). */
-  readbacks: number;
-  /** Compute pipelines compiled. */
-  pipelines: number;
-}
 
 interface Pipeline {
   pipeline: GPUComputePipeline;
@@ -76,8 +64,15 @@ function gpuOf(buffer: DeviceBuffer): GpuBuffer {
  * ```
  */
 export class WebGpuBackend implements Backend {
-  /** Work counters since creation. */
-  readonly stats: GpuStats = { dispatches: 0, submits: 0, readbacks: 0, pipelines: 0 };
+  /** Work counters since creation (see {@link DeviceStats}). */
+  readonly stats: DeviceStats = {
+    dispatches: 0,
+    submits: 0,
+    readbacks: 0,
+    pipelines: 0,
+    allocations: 0,
+    bytesAllocated: 0,
+  };
   readonly #device: GPUDevice;
   readonly #pool: BufferPool;
   readonly #pipelines = new Map<string, Pipeline>();
@@ -149,6 +144,8 @@ export class WebGpuBackend implements Backend {
       );
     }
     const { buffer, fresh } = this.#pool.take(bytes);
+    this.stats.allocations++;
+    this.stats.bytesAllocated += length * bytesPerElement(dtype);
     if (!fresh && zeroed) this.#unzeroed.add(buffer);
     return new GpuBuffer(dtype, length, buffer, buffer.size);
   }
