@@ -1,6 +1,7 @@
 /**
  * The matrix product with PyTorch's `matmul` rules: 1-D operands gain and then lose a dimension, batch dimensions
- * broadcast, and transposed operands are read through their strides without copying.
+ * broadcast (a batch of matrices times one matrix is folded into one product), and transposed operands are read
+ * through their strides without copying.
  *
  * @module
  */
@@ -16,6 +17,7 @@ import {
   empty,
   expand,
   numel,
+  reshape,
   squeeze,
   unsqueeze,
 } from "./shape.ts";
@@ -41,6 +43,13 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 1 && b.ndim === 1) return squeeze(squeeze(matmul(unsqueeze(a, 0), unsqueeze(b, 1)), -1), -1);
   if (a.ndim === 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);
   if (b.ndim === 1) return squeeze(matmul(a, unsqueeze(b, 1)), -1);
+  if (b.ndim === 2 && a.ndim > 2) {
+    // As PyTorch: a [..., m, k] @ b [k, n] is one [(…·m), k] @ [k, n] product, not a batch of products against
+    // the same b, so b's gradient is one product too rather than a batch of them summed.
+    const rows = a.shape.slice(0, -1);
+    const folded = batchedMatmul(reshape(a, [numel(rows), a.shape[a.ndim - 1]]), b);
+    return reshape(folded, [...rows, b.shape[1]]);
+  }
   return batchedMatmul(a, b);
 }
 

@@ -13,7 +13,8 @@ import { gatherCpu, scatterAddCpu } from "./gather.ts";
 import { collapse } from "../layout.ts";
 import { matmulCpu } from "./matmul.ts";
 import { reduceCpu } from "./reduce.ts";
-import { compileSimd, type SimdKernel } from "./wasm_elementwise.ts";
+import { compileSimd, compileSimdRows, type SimdKernel, type SimdRowsKernel } from "./wasm_elementwise.ts";
+import { offsets } from "./reduce.ts";
 import { sharedArena } from "./wasm_arena.ts";
 
 /** A CPU buffer: a typed array of its dtype. */
@@ -58,6 +59,7 @@ export class CpuBackend implements Backend {
   };
   #kernels = new Map<string, CompiledKernel>();
   #simdKernels = new Map<string, SimdKernel | null>();
+  #simdRowsKernels = new Map<string, SimdRowsKernel | null>();
   #pool = new Map<string, TypedArray[]>();
   #pooledBytes = 0;
 
@@ -123,6 +125,47 @@ export class CpuBackend implements Backend {
     return simd;
   }
 
+  /** The kernel over rows for inputs broadcast (one value per row) or not, as `inner` says. */
+  #simdRowsKernel(kernel: Kernel, inner: readonly InnerStride[]): SimdRowsKernel | null {
+    const key = `${kernel.key}#${inner.join("")}`;
+    let simd = this.#simdRowsKernels.get(key);
+    if (simd === undefined) {
+      simd = compileSimdRows(kernel, inner.slice(0, kernel.inputs.length).map((s) => s === "0"));
+      if (simd !== null) this.stats.pipelines++;
+      this.#simdRowsKernels.set(key, simd);
+    }
+    return simd;
+  }
+
+  /**
+   * Runs `kernel` over rows in SIMD when every operand walks its last dimension by 1 (or, for an input, not at all)
+   * and rows are a multiple of 4 long; false when it cannot (the JavaScript kernel then runs).
+   */
+  #elementwiseRows(
+    kernel: Kernel,
+    layout: { shape: readonly number[]; strides: readonly (readonly number[])[] },
+    inner: readonly InnerStride[],
+    views: readonly View[],
+    scalars: readonly number[],
+  ): boolean {
+    const nd = layout.shape.length, n = layout.shape[nd - 1];
+    if (n % 4 !== 0 || inner.some((s) => s === "s")) return false;
+    const simd = this.#simdRowsKernel(kernel, inner);
+    if (simd === null) return false;
+    const rows = nd === 1 ? 1 : layout.shape[nd - 2];
+    const rowStrides = layout.strides.map((s) => nd === 1 ? 0 : s[nd - 2]);
+    // Dimensions before the rows: one call per index, from each operand's offsets.
+    const outer = layout.shape.slice(0, Math.max(nd - 2, 0));
+    const starts = layout.strides.map((s) => offsets(outer, s.slice(0, outer.length)));
+    const arrays = views.map((v) => arrayOf(v.buffer) as Float32Array);
+    for (let i = 0; i < starts[0].length; i++) {
+      const operands = views.map((v, k) => ({ array: arrays[k], offset: v.offset + starts[k][i] }));
+      // Refused for the arrays it is given, hence at the first call or never.
+      if (!simd(operands, rowStrides, rows, n, scalars)) return false;
+    }
+    return true;
+  }
+
   /** Runs a fused elementwise kernel, compiling it on first use for each stride pattern. */
   elementwise(
     kernel: Kernel,
@@ -151,6 +194,7 @@ export class CpuBackend implements Backend {
         return;
       }
     }
+    if (this.simd && this.#elementwiseRows(kernel, layout, inner, operands, scalars)) return;
     const key = `${kernel.key}#${inner.join("")}`;
     let run = this.#kernels.get(key);
     if (run === undefined) {

@@ -49,6 +49,41 @@ function sumStrided(src: TypedArray, p: number, n: number, s: number): number {
   return acc;
 }
 
+/**
+ * Sums of `rows` rows of `cols` elements into `out` (element j the sum of column j): rows `rowStride` apart,
+ * columns adjacent. Row by row through the memory, each column's sum in the order the strided walk would take.
+ */
+function sumColumns(
+  src: TypedArray,
+  p: number,
+  rows: number,
+  rowStride: number,
+  cols: number,
+  out: TypedArray,
+): void {
+  const acc = new Float64Array(cols);
+  for (let i = 0; i < rows; i++) {
+    const row = p + i * rowStride;
+    for (let j = 0; j < cols; j++) acc[j] += src[row + j];
+  }
+  out.set(acc);
+}
+
+/** The largest (or smallest) of `n` contiguous elements from `p`, NaN if any is NaN. */
+function extremeRow(src: TypedArray, p: number, n: number, wantMax: boolean): number {
+  let best = wantMax ? -Infinity : Infinity;
+  const end = p + n;
+  // One comparison per element: it fails only for a new best or a NaN.
+  for (let i = p; i < end; i++) {
+    const v = src[i];
+    if (wantMax ? !(v <= best) : !(v >= best)) {
+      if (v !== v) return v;
+      best = v;
+    }
+  }
+  return best;
+}
+
 /** Reduces the dimensions of `shape` from `outRank` on into the contiguous `out`. */
 export function reduceCpu(
   op: ReduceOp,
@@ -66,6 +101,11 @@ export function reduceCpu(
   const n = red.shape[red.shape.length - 1];
   const s = red.strides[0][red.strides[0].length - 1];
   const total = n * segments.length;
+  // Over leading dimensions of outputs that lie side by side (a bias's gradient): a pass over the rows.
+  const [across] = outer.strides[0];
+  if (op === "sum" && outer.shape.length === 1 && across === 1 && segments.length === 1 && s !== 1) {
+    return sumColumns(src, offset, n, s, out.length, out);
+  }
   for (let o = 0; o < out.length; o++) {
     const base = offset + bases[o];
     if (op === "sum" || op === "prod") {
@@ -80,6 +120,10 @@ export function reduceCpu(
     }
     // max, min, argmax, argmin: a running best that NaN wins and keeps.
     const wantMax = op === "max" || op === "argmax";
+    if ((op === "max" || op === "min") && segments.length === 1 && s === 1) {
+      out[o] = extremeRow(src, base + segments[0], n, wantMax);
+      continue;
+    }
     let best = wantMax ? -Infinity : Infinity;
     let at = 0;
     let position = 0;

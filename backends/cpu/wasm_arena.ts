@@ -167,12 +167,22 @@ export class Arena {
     const end = this.#top + size;
     if (end > this.#buffer.byteLength) {
       if (!grow) return null;
-      const pages = Math.ceil((end - this.#buffer.byteLength) / PAGE);
-      if (this.#buffer.byteLength / PAGE + pages > this.maxPages) return null;
+      const [have, need] = [
+        this.#buffer.byteLength / PAGE,
+        Math.ceil((end - this.#buffer.byteLength) / PAGE),
+      ];
+      if (have + need > this.maxPages) return null;
+      // A growth costs about half a millisecond whatever its size: grow by a quarter at least, so that a run
+      // whose memory climbs (tensors left to the collector) grows a few dozen times rather than on every step.
+      const pages = Math.min(Math.max(need, Math.ceil(have / 4)), this.maxPages - have);
       try {
         this.memory.grow(pages);
       } catch {
-        return null; // the system refused the memory
+        try {
+          this.memory.grow(need);
+        } catch {
+          return null; // the system refused the memory
+        }
       }
       this.#buffer = this.memory.buffer as SharedArrayBuffer;
       this.#buffers.add(this.#buffer);

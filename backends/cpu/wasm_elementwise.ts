@@ -123,18 +123,23 @@ const SHARED_MIN = 1 << 21;
 /** The same for kernels with a transcendental: compute-bound, they gain from the second core much sooner. */
 const FORMULA_SHARED_MIN = 1 << 15;
 
-/** The scratch block in the arena (scalars, then one chunk per operand) and how many operands it has room for. */
-let scratch = { at: -1, operands: 0 };
+/** The scratch block in the arena (scalars, one chunk per operand, staged inputs) and its size in bytes. */
+let scratch = { at: -1, bytes: 0 };
 let view = new Float32Array(new SharedArrayBuffer(0));
 
-/** The scratch block's address, with room for `operands` chunks, and a float32 view of the whole arena. */
-function reserve(operands: number): { at: number; mem: Float32Array<SharedArrayBuffer> } {
+/**
+ * The scratch block's address, with room for `operands` chunks and `staged` bytes after them, and a float32 view
+ * of the whole arena.
+ */
+function reserve(operands: number, staged = 0): { at: number; mem: Float32Array<SharedArrayBuffer> } {
   const arena = sharedArena();
-  if (scratch.operands < operands) {
-    if (scratch.at >= 0) arena.free(scratch.at, SCALAR_BYTES + scratch.operands * CHUNK * 4);
-    const at = arena.alloc(SCALAR_BYTES + operands * CHUNK * 4);
+  const bytes = SCALAR_BYTES + operands * CHUNK * 4 + staged;
+  if (scratch.bytes < bytes) {
+    if (scratch.at >= 0) arena.free(scratch.at, scratch.bytes);
+    const size = Math.max(bytes, 2 * scratch.bytes);
+    const at = arena.alloc(size);
     if (at === null) throw new Error("The CPU backend's WebAssembly memory is full (4 GiB)");
-    scratch = { at, operands };
+    scratch = { at, bytes: size };
   }
   if (view.buffer !== arena.buffer) view = new Float32Array(arena.buffer);
   return { at: scratch.at, mem: view };
@@ -168,6 +173,139 @@ function copies(kernel: Kernel, nIn: number): SimdKernel {
     });
 }
 
+/** Whether the SIMD kernels can compute `kernel` (float32 operands, the operations above, few enough scalars). */
+function simdable(kernel: Kernel): boolean {
+  return HAS_SIMD && kernel.inputs.every((d) => d === "float32") &&
+    topoOrder(kernel.outputs).every(supported) &&
+    kernel.scalars.length * 4 <= SCALAR_BYTES;
+}
+
+/** An assembled kernel: its module's bytes and id (for the helper thread), and its function on this thread. */
+interface Assembled {
+  bytes: Uint8Array;
+  id: number;
+  /** Whether it computes a transcendental (then worth sharing with the helper from far fewer elements). */
+  heavy: boolean;
+  run: (...args: number[]) => void;
+}
+
+/**
+ * The module of `kernel` over rows: kernel(bytes, scalars, ...addresses, ...rowStrides, rows) runs `rows` rows of
+ * `bytes` bytes, each operand's row `rowStride` bytes after the previous one; inputs marked in `broadcast` hold one
+ * value per row (read once and splat) instead of a row.
+ */
+function assemble(kernel: Kernel, broadcast: readonly boolean[]): Assembled {
+  const order = topoOrder(kernel.outputs);
+  const nIn = kernel.inputs.length;
+  const count = nIn + kernel.outputs.length;
+  // Parameters: bytes per row, the scalars' address, each operand's address, each operand's row stride, rows;
+  // then the byte position, where the unrolled loop stops, the row, and one v128 local per expression.
+  const base = (k: number): number => 2 + k;
+  const stride = (k: number): number => 2 + count + k;
+  const rows = 2 + 2 * count;
+  const [position, unrolledEnd, row] = [rows + 1, rows + 2, rows + 3];
+  const firstV128 = rows + 4;
+  const locals = new Map<string, number>();
+  const local = (e: Expr): number => locals.get(e.key)!;
+  // Each transcendental's temporaries, after every expression's local.
+  const temporaries = new Map<string, number>();
+  let extra = 0;
+  for (const e of order) {
+    if (e.kind !== "unary" || !(e.op in FORMULAS)) continue;
+    temporaries.set(e.key, extra);
+    extra += FORMULA_LOCALS + 2 * formulaLocals(FORMULAS[e.op as keyof typeof FORMULAS]);
+  }
+  const temporary = (e: Expr): number => firstV128 + order.length + (temporaries.get(e.key) ?? 0);
+  // The formulas' constants, each in a local set once before the loop.
+  const constants = new Map<number | bigint, number>();
+  const constantInit: number[] = [];
+  const constant = (value: number | bigint): number[] => {
+    let at = constants.get(value);
+    if (at === undefined) {
+      at = firstV128 + order.length + extra + constants.size;
+      constants.set(value, at);
+      constantInit.push(...v128Const(value), ...op.set(at));
+    }
+    return op.get(at);
+  };
+  const hoisted: number[] = [];
+  const address = (k: number): number[] => seq(op.get(position), op.get(base(k)), op.i32Add);
+  for (const e of order) {
+    locals.set(e.key, firstV128 + locals.size);
+    const set = op.set(local(e));
+    if (e.kind === "const") hoisted.push(...op.f32Const(e.value), ...op.f32x4Splat, ...set);
+    else if (e.kind === "scalar") {
+      hoisted.push(...op.get(1), ...op.f32Load(e.index * 4), ...op.f32x4Splat, ...set);
+    }
+  }
+  /** Four elements, `shift` bytes past the position. */
+  const vector = (shift: number): number[] => {
+    const body: number[] = [];
+    for (const e of order) {
+      if (e.kind === "input") {
+        const load = broadcast[e.index]
+          ? seq(op.get(base(e.index)), op.v128Load32Splat(0))
+          : seq(address(e.index), op.v128Load(shift));
+        body.push(...load, ...op.set(local(e)));
+      } else if (e.kind === "unary" || e.kind === "binary" || e.kind === "where") {
+        body.push(...instruction(e, local, temporary(e), constant), ...op.set(local(e)));
+      }
+    }
+    kernel.outputs.forEach((e, o) =>
+      body.push(...address(nIn + o), ...op.get(local(e)), ...op.v128Store(shift))
+    );
+    return body;
+  };
+  // Sixteen elements a turn while they last (fewer loop branches and address sums per element), then four.
+  const [unrolled, single] = [seq(vector(0), vector(16), vector(32), vector(48)), vector(0)];
+  const nextRow = Array.from(
+    { length: count },
+    (_, k) => seq(op.get(base(k)), op.get(stride(k)), op.i32Add, op.set(base(k))),
+  ).flat();
+  const code = seq(
+    hoisted,
+    constantInit,
+    seq(op.get(0), op.i32(-64), op.i32And, op.set(unrolledEnd)),
+    countedLoop(
+      row,
+      rows,
+      1,
+      seq(countedLoop(position, unrolledEnd, 64, unrolled), whileBelow(position, 0, 16, single), nextRow),
+    ),
+  );
+  const v128Locals = locals.size + extra + constants.size;
+  const bytes = moduleOf("kernel", rows + 1, [[3, I32], [v128Locals, V128]], code);
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
+    env: { mem: sharedArena().memory },
+  });
+  return {
+    bytes,
+    id: moduleId(),
+    heavy: extra > 0,
+    run: instance.exports.kernel as (...args: number[]) => void,
+  };
+}
+
+/** Runs `rows` rows from `addresses` (see {@link assemble}), the later half of them on the helper when worth it. */
+function runRows(
+  kernel: Assembled,
+  rowBytes: number,
+  scalarsAt: number,
+  addresses: readonly number[],
+  strides: readonly number[],
+  rows: number,
+): void {
+  const elements = (rowBytes / 4) * rows;
+  const helper = rows > 1 && elements >= (kernel.heavy ? FORMULA_SHARED_MIN : SHARED_MIN)
+    ? sharedHelper()
+    : null;
+  const half = helper === null ? rows : Math.floor(rows / 2);
+  const later = addresses.map((a, k) => a + half * strides[k]);
+  helper?.start(kernel.id, kernel.bytes, [rowBytes, scalarsAt, ...later, ...strides, rows - half]);
+  kernel.run(rowBytes, scalarsAt, ...addresses, ...strides, half);
+  helper?.finish();
+}
+
 /**
  * `kernel` as a SIMD kernel, or null when it needs anything beyond float32 and the exact operations above (or the
  * engine has no WebAssembly SIMD): compile.ts's JavaScript kernels then run it. When every operand is in the
@@ -186,79 +324,12 @@ function copies(kernel: Kernel, nIn: number): SimdKernel {
  * ```
  */
 export function compileSimd(kernel: Kernel): SimdKernel | null {
-  const order = topoOrder(kernel.outputs);
-  if (!HAS_SIMD || kernel.inputs.some((d) => d !== "float32") || !order.every(supported)) return null;
+  if (!simdable(kernel)) return null;
   const nIn = kernel.inputs.length;
   if (kernel.outputs.every((e) => e.kind === "input")) return copies(kernel, nIn);
   const count = nIn + kernel.outputs.length;
-  if (kernel.scalars.length * 4 > SCALAR_BYTES) return null;
-
-  // Parameters: bytes to process, the scalars' address, each operand's address; then the byte position, where
-  // the unrolled loop stops, and one v128 local per expression.
-  const base = (k: number): number => 2 + k;
-  const [position, unrolledEnd] = [2 + count, 3 + count];
-  const locals = new Map<string, number>();
-  const local = (e: Expr): number => locals.get(e.key)!;
-  // Each transcendental's temporaries, after every expression's local.
-  const temporaries = new Map<string, number>();
-  let extra = 0;
-  for (const e of order) {
-    if (e.kind !== "unary" || !(e.op in FORMULAS)) continue;
-    temporaries.set(e.key, extra);
-    extra += FORMULA_LOCALS + 2 * formulaLocals(FORMULAS[e.op as keyof typeof FORMULAS]);
-  }
-  const temporary = (e: Expr): number => unrolledEnd + 1 + order.length + (temporaries.get(e.key) ?? 0);
-  // The formulas' constants, each in a local set once before the loop.
-  const constants = new Map<number | bigint, number>();
-  const constantInit: number[] = [];
-  const constant = (value: number | bigint): number[] => {
-    let at = constants.get(value);
-    if (at === undefined) {
-      at = unrolledEnd + 1 + order.length + extra + constants.size;
-      constants.set(value, at);
-      constantInit.push(...v128Const(value), ...op.set(at));
-    }
-    return op.get(at);
-  };
-  const hoisted: number[] = [];
-  const address = (k: number): number[] => seq(op.get(position), op.get(base(k)), op.i32Add);
-  for (const e of order) {
-    locals.set(e.key, unrolledEnd + 1 + locals.size);
-    const set = op.set(local(e));
-    if (e.kind === "const") hoisted.push(...op.f32Const(e.value), ...op.f32x4Splat, ...set);
-    else if (e.kind === "scalar") {
-      hoisted.push(...op.get(1), ...op.f32Load(e.index * 4), ...op.f32x4Splat, ...set);
-    }
-  }
-  /** Four elements, `shift` bytes past the position. */
-  const vector = (shift: number): number[] => {
-    const body: number[] = [];
-    for (const e of order) {
-      if (e.kind === "input") body.push(...address(e.index), ...op.v128Load(shift), ...op.set(local(e)));
-      else if (e.kind === "unary" || e.kind === "binary" || e.kind === "where") {
-        body.push(...instruction(e, local, temporary(e), constant), ...op.set(local(e)));
-      }
-    }
-    kernel.outputs.forEach((e, o) =>
-      body.push(...address(nIn + o), ...op.get(local(e)), ...op.v128Store(shift))
-    );
-    return body;
-  };
-  // Sixteen elements a turn while they last (fewer loop branches and address sums per element), then four.
-  const [unrolled, single] = [seq(vector(0), vector(16), vector(32), vector(48)), vector(0)];
-  const code = seq(
-    hoisted,
-    constantInit,
-    seq(op.get(0), op.i32(-64), op.i32And, op.set(unrolledEnd)),
-    countedLoop(position, unrolledEnd, 64, unrolled),
-    whileBelow(position, 0, 16, single),
-  );
-  const v128Locals = locals.size + extra + constants.size;
-  const bytes = moduleOf("kernel", 2 + count, [[2, I32], [v128Locals, V128]], code);
-  const id = moduleId();
-  const memory = sharedArena().memory;
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem: memory } });
-  const run = instance.exports.kernel as (bytes: number, scalars: number, ...addresses: number[]) => void;
+  const assembled = assemble(kernel, kernel.inputs.map(() => false));
+  const zeros = new Array(count).fill(0);
 
   return (operands, n, scalars) => {
     const { at, mem } = reserve(count);
@@ -267,11 +338,12 @@ export function compileSimd(kernel: Kernel): SimdKernel | null {
     const addresses = arenaAddresses(operands);
     if (addresses !== null) {
       start = n - (n % 4); // the tail goes through the scratch block: a vector store there would pass the end
-      const helper = start >= (extra > 0 ? FORMULA_SHARED_MIN : SHARED_MIN) ? sharedHelper() : null;
+      const helper = start >= (assembled.heavy ? FORMULA_SHARED_MIN : SHARED_MIN) ? sharedHelper() : null;
       // The helper takes the second half, from a multiple of 16 elements.
       const half = helper === null ? start : Math.floor(start / 32) * 16;
-      helper?.start(id, bytes, [(start - half) * 4, at, ...addresses.map((a) => a + half * 4)]);
-      run(half * 4, at, ...addresses);
+      const later = addresses.map((a) => a + half * 4);
+      helper?.start(assembled.id, assembled.bytes, [(start - half) * 4, at, ...later, ...zeros, 1]);
+      assembled.run(half * 4, at, ...addresses, ...zeros, 1);
       helper?.finish();
     }
     const chunkAt = (k: number): number => at + SCALAR_BYTES + k * CHUNK * 4;
@@ -282,11 +354,70 @@ export function compileSimd(kernel: Kernel): SimdKernel | null {
         const { array, offset } = operands[k];
         mem.set(array.subarray(offset + start, offset + start + length), chunkAt(k) / 4);
       }
-      run(Math.ceil(length / 4) * 16, at, ...chunks);
+      assembled.run(Math.ceil(length / 4) * 16, at, ...chunks, ...zeros, 1);
       for (let k = nIn; k < count; k++) {
         const { array, offset } = operands[k];
         array.set(mem.subarray(chunkAt(k) / 4, chunkAt(k) / 4 + length), offset + start);
       }
     }
+  };
+}
+
+/**
+ * Runs a kernel over rows: `n` elements (a multiple of 4) in each of `rows` rows, operand k's row r starting at
+ * element offset + r·rowStrides[k] of its array, the inputs marked broadcast holding one value per row. Returns
+ * false, having done nothing, when an output is outside the arena or an input outside it is large.
+ */
+export type SimdRowsKernel = (
+  operands: readonly SimdOperand[],
+  rowStrides: readonly number[],
+  rows: number,
+  n: number,
+  scalars: readonly number[],
+) => boolean;
+
+/** Inputs outside the arena of at most this many elements are staged in it for a kernel over rows. */
+const STAGED_MAX = 1 << 16;
+
+/**
+ * `kernel` over rows (strided or broadcast operands: a LayerNorm's [rows, n] with [rows, 1] and [n], a transposed
+ * copy), or null where {@link compileSimd} would be. `broadcast[k]` marks the inputs that hold one value per row.
+ * Outputs must be in the arena; small inputs outside it are copied into its scratch block first (operands that
+ * are neither are refused: see {@link SimdRowsKernel}). The results are
+ * those of the JavaScript kernels, as for {@link compileSimd}.
+ *
+ * @example
+ * ```ts ignore
+ * import * as ir from "../kernel_ir.ts";
+ * import { compileSimdRows } from "./wasm_elementwise.ts";
+ * const sub = ir.defineKernel(["float32", "float32"], [], ([x, m]) => [ir.sub(x, m)]);
+ * const run = compileSimdRows(sub, [false, true]);
+ * // x [768, 128] minus each row's mean [768, 1]: strides 128 and 1 per row, the output's 128.
+ * run?.([x, mean, out], [128, 1, 128], 768, 128, []);
+ * ```
+ */
+export function compileSimdRows(kernel: Kernel, broadcast: readonly boolean[]): SimdRowsKernel | null {
+  if (!simdable(kernel)) return null;
+  const nIn = kernel.inputs.length;
+  const count = nIn + kernel.outputs.length;
+  const assembled = assemble(kernel, broadcast);
+  const arena = sharedArena();
+  return (operands, rowStrides, rows, n, scalars) => {
+    const spans = operands.map((_, k) => (rows - 1) * rowStrides[k] + (broadcast[k] ? 1 : n));
+    const staged = operands.map((o, k) => !arena.owns(o.array) && k < nIn);
+    if (operands.some((o, k) => !arena.owns(o.array) && (k >= nIn || spans[k] > STAGED_MAX))) return false;
+    const stagedBytes = spans.reduce((total, span, k) => total + (staged[k] ? span * 4 + 64 : 0), 0);
+    const { at, mem } = reserve(count, stagedBytes);
+    mem.set(scalars, at / 4);
+    let next = at + SCALAR_BYTES + count * CHUNK * 4;
+    const addresses = operands.map((o, k) => {
+      if (!staged[k]) return o.array.byteOffset + o.offset * 4;
+      const to = next;
+      mem.set(o.array.subarray(o.offset, o.offset + spans[k]), to / 4);
+      next += Math.ceil(spans[k] / 16) * 64;
+      return to;
+    });
+    runRows(assembled, n * 4, at, addresses, rowStrides.map((s) => s * 4), rows);
+    return true;
   };
 }

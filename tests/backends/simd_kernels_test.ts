@@ -83,6 +83,67 @@ Deno.test("SIMD elementwise kernels compute exactly what the JavaScript kernels 
   assert(compared > 100_000, `compared only ${compared} elements`);
 });
 
+Deno.test("SIMD kernels over rows (broadcast rows and columns, permuted operands) compute what the JavaScript kernels compute", () => {
+  const gen = new Generator(13);
+  const simd = new CpuBackend();
+  const js = new CpuBackend();
+  js.simd = false;
+  let compared = 0;
+  for (let t = 0; t < 40; t++) {
+    const kernel = ir.defineKernel(
+      ["float32", "float32", "float32"],
+      ["float32", "float32"],
+      (inputs, scalars) => {
+        const leaves = [...inputs, ...scalars, ir.constant(0.1, "float32")];
+        return [expression(gen, leaves, 3), expression(gen, leaves, 2)];
+      },
+    );
+    // [a, b, n]: small ones stay in the JavaScript heap (staged), large ones live in the arena.
+    const [a, b, n] = [[1, 3, 5, 12][t % 4], [2, 7, 64][t % 3], [4, 8, 32, 128][(t >> 2) % 4]];
+    const size = a * b * n;
+    // Each input's layout: its storage's length and strides for [a, b, n].
+    const layouts = [
+      { length: size, strides: [b * n, n, 1] }, // row-major
+      { length: a * b, strides: [b, 1, 0] }, // one value per row (a mean, [a, b, 1])
+      { length: n, strides: [0, 0, 1] }, // one row for all (a weight, [n])
+      { length: size, strides: [n, a * n, 1] }, // the first two dimensions swapped
+    ];
+    const picks = Array.from(gen.uniform(3), (u) => layouts[Math.floor(u * layouts.length)]);
+    const data = picks.map((l) =>
+      Float32Array.from(
+        gen.uniform(l.length),
+        (u, i) => i % 5 === 0 ? SPECIAL[Math.floor(u * SPECIAL.length)] : u * 8 - 4,
+      )
+    );
+    const scalars = Array.from(gen.normal(2));
+    const results = [simd, js].map((backend) => {
+      const ins = data.map((d, k) => {
+        const buffer = backend.alloc(d.length, "float32");
+        backend.write(buffer, d);
+        return { buffer, offset: 0, strides: picks[k].strides };
+      });
+      const outs = [0, 1].map(() => ({
+        buffer: backend.alloc(size, "float32"),
+        offset: 0,
+        strides: [b * n, n, 1],
+      }));
+      backend.elementwise(kernel, [a, b, n], ins, outs, scalars);
+      return outs.map((o) => backend.readSync(o.buffer));
+    });
+    for (let o = 0; o < 2; o++) {
+      for (let i = 0; i < size; i++) {
+        const [x, y] = [results[0][o][i], results[1][o][i]];
+        assert(
+          sameBits(x, y),
+          `kernel ${kernel.key}, [${a}, ${b}, ${n}], output ${o}, element ${i}: SIMD ${x}, JavaScript ${y}`,
+        );
+        compared++;
+      }
+    }
+  }
+  assert(compared > 100_000, `compared only ${compared} elements`);
+});
+
 Deno.test("Kernels beyond the exact float32 operations stay on the JavaScript path", () => {
   assert(compileSimd(ir.defineKernel(["float32"], [], ([x]) => [ir.log(x)])) === null, "log");
   assert(compileSimd(ir.defineKernel(["float16"], [], ([x]) => [ir.add(x, x)])) === null, "float16");
@@ -119,12 +180,13 @@ Deno.test("SIMD sums of long float32 rows, in the heap or the arena, agree with 
 Deno.test("a SIMD sum of a row that ends where the arena's memory ends reads nothing past it", () => {
   const sum = simdSum()!;
   const arena = sharedArena();
-  // A block carved from the top up to the memory's end (growing it by one page when less than a block is left).
-  const rest = arena.buffer.byteLength - arena.span;
-  const bytes = rest >= 4096 ? rest : rest + 65536;
+  // A block carved from the top up to the memory's end (after growing it, when less than a block is left).
+  const filler = arena.buffer.byteLength - arena.span < 4096 ? arena.alloc(65536) : null;
+  const bytes = arena.buffer.byteLength - arena.span;
   const at = arena.alloc(bytes)!;
   assert(at + bytes === arena.buffer.byteLength, "the block ends where the memory ends");
   const row = new Float32Array(arena.buffer, at, bytes / 4).fill(0.5);
   assert(sum(row, row.length - 1024, 1024) === 512);
   arena.free(at, bytes);
+  if (filler !== null) arena.free(filler, 65536);
 });
