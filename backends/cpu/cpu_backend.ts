@@ -138,8 +138,9 @@ export class CpuBackend implements Backend {
   }
 
   /**
-   * Runs `kernel` over rows in SIMD when every operand walks its last dimension by 1 (or, for an input, not at all)
-   * and rows are a multiple of 4 long; false when it cannot (the JavaScript kernel then runs).
+   * Runs `kernel` over planes of rows in SIMD when every operand walks its last dimension by 1 (or, for an input,
+   * not at all), rows are a multiple of 4 long and no stride is negative; false when it cannot (the JavaScript
+   * kernel then runs).
    */
   #elementwiseRows(
     kernel: Kernel,
@@ -149,19 +150,24 @@ export class CpuBackend implements Backend {
     scalars: readonly number[],
   ): boolean {
     const nd = layout.shape.length, n = layout.shape[nd - 1];
-    if (n % 4 !== 0 || inner.some((s) => s === "s")) return false;
+    if (n % 4 !== 0 || inner.some((s) => s === "s") || layout.strides.some((s) => s.some((x) => x < 0))) {
+      return false;
+    }
     const simd = this.#simdRowsKernel(kernel, inner);
     if (simd === null) return false;
-    const rows = nd === 1 ? 1 : layout.shape[nd - 2];
-    const rowStrides = layout.strides.map((s) => nd === 1 ? 0 : s[nd - 2]);
-    // Dimensions before the rows: one call per index, from each operand's offsets.
-    const outer = layout.shape.slice(0, Math.max(nd - 2, 0));
+    /** Dimension `d` from the end: its size and every operand's stride (size 1, strides 0 where there is none). */
+    const dim = (d: number): [number, number[]] =>
+      nd > d ? [layout.shape[nd - 1 - d], layout.strides.map((s) => s[nd - 1 - d])] : [1, views.map(() => 0)];
+    const [[rows, rowStrides], [planes, planeStrides]] = [dim(1), dim(2)];
+    // Dimensions before the planes: one call per index, from each operand's offsets.
+    const outer = layout.shape.slice(0, Math.max(nd - 3, 0));
     const starts = layout.strides.map((s) => offsets(outer, s.slice(0, outer.length)));
     const arrays = views.map((v) => arrayOf(v.buffer) as Float32Array);
+    const strides = { rows: rowStrides, planes: planeStrides };
     for (let i = 0; i < starts[0].length; i++) {
       const operands = views.map((v, k) => ({ array: arrays[k], offset: v.offset + starts[k][i] }));
       // Refused for the arrays it is given, hence at the first call or never.
-      if (!simd(operands, rowStrides, rows, n, scalars)) return false;
+      if (!simd(operands, strides, [planes, rows, n], scalars)) return false;
     }
     return true;
   }

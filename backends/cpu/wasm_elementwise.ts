@@ -190,21 +190,24 @@ interface Assembled {
 }
 
 /**
- * The module of `kernel` over rows: kernel(bytes, scalars, ...addresses, ...rowStrides, rows) runs `rows` rows of
- * `bytes` bytes, each operand's row `rowStride` bytes after the previous one; inputs marked in `broadcast` hold one
- * value per row (read once and splat) instead of a row.
+ * The module of `kernel` over planes of rows: kernel(bytes, scalars, ...addresses, ...rowStrides, ...planeSteps,
+ * rows, planes) runs `planes` planes of `rows` rows of `bytes` bytes, each operand's row `rowStride` bytes after
+ * the previous one and its next plane `planeStep` bytes after the end of its last row; inputs marked in
+ * `broadcast` hold one value per row (read once and splat) instead of a row.
  */
 function assemble(kernel: Kernel, broadcast: readonly boolean[]): Assembled {
   const order = topoOrder(kernel.outputs);
   const nIn = kernel.inputs.length;
   const count = nIn + kernel.outputs.length;
-  // Parameters: bytes per row, the scalars' address, each operand's address, each operand's row stride, rows;
-  // then the byte position, where the unrolled loop stops, the row, and one v128 local per expression.
+  // Parameters: bytes per row, the scalars' address, each operand's address, row stride and plane step, rows,
+  // planes; then the byte position, where the unrolled loop stops, the row, the plane, and one v128 local per
+  // expression.
   const base = (k: number): number => 2 + k;
   const stride = (k: number): number => 2 + count + k;
-  const rows = 2 + 2 * count;
-  const [position, unrolledEnd, row] = [rows + 1, rows + 2, rows + 3];
-  const firstV128 = rows + 4;
+  const step = (k: number): number => 2 + 2 * count + k;
+  const [rows, planes] = [2 + 3 * count, 3 + 3 * count];
+  const [position, unrolledEnd, row, plane] = [planes + 1, planes + 2, planes + 3, planes + 4];
+  const firstV128 = planes + 5;
   const locals = new Map<string, number>();
   const local = (e: Expr): number => locals.get(e.key)!;
   // Each transcendental's temporaries, after every expression's local.
@@ -258,23 +261,24 @@ function assemble(kernel: Kernel, broadcast: readonly boolean[]): Assembled {
   };
   // Sixteen elements a turn while they last (fewer loop branches and address sums per element), then four.
   const [unrolled, single] = [seq(vector(0), vector(16), vector(32), vector(48)), vector(0)];
-  const nextRow = Array.from(
-    { length: count },
-    (_, k) => seq(op.get(base(k)), op.get(stride(k)), op.i32Add, op.set(base(k))),
-  ).flat();
+  /** Every operand's address moved on by its parameter `by(k)`. */
+  const advance = (by: (k: number) => number): number[] =>
+    Array.from({ length: count }, (_, k) => seq(op.get(base(k)), op.get(by(k)), op.i32Add, op.set(base(k))))
+      .flat();
+  const rowLoop = seq(countedLoop(position, unrolledEnd, 64, unrolled), whileBelow(position, 0, 16, single));
   const code = seq(
     hoisted,
     constantInit,
     seq(op.get(0), op.i32(-64), op.i32And, op.set(unrolledEnd)),
     countedLoop(
-      row,
-      rows,
+      plane,
+      planes,
       1,
-      seq(countedLoop(position, unrolledEnd, 64, unrolled), whileBelow(position, 0, 16, single), nextRow),
+      seq(countedLoop(row, rows, 1, seq(rowLoop, advance(stride))), advance(step)),
     ),
   );
   const v128Locals = locals.size + extra + constants.size;
-  const bytes = moduleOf("kernel", rows + 1, [[3, I32], [v128Locals, V128]], code);
+  const bytes = moduleOf("kernel", planes + 1, [[4, I32], [v128Locals, V128]], code);
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
     env: { mem: sharedArena().memory },
   });
@@ -286,24 +290,38 @@ function assemble(kernel: Kernel, broadcast: readonly boolean[]): Assembled {
   };
 }
 
-/** Runs `rows` rows from `addresses` (see {@link assemble}), the later half of them on the helper when worth it. */
+/**
+ * Runs `planes` planes of `rows` rows from `addresses` (see {@link assemble}; strides in bytes), the later half of
+ * the planes (or of the rows of a single plane) on the helper when worth it.
+ */
 function runRows(
   kernel: Assembled,
   rowBytes: number,
   scalarsAt: number,
   addresses: readonly number[],
-  strides: readonly number[],
-  rows: number,
+  [rowStrides, planeStrides]: readonly (readonly number[])[],
+  [planes, rows]: readonly number[],
 ): void {
-  const elements = (rowBytes / 4) * rows;
-  const helper = rows > 1 && elements >= (kernel.heavy ? FORMULA_SHARED_MIN : SHARED_MIN)
-    ? sharedHelper()
-    : null;
-  const half = helper === null ? rows : Math.floor(rows / 2);
-  const later = addresses.map((a, k) => a + half * strides[k]);
-  helper?.start(kernel.id, kernel.bytes, [rowBytes, scalarsAt, ...later, ...strides, rows - half]);
-  kernel.run(rowBytes, scalarsAt, ...addresses, ...strides, half);
-  helper?.finish();
+  const steps = planeStrides.map((p, k) => p - rows * rowStrides[k]);
+  const args = (
+    at: readonly number[],
+    r: number,
+    p: number,
+  ): number[] => [rowBytes, scalarsAt, ...at, ...rowStrides, ...steps, r, p];
+  const elements = (rowBytes / 4) * rows * planes;
+  const shared = rows * planes > 1 && elements >= (kernel.heavy ? FORMULA_SHARED_MIN : SHARED_MIN);
+  const helper = shared ? sharedHelper() : null;
+  if (helper === null) return kernel.run(...args(addresses, rows, planes));
+  const byPlanes = planes > 1;
+  const half = Math.floor((byPlanes ? planes : rows) / 2);
+  const later = addresses.map((a, k) => a + half * (byPlanes ? planeStrides[k] : rowStrides[k]));
+  helper.start(
+    kernel.id,
+    kernel.bytes,
+    byPlanes ? args(later, rows, planes - half) : args(later, rows - half, 1),
+  );
+  kernel.run(...(byPlanes ? args(addresses, rows, half) : args(addresses, half, 1)));
+  helper.finish();
 }
 
 /**
@@ -342,8 +360,16 @@ export function compileSimd(kernel: Kernel): SimdKernel | null {
       // The helper takes the second half, from a multiple of 16 elements.
       const half = helper === null ? start : Math.floor(start / 32) * 16;
       const later = addresses.map((a) => a + half * 4);
-      helper?.start(assembled.id, assembled.bytes, [(start - half) * 4, at, ...later, ...zeros, 1]);
-      assembled.run(half * 4, at, ...addresses, ...zeros, 1);
+      helper?.start(assembled.id, assembled.bytes, [
+        (start - half) * 4,
+        at,
+        ...later,
+        ...zeros,
+        ...zeros,
+        1,
+        1,
+      ]);
+      assembled.run(half * 4, at, ...addresses, ...zeros, ...zeros, 1, 1);
       helper?.finish();
     }
     const chunkAt = (k: number): number => at + SCALAR_BYTES + k * CHUNK * 4;
@@ -354,7 +380,7 @@ export function compileSimd(kernel: Kernel): SimdKernel | null {
         const { array, offset } = operands[k];
         mem.set(array.subarray(offset + start, offset + start + length), chunkAt(k) / 4);
       }
-      assembled.run(Math.ceil(length / 4) * 16, at, ...chunks, ...zeros, 1);
+      assembled.run(Math.ceil(length / 4) * 16, at, ...chunks, ...zeros, ...zeros, 1, 1);
       for (let k = nIn; k < count; k++) {
         const { array, offset } = operands[k];
         array.set(mem.subarray(chunkAt(k) / 4, chunkAt(k) / 4 + length), offset + start);
@@ -364,15 +390,15 @@ export function compileSimd(kernel: Kernel): SimdKernel | null {
 }
 
 /**
- * Runs a kernel over rows: `n` elements (a multiple of 4) in each of `rows` rows, operand k's row r starting at
- * element offset + r·rowStrides[k] of its array, the inputs marked broadcast holding one value per row. Returns
- * false, having done nothing, when an output is outside the arena or an input outside it is large.
+ * Runs a kernel over planes of rows: `n` elements (a multiple of 4) in each of `rows` rows of each of `planes`
+ * planes, operand k's row r of plane p starting at element offset + p·planes[k] + r·rows[k] of its array (strides
+ * non-negative), the inputs marked broadcast holding one value per row. Returns false, having done nothing, when
+ * an output is outside the arena or an input outside it is large.
  */
 export type SimdRowsKernel = (
   operands: readonly SimdOperand[],
-  rowStrides: readonly number[],
-  rows: number,
-  n: number,
+  strides: { rows: readonly number[]; planes: readonly number[] },
+  [planes, rows, n]: readonly number[],
   scalars: readonly number[],
 ) => boolean;
 
@@ -392,8 +418,8 @@ const STAGED_MAX = 1 << 16;
  * import { compileSimdRows } from "./wasm_elementwise.ts";
  * const sub = ir.defineKernel(["float32", "float32"], [], ([x, m]) => [ir.sub(x, m)]);
  * const run = compileSimdRows(sub, [false, true]);
- * // x [768, 128] minus each row's mean [768, 1]: strides 128 and 1 per row, the output's 128.
- * run?.([x, mean, out], [128, 1, 128], 768, 128, []);
+ * // x [768, 128] minus each row's mean [768, 1]: strides 128 and 1 per row, the output's 128; one plane.
+ * run?.([x, mean, out], { rows: [128, 1, 128], planes: [0, 0, 0] }, [1, 768, 128], []);
  * ```
  */
 export function compileSimdRows(kernel: Kernel, broadcast: readonly boolean[]): SimdRowsKernel | null {
@@ -402,8 +428,10 @@ export function compileSimdRows(kernel: Kernel, broadcast: readonly boolean[]): 
   const count = nIn + kernel.outputs.length;
   const assembled = assemble(kernel, broadcast);
   const arena = sharedArena();
-  return (operands, rowStrides, rows, n, scalars) => {
-    const spans = operands.map((_, k) => (rows - 1) * rowStrides[k] + (broadcast[k] ? 1 : n));
+  return (operands, strides, [planes, rows, n], scalars) => {
+    const spans = operands.map((_, k) =>
+      (planes - 1) * strides.planes[k] + (rows - 1) * strides.rows[k] + (broadcast[k] ? 1 : n)
+    );
     const staged = operands.map((o, k) => !arena.owns(o.array) && k < nIn);
     if (operands.some((o, k) => !arena.owns(o.array) && (k >= nIn || spans[k] > STAGED_MAX))) return false;
     const stagedBytes = spans.reduce((total, span, k) => total + (staged[k] ? span * 4 + 64 : 0), 0);
@@ -417,7 +445,8 @@ export function compileSimdRows(kernel: Kernel, broadcast: readonly boolean[]): 
       next += Math.ceil(spans[k] / 16) * 64;
       return to;
     });
-    runRows(assembled, n * 4, at, addresses, rowStrides.map((s) => s * 4), rows);
+    const inBytes = [strides.rows, strides.planes].map((ss) => ss.map((x) => x * 4));
+    runRows(assembled, n * 4, at, addresses, inBytes, [planes, rows]);
     return true;
   };
 }

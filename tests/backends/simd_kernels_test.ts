@@ -98,15 +98,20 @@ Deno.test("SIMD kernels over rows (broadcast rows and columns, permuted operands
         return [expression(gen, leaves, 3), expression(gen, leaves, 2)];
       },
     );
-    // [a, b, n]: small ones stay in the JavaScript heap (staged), large ones live in the arena.
-    const [a, b, n] = [[1, 3, 5, 12][t % 4], [2, 7, 64][t % 3], [4, 8, 32, 128][(t >> 2) % 4]];
-    const size = a * b * n;
-    // Each input's layout: its storage's length and strides for [a, b, n].
+    // [c, a, b, n]: small ones stay in the JavaScript heap (staged), large ones live in the arena.
+    const [c, a, b, n] = [
+      1 + (t % 2),
+      [1, 3, 5, 12][t % 4],
+      [2, 7, 64][t % 3],
+      [4, 8, 32, 128][(t >> 2) % 4],
+    ];
+    const size = c * a * b * n;
+    // Each input's layout: its storage's length and strides for [c, a, b, n].
     const layouts = [
-      { length: size, strides: [b * n, n, 1] }, // row-major
-      { length: a * b, strides: [b, 1, 0] }, // one value per row (a mean, [a, b, 1])
-      { length: n, strides: [0, 0, 1] }, // one row for all (a weight, [n])
-      { length: size, strides: [n, a * n, 1] }, // the first two dimensions swapped
+      { length: size, strides: [a * b * n, b * n, n, 1] }, // row-major
+      { length: c * a * b, strides: [a * b, b, 1, 0] }, // one value per row (a mean, [c, a, b, 1])
+      { length: n, strides: [0, 0, 0, 1] }, // one row for all (a weight, [n])
+      { length: size, strides: [a * b * n, n, a * n, 1] }, // a and b swapped
     ];
     const picks = Array.from(gen.uniform(3), (u) => layouts[Math.floor(u * layouts.length)]);
     const data = picks.map((l) =>
@@ -125,9 +130,9 @@ Deno.test("SIMD kernels over rows (broadcast rows and columns, permuted operands
       const outs = [0, 1].map(() => ({
         buffer: backend.alloc(size, "float32"),
         offset: 0,
-        strides: [b * n, n, 1],
+        strides: [a * b * n, b * n, n, 1],
       }));
-      backend.elementwise(kernel, [a, b, n], ins, outs, scalars);
+      backend.elementwise(kernel, [c, a, b, n], ins, outs, scalars);
       return outs.map((o) => backend.readSync(o.buffer));
     });
     for (let o = 0; o < 2; o++) {
@@ -135,7 +140,7 @@ Deno.test("SIMD kernels over rows (broadcast rows and columns, permuted operands
         const [x, y] = [results[0][o][i], results[1][o][i]];
         assert(
           sameBits(x, y),
-          `kernel ${kernel.key}, [${a}, ${b}, ${n}], output ${o}, element ${i}: SIMD ${x}, JavaScript ${y}`,
+          `kernel ${kernel.key}, [${c}, ${a}, ${b}, ${n}], output ${o}, element ${i}: SIMD ${x}, JavaScript ${y}`,
         );
         compared++;
       }
