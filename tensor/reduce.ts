@@ -1,14 +1,19 @@
 /**
  * Reductions (sum, mean, max, min, argmax, argmin) built on the backend's one reduce primitive, and the
- * composites made of them: softmax, logSoftmax, logsumexp, and `sumTo` (undoing a broadcast).
+ * composites made of them: softmax and logSoftmax (each one node of two row reductions and two kernels each way),
+ * logsumexp, and `sumTo` (undoing a broadcast).
  *
  * @module
  */
 import type { ReduceOp } from "../backends/backend.ts";
+import * as ir from "../backends/kernel_ir.ts";
+import type { Kernel } from "../backends/kernel_ir.ts";
 import { noGrad, record } from "../autograd/node.ts";
+import { fusedOp } from "../autograd/function.ts";
 import type { DType } from "./dtype.ts";
 import { isFloating } from "./dtype.ts";
 import * as ew from "./elementwise.ts";
+import { cachedKernel, runKernel } from "./elementwise.ts";
 import { empty, normalizeDim, numel, reshape, sameShape } from "./shape.ts";
 import type { Dims, Tensor } from "./tensor.ts";
 
@@ -116,16 +121,69 @@ function shifted(t: Tensor, dim: number): Tensor {
   return ew.sub(t, noGrad(() => extreme("max", t, dim, true)));
 }
 
-/** `exp(t) / sum(exp(t))` along `dim`. */
-export function softmax(t: Tensor, dim: number): Tensor {
-  const e = ew.exp(shifted(t, normalizeDim(dim, t.ndim)));
-  return ew.div(e, sum(e, dim, true));
+/** Each softmax kernel of `dtype`, built once: every step rounds to `dtype`, as the separate ops would. */
+function softmaxKernel(part: keyof typeof SOFTMAX_PARTS, dtype: DType): Kernel {
+  const inputs = part === "softmaxGrad" || part === "logSoftmaxGrad" ? 3 : 2;
+  const dtypes = Array.from({ length: inputs }, () => dtype);
+  return cachedKernel(`softmax.${part}:${dtype}`, () => ir.defineKernel(dtypes, [], SOFTMAX_PARTS[part]));
 }
 
-/** `t - logsumexp(t)` along `dim`. */
+const SOFTMAX_PARTS = {
+  /** [x, max] → [x − max, exp(x − max)] */
+  shift: ([x, m]: ir.Expr[]) => {
+    const s = ir.sub(x, m);
+    return [s, ir.exp(s)];
+  },
+  /** [e, Σe] → e / Σe */
+  divide: ([e, total]: ir.Expr[]) => [ir.div(e, total)],
+  /** [s, Σe] → s − log Σe */
+  logDivide: ([s, total]: ir.Expr[]) => [ir.sub(s, ir.log(total))],
+  /** [g, y] → g·y */
+  product: ([g, y]: ir.Expr[]) => [ir.mul(g, y)],
+  /** softmax's gradient: [y, g, Σg·y] → y·(g − Σg·y) */
+  softmaxGrad: ([y, g, dot]: ir.Expr[]) => [ir.mul(y, ir.sub(g, dot))],
+  /** logSoftmax's gradient: [y, g, Σg] → g − exp(y)·Σg */
+  logSoftmaxGrad: ([y, g, total]: ir.Expr[]) => [ir.sub(g, ir.mul(ir.exp(y), total))],
+};
+
+/** The backend's sum of `t` over `dim`, kept (no gradient recorded). */
+function rowSum(t: Tensor, dim: number): Tensor {
+  return reduceRaw("sum", t, reducedDims(t, dim), t.dtype);
+}
+
+/**
+ * `exp(t) / sum(exp(t))` along `dim`, as one node: the row max, one kernel for the shifted exponentials, their row
+ * sum and one kernel dividing; back, one kernel for g·y, its row sum and one kernel for y·(g − Σg·y).
+ */
+export function softmax(t: Tensor, dim: number): Tensor {
+  if (!isFloating(t.dtype)) {
+    const e = ew.exp(shifted(t, normalizeDim(dim, t.ndim)));
+    return ew.div(e, sum(e, dim, true));
+  }
+  const d = normalizeDim(dim, t.ndim);
+  return fusedOp("softmax", [t], () => {
+    const [, e] = runKernel(softmaxKernel("shift", t.dtype), [t, extreme("max", t, d, true)]);
+    return { output: runKernel(softmaxKernel("divide", t.dtype), [e, rowSum(e, d)])[0] };
+  }, (g, { output: y }) => {
+    const dot = rowSum(runKernel(softmaxKernel("product", g.dtype), [g, y])[0], d);
+    return [runKernel(softmaxKernel("softmaxGrad", g.dtype), [y, g, dot])[0]];
+  });
+}
+
+/**
+ * `t - logsumexp(t)` along `dim`, as one node: the row max, one kernel for the shifted values and their
+ * exponentials, the row sum and one kernel for s − log Σe; back, the row sum of g and one kernel g − exp(y)·Σg.
+ */
 export function logSoftmax(t: Tensor, dim: number): Tensor {
-  const s = shifted(t, normalizeDim(dim, t.ndim));
-  return ew.sub(s, ew.log(sum(ew.exp(s), dim, true)));
+  if (!isFloating(t.dtype)) {
+    const s = shifted(t, normalizeDim(dim, t.ndim));
+    return ew.sub(s, ew.log(sum(ew.exp(s), dim, true)));
+  }
+  const d = normalizeDim(dim, t.ndim);
+  return fusedOp("logSoftmax", [t], () => {
+    const [s, e] = runKernel(softmaxKernel("shift", t.dtype), [t, extreme("max", t, d, true)]);
+    return { output: runKernel(softmaxKernel("logDivide", t.dtype), [s, rowSum(e, d)])[0] };
+  }, (g, { output: y }) => [runKernel(softmaxKernel("logSoftmaxGrad", g.dtype), [y, g, rowSum(g, d)])[0]]);
 }
 
 /** `log(sum(exp(t)))` over `dim`, shifted by the max for stability. */

@@ -1,6 +1,6 @@
 /**
  * CPU reductions over the trailing dimensions of a strided view. Sums and products accumulate in float64 (long
- * float32 rows in WebAssembly SIMD) and round once on store; max/min propagate NaN as PyTorch does;
+ * float32 rows, and many rows of 16 or more, in WebAssembly SIMD: four partial sums) and round once on store; max/min propagate NaN as PyTorch does;
  * arg-reductions return the first position.
  *
  * @module
@@ -13,6 +13,8 @@ import { simdSum } from "./wasm_sum.ts";
 const simd = simdSum();
 /** Rows at least this long are summed in WebAssembly SIMD (wasm_sum.ts) when they are float32. */
 const SIMD_SUM_MIN = 1024;
+/** Many contiguous rows at least this long (and a multiple of 4) are summed in one SIMD call. */
+const SIMD_ROWS_MIN = 16;
 
 /** Every element offset of a strided shape, in row-major order. */
 export function offsets(shape: readonly number[], strides: readonly number[]): Float64Array {
@@ -106,6 +108,12 @@ export function reduceCpu(
   if (op === "sum" && outer.shape.length === 1 && across === 1 && segments.length === 1 && s !== 1) {
     return sumColumns(src, offset, n, s, out.length, out);
   }
+  // Contiguous rows a multiple of 4 long in the arena (a LayerNorm's, a softmax's): every row in one SIMD call.
+  if (
+    op === "sum" && simd !== null && src instanceof Float32Array && outer.shape.length === 1 &&
+    segments.length === 1 && s === 1 && n % 4 === 0 && n >= SIMD_ROWS_MIN &&
+    simd.rows(src, offset + segments[0], n, out.length, across, out, 0)
+  ) return;
   for (let o = 0; o < out.length; o++) {
     const base = offset + bases[o];
     if (op === "sum" || op === "prod") {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { TypedArray } from "../../tensor/dtype.ts";
 import { sharedArena } from "./wasm_arena.ts";
 import { countedLoop, HAS_SIMD, I32, moduleOf, op, seq, V128 } from "./wasm_asm.ts";
 
@@ -13,14 +14,15 @@ const CHUNK = 16384;
 /** Where the chunk starts in the scratch block; the sum is stored at its byte 0. */
 const DATA = 64;
 
-// Parameters 0, 1, 2: bytes of data to add, the data's address, where to store the sum; local 3: the byte
-// position; locals 4, 5: the partial sums (lanes 0–1, 2–3). Each step loads 8 bytes twice, never past the data's
-// end (a row that ends where the memory ends must not trap).
+// Parameters 0–4: bytes of data to add per row, the first row's address, where to store the first sum (float64,
+// the others follow), rows, bytes from one row to the next; local 5: the byte position; locals 6, 7: the partial
+// sums (lanes 0–1, 2–3); local 8: the row. Each step loads 8 bytes twice, never past the data's end (a row that
+// ends where the memory ends must not trap).
 function code(): number[] {
   const accumulate = (acc: number, offset: number): number[] =>
     seq(
       op.get(acc),
-      op.get(3),
+      op.get(5),
       op.get(1),
       op.i32Add,
       op.v128Load64Splat(offset),
@@ -30,23 +32,40 @@ function code(): number[] {
     );
   const lanes = (acc: number): number[] =>
     seq(op.get(acc), op.f64x2Lane(0), op.get(acc), op.f64x2Lane(1), op.f64Add);
-  return seq(
+  const row = seq(
     op.v128Zero,
-    op.set(4),
+    op.set(6),
     op.v128Zero,
-    op.set(5),
-    countedLoop(3, 0, 16, seq(accumulate(4, 0), accumulate(5, 8))),
+    op.set(7),
+    countedLoop(5, 0, 16, seq(accumulate(6, 0), accumulate(7, 8))),
     // sum = (lane 0 + lane 1 of the first) + (lane 0 + lane 1 of the second)
-    seq(op.get(2), lanes(4), lanes(5), op.f64Add, op.f64Store(0)),
+    seq(op.get(2), lanes(6), lanes(7), op.f64Add, op.f64Store(0)),
+    seq(op.get(1), op.get(4), op.i32Add, op.set(1), op.get(2), op.i32(8), op.i32Add, op.set(2)),
   );
+  return countedLoop(8, 3, 1, row);
 }
 
-/** Sums `n` contiguous float32 elements from `p`. */
-export type SimdSum = (src: Float32Array, p: number, n: number) => number;
+/** Sums `n` contiguous float32 elements from `p`; `rows` sums many rows at once. */
+export interface SimdSum {
+  (src: Float32Array, p: number, n: number): number;
+  /**
+   * The sums of `rows` rows of `n` contiguous elements (n a multiple of 4), row r from element p + r·stride of
+   * `src`, stored into `out` from `at`; false, doing nothing, unless `src` is in the arena.
+   */
+  rows(
+    src: Float32Array,
+    p: number,
+    n: number,
+    rows: number,
+    stride: number,
+    out: TypedArray,
+    at: number,
+  ): boolean;
+}
 
 /**
  * The SIMD sum, or null where WebAssembly SIMD is unavailable. Rows in the arena (wasm_arena.ts) are summed where
- * they are; others stream through a scratch block in the arena.
+ * they are (many rows in one call with `rows`); others stream through a scratch block in the arena.
  *
  * @example
  * ```ts
@@ -58,19 +77,41 @@ export type SimdSum = (src: Float32Array, p: number, n: number) => number;
 export function simdSum(): SimdSum | null {
   if (!HAS_SIMD) return null;
   const arena = sharedArena();
-  const bytes = moduleOf("sum", 3, [[1, I32], [2, V128]], code());
+  const bytes = moduleOf("sum", 5, [[1, I32], [2, V128], [1, I32]], code());
   const run = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem: arena.memory } }).exports
-    .sum as (bytes: number, at: number, result: number) => void;
+    .sum as (bytes: number, at: number, result: number, rows: number, rowBytes: number) => void;
   const scratch = arena.alloc(DATA + CHUNK * 4);
   if (scratch === null) return null;
   const data = new Float32Array(arena.buffer, scratch + DATA, CHUNK);
   const result = new Float64Array(arena.buffer, scratch, 1);
   /** The sum of `whole` (a multiple of 4) elements at byte `at` of the arena. */
   const sumAt = (at: number, whole: number): number => {
-    run(whole * 4, at, scratch);
+    run(whole * 4, at, scratch, 1, 0);
     return result[0];
   };
-  return (src, p, n) => {
+  let sums = { at: -1, rows: 0 };
+  const rows = (
+    src: Float32Array,
+    p: number,
+    n: number,
+    count: number,
+    stride: number,
+    out: TypedArray,
+    at: number,
+  ): boolean => {
+    if (!arena.owns(src)) return false;
+    if (sums.rows < count) {
+      if (sums.at >= 0) arena.free(sums.at, sums.rows * 8);
+      const size = Math.max(count, 2 * sums.rows);
+      const block = arena.alloc(size * 8, false);
+      if (block === null) return false;
+      sums = { at: block, rows: size };
+    }
+    run(n * 4, src.byteOffset + p * 4, sums.at, count, stride * 4);
+    out.set(new Float64Array(arena.buffer, sums.at, count), at);
+    return true;
+  };
+  const sum = (src: Float32Array, p: number, n: number): number => {
     if (arena.owns(src)) {
       const whole = n - (n % 4);
       let total = sumAt(src.byteOffset + p * 4, whole);
@@ -87,4 +128,5 @@ export function simdSum(): SimdSum | null {
     }
     return total;
   };
+  return Object.assign(sum, { rows });
 }

@@ -195,3 +195,29 @@ Deno.test("a SIMD sum of a row that ends where the arena's memory ends reads not
   arena.free(at, bytes);
   if (filler !== null) arena.free(filler, 65536);
 });
+
+Deno.test("SIMD sums of many rows at once agree with a float64 running sum per row to one float32 rounding", () => {
+  const sum = simdSum()!;
+  const gen = new Generator(17);
+  const arena = sharedArena();
+  for (const [rows, n, stride] of [[768, 128, 128], [3072, 64, 64], [5, 16, 20], [1, 1024, 1024]]) {
+    const length = (rows - 1) * stride + n;
+    const at = arena.alloc(length * 4)!;
+    const src = new Float32Array(arena.buffer, at, length);
+    src.set(Float32Array.from(gen.normal(length), (v, i) => i % 31 === 0 ? v * 1e20 : v));
+    const out = new Float32Array(rows);
+    assert(sum.rows(src, 0, n, rows, stride, out, 0), "rows in the arena are summed");
+    for (let r = 0; r < rows; r++) {
+      let reference = 0;
+      for (let j = 0; j < n; j++) reference += src[r * stride + j];
+      const want = Math.fround(reference);
+      const ulp = Math.max(Math.abs(want) * 2 ** -23, 2 ** -149);
+      assert(Math.abs(out[r] - want) <= ulp, `row ${r} of ${rows}x${n}: SIMD ${out[r]}, running sum ${want}`);
+    }
+    arena.free(at, length * 4);
+  }
+  assert(
+    !sum.rows(new Float32Array(64), 0, 16, 4, 16, new Float32Array(4), 0),
+    "rows outside the arena are refused",
+  );
+});
