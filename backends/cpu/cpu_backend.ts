@@ -139,8 +139,8 @@ export class CpuBackend implements Backend {
 
   /**
    * Runs `kernel` over planes of rows in SIMD when every operand walks its last dimension by 1 (or, for an input,
-   * not at all), rows are a multiple of 4 long and no stride is negative; false when it cannot (the JavaScript
-   * kernel then runs).
+   * not at all) and no stride is negative, on each row's first columns up to a multiple of 4; returns how many
+   * columns it took (0 when it cannot: the JavaScript kernel then runs them all).
    */
   #elementwiseRows(
     kernel: Kernel,
@@ -148,13 +148,11 @@ export class CpuBackend implements Backend {
     inner: readonly InnerStride[],
     views: readonly View[],
     scalars: readonly number[],
-  ): boolean {
-    const nd = layout.shape.length, n = layout.shape[nd - 1];
-    if (n % 4 !== 0 || inner.some((s) => s === "s") || layout.strides.some((s) => s.some((x) => x < 0))) {
-      return false;
-    }
+  ): number {
+    const nd = layout.shape.length, n = layout.shape[nd - 1] - (layout.shape[nd - 1] % 4);
+    if (n === 0 || inner.some((s) => s === "s") || layout.strides.some((s) => s.some((x) => x < 0))) return 0;
     const simd = this.#simdRowsKernel(kernel, inner);
-    if (simd === null) return false;
+    if (simd === null) return 0;
     /** Dimension `d` from the end: its size and every operand's stride (size 1, strides 0 where there is none). */
     const dim = (d: number): [number, number[]] =>
       nd > d ? [layout.shape[nd - 1 - d], layout.strides.map((s) => s[nd - 1 - d])] : [1, views.map(() => 0)];
@@ -167,9 +165,9 @@ export class CpuBackend implements Backend {
     for (let i = 0; i < starts[0].length; i++) {
       const operands = views.map((v, k) => ({ array: arrays[k], offset: v.offset + starts[k][i] }));
       // Refused for the arrays it is given, hence at the first call or never.
-      if (!simd(operands, strides, [planes, rows, n], scalars)) return false;
+      if (!simd(operands, strides, [planes, rows, n], scalars)) return 0;
     }
-    return true;
+    return n;
   }
 
   /** Runs a fused elementwise kernel, compiling it on first use for each stride pattern. */
@@ -200,7 +198,21 @@ export class CpuBackend implements Backend {
         return;
       }
     }
-    if (this.simd && this.#elementwiseRows(kernel, layout, inner, operands, scalars)) return;
+    // Rows whose length is not a multiple of 4: their whole vectors in SIMD, the last few columns here.
+    const n = layout.shape[layout.shape.length - 1];
+    const vectors = this.simd ? this.#elementwiseRows(kernel, layout, inner, operands, scalars) : 0;
+    if (vectors === n) return;
+    this.#jsKernel(kernel, inner)(
+      operands.map((v) => arrayOf(v.buffer)),
+      operands.map((v, k) => v.offset + vectors * layout.strides[k][layout.shape.length - 1]),
+      layout.strides,
+      [...layout.shape.slice(0, -1), n - vectors],
+      scalars,
+    );
+  }
+
+  /** compile.ts's JavaScript loop for `kernel` with these innermost strides, compiled on first use. */
+  #jsKernel(kernel: Kernel, inner: readonly InnerStride[]): CompiledKernel {
     const key = `${kernel.key}#${inner.join("")}`;
     let run = this.#kernels.get(key);
     if (run === undefined) {
@@ -208,13 +220,7 @@ export class CpuBackend implements Backend {
       this.stats.pipelines++;
       this.#kernels.set(key, run);
     }
-    run(
-      operands.map((v) => arrayOf(v.buffer)),
-      operands.map((v) => v.offset),
-      layout.strides,
-      layout.shape,
-      scalars,
-    );
+    return run;
   }
 
   /** Reduces the trailing dimensions of `input` into `out`. */

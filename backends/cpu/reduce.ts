@@ -71,18 +71,15 @@ function sumColumns(
   out.set(acc);
 }
 
-/** The largest (or smallest) of `n` contiguous elements from `p`, NaN if any is NaN. */
+/**
+ * The largest (or smallest) of `n` contiguous elements from `p` as Math.max (Math.min) folds them: NaN if any is
+ * NaN, +0 above −0 — what the SIMD extremes of wasm_sum.ts compute.
+ */
 function extremeRow(src: TypedArray, p: number, n: number, wantMax: boolean): number {
   let best = wantMax ? -Infinity : Infinity;
   const end = p + n;
-  // One comparison per element: it fails only for a new best or a NaN.
-  for (let i = p; i < end; i++) {
-    const v = src[i];
-    if (wantMax ? !(v <= best) : !(v >= best)) {
-      if (v !== v) return v;
-      best = v;
-    }
-  }
+  if (wantMax) { for (let i = p; i < end; i++) best = Math.max(best, src[i]); }
+  else for (let i = p; i < end; i++) best = Math.min(best, src[i]);
   return best;
 }
 
@@ -112,7 +109,7 @@ export function reduceCpu(
   if (
     op === "sum" && simd !== null && src instanceof Float32Array && outer.shape.length === 1 &&
     segments.length === 1 && s === 1 && n % 4 === 0 && n >= SIMD_ROWS_MIN &&
-    simd.rows(src, offset + segments[0], n, out.length, across, out, 0)
+    simd.rows([src, offset + segments[0], n, out.length, across], out, 0)
   ) return;
   for (let o = 0; o < out.length; o++) {
     const base = offset + bases[o];
@@ -129,6 +126,11 @@ export function reduceCpu(
     // max, min, argmax, argmin: a running best that NaN wins and keeps.
     const wantMax = op === "max" || op === "argmax";
     if ((op === "max" || op === "min") && segments.length === 1 && s === 1) {
+      // Every row at once in SIMD where they are float32 in the arena, a multiple of 4 long.
+      const rows = o === 0 && outer.shape.length === 1 && n % 4 === 0 && n >= SIMD_ROWS_MIN &&
+        simd !== null &&
+        src instanceof Float32Array;
+      if (rows && simd.extremes(wantMax, [src, offset + segments[0], n, out.length, across], out, 0)) return;
       out[o] = extremeRow(src, base + segments[0], n, wantMax);
       continue;
     }

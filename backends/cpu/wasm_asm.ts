@@ -117,6 +117,11 @@ export const op = {
   /** a * b + c in each lane, rounded once or twice (relaxed SIMD: the engine picks fused or not). */
   f32x4RelaxedMadd: simd(0x105),
   f32Store: (offset: number): number[] => [0x38, 2, ...leb(offset)],
+  /** Float32 lane `lane` of a v128. */
+  f32x4Lane: (lane: number): number[] => simd(0x1f, lane),
+  /** IEEE minimum and maximum of two float32 (NaN if either is; −0 below +0), as Math.min and Math.max. */
+  f32Min: [0x96],
+  f32Max: [0x97],
   i32Sub: [0x6b],
   i32ShrU: [0x76],
   i32And: [0x71],

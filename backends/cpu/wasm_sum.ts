@@ -45,22 +45,41 @@ function code(): number[] {
   return countedLoop(8, 3, 1, row);
 }
 
-/** Sums `n` contiguous float32 elements from `p`; `rows` sums many rows at once. */
+/**
+ * The code of the largest (`max`) or smallest values of rows: parameters as the sum's, each result a float32; one
+ * f32x4 running extreme per row, its lanes combined at the end. IEEE maximum and minimum throughout (Math.max's
+ * and Math.min's: NaN wins, +0 is above −0), so the order the lanes take does not matter.
+ */
+function extremeCode(max: boolean): number[] {
+  const [vector, scalar] = max ? [op.f32x4.max, op.f32Max] : [op.f32x4.min, op.f32Min];
+  const start = new Float32Array(4).fill(max ? -Infinity : Infinity);
+  const row = seq(
+    op.v128Const([...new Uint8Array(start.buffer)]),
+    op.set(6),
+    countedLoop(5, 0, 16, seq(op.get(6), op.get(5), op.get(1), op.i32Add, op.v128Load(0), vector, op.set(6))),
+    seq(op.get(2), op.get(6), op.f32x4Lane(0), op.get(6), op.f32x4Lane(1), scalar),
+    seq(op.get(6), op.f32x4Lane(2), op.get(6), op.f32x4Lane(3), scalar, scalar, op.f32Store(0)),
+    seq(op.get(1), op.get(4), op.i32Add, op.set(1), op.get(2), op.i32(4), op.i32Add, op.set(2)),
+  );
+  return countedLoop(8, 3, 1, row);
+}
+
+/** Rows of a float32 array: its first element, row length, row count and the elements from one row to the next. */
+export type Rows = [src: Float32Array, p: number, n: number, rows: number, stride: number];
+
+/** Sums `n` contiguous float32 elements from `p`; `rows` sums many rows at once, `extremes` takes their maxima. */
 export interface SimdSum {
   (src: Float32Array, p: number, n: number): number;
   /**
    * The sums of `rows` rows of `n` contiguous elements (n a multiple of 4), row r from element p + r·stride of
    * `src`, stored into `out` from `at`; false, doing nothing, unless `src` is in the arena.
    */
-  rows(
-    src: Float32Array,
-    p: number,
-    n: number,
-    rows: number,
-    stride: number,
-    out: TypedArray,
-    at: number,
-  ): boolean;
+  rows(rows: Rows, out: TypedArray, at: number): boolean;
+  /**
+   * As `rows`, the largest (`max`) or smallest element of each row instead of its sum, with Math.max's and
+   * Math.min's semantics (NaN wins, +0 above −0).
+   */
+  extremes(max: boolean, rows: Rows, out: TypedArray, at: number): boolean;
 }
 
 /**
@@ -89,26 +108,35 @@ export function simdSum(): SimdSum | null {
     run(whole * 4, at, scratch, 1, 0);
     return result[0];
   };
-  let sums = { at: -1, rows: 0 };
-  const rows = (
-    src: Float32Array,
-    p: number,
-    n: number,
-    count: number,
-    stride: number,
+  const extremeRuns = [true, false].map((max) =>
+    new WebAssembly.Instance(
+      new WebAssembly.Module(moduleOf("sum", 5, [[1, I32], [2, V128], [1, I32]], extremeCode(max))),
+      { env: { mem: arena.memory } },
+    ).exports.sum as typeof run
+  );
+  let results = { at: -1, rows: 0 };
+  /** Runs `kernel` over the rows, its results (float64 or float32) copied into `out` from `at`. */
+  const overRows = (
+    kernel: typeof run,
+    float64: boolean,
+    [src, p, n, count, stride]: Rows,
     out: TypedArray,
     at: number,
   ): boolean => {
     if (!arena.owns(src)) return false;
-    if (sums.rows < count) {
-      if (sums.at >= 0) arena.free(sums.at, sums.rows * 8);
-      const size = Math.max(count, 2 * sums.rows);
+    if (results.rows < count) {
+      if (results.at >= 0) arena.free(results.at, results.rows * 8);
+      const size = Math.max(count, 2 * results.rows);
       const block = arena.alloc(size * 8, false);
       if (block === null) return false;
-      sums = { at: block, rows: size };
+      results = { at: block, rows: size };
     }
-    run(n * 4, src.byteOffset + p * 4, sums.at, count, stride * 4);
-    out.set(new Float64Array(arena.buffer, sums.at, count), at);
+    kernel(n * 4, src.byteOffset + p * 4, results.at, count, stride * 4);
+    const buffer = arena.buffer;
+    out.set(
+      float64 ? new Float64Array(buffer, results.at, count) : new Float32Array(buffer, results.at, count),
+      at,
+    );
     return true;
   };
   const sum = (src: Float32Array, p: number, n: number): number => {
@@ -128,5 +156,9 @@ export function simdSum(): SimdSum | null {
     }
     return total;
   };
-  return Object.assign(sum, { rows });
+  return Object.assign(sum, {
+    rows: (rows: Rows, out: TypedArray, at: number) => overRows(run, true, rows, out, at),
+    extremes: (max: boolean, rows: Rows, out: TypedArray, at: number) =>
+      overRows(extremeRuns[max ? 0 : 1], false, rows, out, at),
+  });
 }

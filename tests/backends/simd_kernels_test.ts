@@ -83,7 +83,7 @@ Deno.test("SIMD elementwise kernels compute exactly what the JavaScript kernels 
   assert(compared > 100_000, `compared only ${compared} elements`);
 });
 
-Deno.test("SIMD kernels over rows (broadcast rows and columns, permuted operands) compute what the JavaScript kernels compute", () => {
+Deno.test("SIMD kernels over rows (broadcast rows and columns, permuted operands, rows not a multiple of 4 long) compute what the JavaScript kernels compute", () => {
   const gen = new Generator(13);
   const simd = new CpuBackend();
   const js = new CpuBackend();
@@ -103,7 +103,7 @@ Deno.test("SIMD kernels over rows (broadcast rows and columns, permuted operands
       1 + (t % 2),
       [1, 3, 5, 12][t % 4],
       [2, 7, 64][t % 3],
-      [4, 8, 32, 128][(t >> 2) % 4],
+      [4, 8, 65, 128, 3, 34][(t >> 2) % 6],
     ];
     const size = c * a * b * n;
     // Each input's layout: its storage's length and strides for [c, a, b, n].
@@ -206,7 +206,7 @@ Deno.test("SIMD sums of many rows at once agree with a float64 running sum per r
     const src = new Float32Array(arena.buffer, at, length);
     src.set(Float32Array.from(gen.normal(length), (v, i) => i % 31 === 0 ? v * 1e20 : v));
     const out = new Float32Array(rows);
-    assert(sum.rows(src, 0, n, rows, stride, out, 0), "rows in the arena are summed");
+    assert(sum.rows([src, 0, n, rows, stride], out, 0), "rows in the arena are summed");
     for (let r = 0; r < rows; r++) {
       let reference = 0;
       for (let j = 0; j < n; j++) reference += src[r * stride + j];
@@ -217,7 +217,38 @@ Deno.test("SIMD sums of many rows at once agree with a float64 running sum per r
     arena.free(at, length * 4);
   }
   assert(
-    !sum.rows(new Float32Array(64), 0, 16, 4, 16, new Float32Array(4), 0),
+    !sum.rows([new Float32Array(64), 0, 16, 4, 16], new Float32Array(4), 0),
     "rows outside the arena are refused",
   );
+});
+
+Deno.test("SIMD maxima and minima of many rows are Math.max's and Math.min's folds (NaN wins, +0 above -0)", () => {
+  const sum = simdSum()!;
+  const gen = new Generator(19);
+  const arena = sharedArena();
+  for (const [rows, n, stride] of [[3072, 64, 64], [768, 128, 132], [7, 16, 16]]) {
+    const length = (rows - 1) * stride + n;
+    const at = arena.alloc(length * 4)!;
+    const src = new Float32Array(arena.buffer, at, length);
+    // Rows mostly of signed zeros and infinities, some with a NaN.
+    src.set(
+      Float32Array.from(
+        gen.uniform(length),
+        (u, i) => (i % 7 === 0 ? SPECIAL[Math.floor(u * 11)] : u < 0.5 ? -0 : 0),
+      ),
+    );
+    for (const max of [true, false]) {
+      const out = new Float32Array(rows);
+      assert(sum.extremes(max, [src, 0, n, rows, stride], out, 0), "rows in the arena are reduced");
+      for (let r = 0; r < rows; r++) {
+        let want = max ? -Infinity : Infinity;
+        for (let j = 0; j < n; j++) want = (max ? Math.max : Math.min)(want, src[r * stride + j]);
+        assert(
+          sameBits(out[r], want),
+          `row ${r} of ${rows}x${n}, ${max ? "max" : "min"}: SIMD ${out[r]}, Math ${want}`,
+        );
+      }
+    }
+    arena.free(at, length * 4);
+  }
 });
