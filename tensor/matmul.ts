@@ -75,10 +75,13 @@ function batchedMatmul(a: Tensor, b: Tensor): Tensor {
       broadcastStrides(t, [...batchShape, ...t.shape.slice(-2)]).slice(0, -2);
     let merged = collapse(batchShape, [batchStrides(x), batchStrides(y)]);
     if (merged.shape.length > 1) {
-      // Batch dimensions that no single stride can walk: materialise the broadcast operands.
-      [x, y] = noGrad(
-        () => [contiguous(expand(a, [...batchShape, m, k])), contiguous(expand(b, [...batchShape, k, n]))],
-      );
+      // Batch dimensions that no single stride can walk: materialise the operands whose own batch strides cannot
+      // be walked by one stride (the others, walked by one each, then walk together).
+      const walks = (t: Tensor): boolean => collapse(batchShape, [batchStrides(t)]).shape.length <= 1;
+      [x, y] = noGrad(() => [
+        walks(a) ? a : contiguous(expand(a, [...batchShape, m, k])),
+        walks(b) ? b : contiguous(expand(b, [...batchShape, k, n])),
+      ]);
       merged = collapse(batchShape, [batchStrides(x), batchStrides(y)]);
     }
     const view3 = (t: Tensor, batchStride: number): View => ({
