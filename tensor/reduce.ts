@@ -129,6 +129,8 @@ function softmaxKernel(part: keyof typeof SOFTMAX_PARTS, dtype: DType): Kernel {
 }
 
 const SOFTMAX_PARTS = {
+  /** [x, max] → exp(x − max) */
+  exp: ([x, m]: ir.Expr[]) => [ir.exp(ir.sub(x, m))],
   /** [x, max] → [x − max, exp(x − max)] */
   shift: ([x, m]: ir.Expr[]) => {
     const s = ir.sub(x, m);
@@ -162,7 +164,7 @@ export function softmax(t: Tensor, dim: number): Tensor {
   }
   const d = normalizeDim(dim, t.ndim);
   return fusedOp("softmax", [t], () => {
-    const [, e] = runKernel(softmaxKernel("shift", t.dtype), [t, extreme("max", t, d, true)]);
+    const [e] = runKernel(softmaxKernel("exp", t.dtype), [t, extreme("max", t, d, true)]);
     return { output: runKernel(softmaxKernel("divide", t.dtype), [e, rowSum(e, d)])[0] };
   }, (g, { output: y }) => {
     const dot = rowSum(runKernel(softmaxKernel("product", g.dtype), [g, y])[0], d);

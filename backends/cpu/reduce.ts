@@ -105,12 +105,23 @@ export function reduceCpu(
   if (op === "sum" && outer.shape.length === 1 && across === 1 && segments.length === 1 && s !== 1) {
     return sumColumns(src, offset, n, s, out.length, out);
   }
-  // Contiguous rows a multiple of 4 long in the arena (a LayerNorm's, a softmax's): every row in one SIMD call.
+  // Contiguous rows in the arena (a LayerNorm's, a softmax's): every row's whole vectors in one SIMD call, the
+  // last few elements of each (rows not a multiple of 4 long) added here before rounding.
+  const vectors = n - (n % 4);
   if (
     op === "sum" && simd !== null && src instanceof Float32Array && outer.shape.length === 1 &&
-    segments.length === 1 && s === 1 && n % 4 === 0 && n >= SIMD_ROWS_MIN &&
-    simd.rows([src, offset + segments[0], n, out.length, across], out, 0)
-  ) return;
+    segments.length === 1 && s === 1 && vectors >= SIMD_ROWS_MIN
+  ) {
+    const sums = vectors === n ? out : new Float64Array(out.length);
+    if (simd.rows([src, offset + segments[0], vectors, out.length, across], sums, 0)) {
+      if (sums === out) return;
+      for (let o = 0; o < out.length; o++) {
+        for (let j = offset + o * across + vectors; j < offset + o * across + n; j++) sums[o] += src[j];
+      }
+      out.set(sums);
+      return;
+    }
+  }
   for (let o = 0; o < out.length; o++) {
     const base = offset + bases[o];
     if (op === "sum" || op === "prod") {

@@ -9,6 +9,7 @@
  */
 import * as ir from "../../backends/kernel_ir.ts";
 import { CpuBackend } from "../../backends/mod.ts";
+import type { CpuBuffer } from "../../backends/cpu/cpu_backend.ts";
 import { compileSimd } from "../../backends/cpu/wasm_elementwise.ts";
 import { simdSum } from "../../backends/cpu/wasm_sum.ts";
 import { sharedArena } from "../../backends/cpu/wasm_arena.ts";
@@ -250,5 +251,30 @@ Deno.test("SIMD maxima and minima of many rows are Math.max's and Math.min's fol
       }
     }
     arena.free(at, length * 4);
+  }
+});
+
+Deno.test("row sums in the arena of rows not a multiple of 4 long add their last elements to the SIMD sums", () => {
+  const cpu = new CpuBackend();
+  const gen = new Generator(23);
+  for (const n of [65, 17, 130]) {
+    const rows = 300;
+    const data = Float32Array.from(gen.normal(rows * n));
+    const input = cpu.alloc(rows * n, "float32");
+    cpu.write(input, data);
+    assert(
+      sharedArena().owns((input as unknown as { array: Float32Array }).array),
+      "the rows are in the arena",
+    );
+    const out = cpu.alloc(rows, "float32");
+    cpu.reduce("sum", { buffer: input, offset: 0, strides: [n, 1] }, [rows, n], 1, out);
+    const sums = cpu.readSync(out);
+    for (let r = 0; r < rows; r++) {
+      let reference = 0;
+      for (let j = 0; j < n; j++) reference += data[r * n + j];
+      const want = Math.fround(reference);
+      const ulp = Math.max(Math.abs(want) * 2 ** -23, 2 ** -149);
+      assert(Math.abs(sums[r] - want) <= ulp, `row ${r} of ${rows}x${n}: ${sums[r]}, running sum ${want}`);
+    }
   }
 });
