@@ -74,12 +74,12 @@ export interface SimdSum {
    * The sums of `rows` rows of `n` contiguous elements (n a multiple of 4), row r from element p + r·stride of
    * `src`, stored into `out` from `at`; false, doing nothing, unless `src` is in the arena.
    */
-  rows(rows: Rows, out: TypedArray, at: number): boolean;
+  rows(rows: Rows, out: TypedArray | Float64Array, at: number): boolean;
   /**
    * As `rows`, the largest (`max`) or smallest element of each row instead of its sum, with Math.max's and
    * Math.min's semantics (NaN wins, +0 above −0).
    */
-  extremes(max: boolean, rows: Rows, out: TypedArray, at: number): boolean;
+  extremes(max: boolean, rows: Rows, out: TypedArray | Float64Array, at: number): boolean;
 }
 
 /**
@@ -120,7 +120,7 @@ export function simdSum(): SimdSum | null {
     kernel: typeof run,
     float64: boolean,
     [src, p, n, count, stride]: Rows,
-    out: TypedArray,
+    out: TypedArray | Float64Array,
     at: number,
   ): boolean => {
     if (!arena.owns(src)) return false;
@@ -157,8 +157,8 @@ export function simdSum(): SimdSum | null {
     return total;
   };
   return Object.assign(sum, {
-    rows: (rows: Rows, out: TypedArray, at: number) => overRows(run, true, rows, out, at),
-    extremes: (max: boolean, rows: Rows, out: TypedArray, at: number) =>
+    rows: (rows: Rows, out: TypedArray | Float64Array, at: number) => overRows(run, true, rows, out, at),
+    extremes: (max: boolean, rows: Rows, out: TypedArray | Float64Array, at: number) =>
       overRows(extremeRuns[max ? 0 : 1], false, rows, out, at),
   });
 }
