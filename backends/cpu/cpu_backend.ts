@@ -150,7 +150,10 @@ export class CpuBackend implements Backend {
     scalars: readonly number[],
   ): number {
     const nd = layout.shape.length, n = layout.shape[nd - 1] - (layout.shape[nd - 1] % 4);
+    // Outputs must not repeat (a stride of 0 would have the helper and this thread write the same elements).
+    const outputs = layout.strides.slice(kernel.inputs.length);
     if (n === 0 || inner.some((s) => s === "s") || layout.strides.some((s) => s.some((x) => x < 0))) return 0;
+    if (outputs.some((s) => s.some((x, d) => x === 0 && layout.shape[d] > 1))) return 0;
     const simd = this.#simdRowsKernel(kernel, inner);
     if (simd === null) return 0;
     /** Dimension `d` from the end: its size and every operand's stride (size 1, strides 0 where there is none). */
