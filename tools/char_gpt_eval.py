@@ -4,7 +4,7 @@
   /usr/bin/python3 tools/char_gpt_eval.py [checkpoints/char_gpt.safetensors] [--batches 20] [--seed 1337]
 
 It reads the file with tools/fixtures/checkpoint.py's reader (checksum checked), rebuilds the GPT from the config
-in the checkpoint's `extra`, loads the weights with load_state_dict(strict=True) (the tied
+in the checkpoint's `extra` (or from the weights' shapes and --n-head), loads the weights with load_state_dict(strict=True) (the tied
 `transformer.wte.weight`/`lm_head.weight` both present), and prints:
 - the largest difference between PyTorch's logits and gradstep's on the validation split's first window (gradstep
   saved its logits in the final checkpoint);
@@ -38,14 +38,18 @@ def splits():
     return {"train": ids[:n], "val": ids[n:]}
 
 
-def load_model(path):
+def load_model(path, n_head):
     state, _, metadata = load_checkpoint(path)
     extra = json.loads(metadata["extra"]) if "extra" in metadata else {}
-    if "config" not in extra:
-        raise SystemExit(f"{path}: no config in the checkpoint's extra; save it with examples/char_gpt.ts")
-    c = extra["config"]
-    config = GPTConfig(block_size=c["blockSize"], vocab_size=c["vocabSize"], n_layer=c["nLayer"],
-                       n_head=c["nHead"], n_embd=c["nEmbd"], dropout=c["dropout"], bias=c["bias"])
+    if "config" in extra:
+        c = extra["config"]
+        config = GPTConfig(block_size=c["blockSize"], vocab_size=c["vocabSize"], n_layer=c["nLayer"],
+                           n_head=c["nHead"], n_embd=c["nEmbd"], dropout=c["dropout"], bias=c["bias"])
+    else:  # an older checkpoint without its config: the sizes from the weights' shapes, the heads from --n-head
+        vocab, embd = state["transformer.wte.weight"].shape
+        layers = len({k.split(".")[2] for k in state if k.startswith("transformer.h.")})
+        config = GPTConfig(block_size=state["transformer.wpe.weight"].shape[0], vocab_size=vocab, n_layer=layers,
+                           n_head=n_head, n_embd=embd, dropout=0.0, bias="transformer.ln_f.bias" in state)
     model = GPT(config)
     model.load_state_dict({k: v.float() for k, v in state.items()}, strict=True)
     model.eval()
@@ -85,9 +89,10 @@ def main():
     parser.add_argument("--batches", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=12)
     parser.add_argument("--seed", type=int, default=1337)
+    parser.add_argument("--n-head", type=int, default=4, help="for checkpoints that do not record their config")
     args = parser.parse_args()
     torch.set_num_threads(2)
-    model, config, extra = load_model(pathlib.Path(args.path))
+    model, config, extra = load_model(pathlib.Path(args.path), args.n_head)
     data = splits()
     print(f"loaded {args.path} (iter {extra.get('iter')}): {model.get_num_params() / 1e6:.2f}M parameters, "
           f"load_state_dict(strict=True) ok, lm_head tied to wte: "
