@@ -84,6 +84,20 @@ export {
 } from "./pooling.ts";
 export { Dropout, dropout, type DropoutOptions } from "./dropout.ts";
 export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from "./attention.ts";
+export {
+  MultiheadAttention,
+  type MultiheadAttentionForwardOptions,
+  type MultiheadAttentionOptions,
+} from "./multihead_attention.ts";
+export {
+  type TransformerActivation,
+  TransformerEncoder,
+  type TransformerEncoderForwardOptions,
+  TransformerEncoderLayer,
+  type TransformerEncoderLayerForwardOptions,
+  type TransformerEncoderLayerOptions,
+  type TransformerEncoderOptions,
+} from "./transformer.ts";
 export type { PaddingMode, Pair } from "./unfold.ts";
 export {
   crossEntropy,

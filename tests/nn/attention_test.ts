@@ -1,29 +1,7 @@
 import { assertEquals, assertThrows } from "../../deps.ts";
-import {
-  type Device,
-  manualSeed,
-  rand,
-  randn,
-  scaledDotProductAttention,
-  type Tensor,
-  tensor,
-  where,
-  zeros,
-} from "../../mod.ts";
-import { assertTensorClose, loadFixture, testOnDevices, TOLERANCE } from "../helpers.ts";
-
-/** A tensor as tools/fixtures/attention.py writes it. */
-export interface Encoded {
-  shape: number[];
-  dtype: "float32" | "int32" | "bool";
-  data: number[];
-}
-
-/** The tensor `e` on `dev`. */
-export function load(e: Encoded, dev: Device, requiresGrad = false): Tensor {
-  const data = e.dtype === "float32" ? new Float32Array(e.data) : new Int32Array(e.data);
-  return tensor(data, { shape: e.shape, dtype: e.dtype, device: dev, requiresGrad });
-}
+import { manualSeed, rand, randn, scaledDotProductAttention, tensor, where, zeros } from "../../mod.ts";
+import { assertTensorClose, testOnDevices, TOLERANCE } from "../helpers.ts";
+import { attentionFixture, type Encoded, load } from "./attention_fixture.ts";
 
 interface SdpaCase {
   name: string;
@@ -41,7 +19,7 @@ interface SdpaCase {
   gradMask?: Encoded;
 }
 
-const fixture = loadFixture<{ sdpa: SdpaCase[] }>("attention");
+const fixture = attentionFixture<{ sdpa: SdpaCase[] }>();
 
 for (const c of fixture.sdpa) {
   testOnDevices(`scaledDotProductAttention matches PyTorch 2's math reference for ${c.name}`, async (dev) => {
