@@ -16,6 +16,7 @@ import { cachedKernel, runKernel } from "../tensor/elementwise.ts";
 import { matmul } from "../tensor/matmul.ts";
 import type { Generator } from "../tensor/random.ts";
 import { extreme, sum, sumTo } from "../tensor/reduce.ts";
+import { contiguous } from "../tensor/shape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 
 /** Options of {@link scaledDotProductAttention}. */
@@ -190,7 +191,10 @@ export function scaledDotProductAttention(
   const keep = 1 - dropoutP;
   const pd = query.dtype;
   return fusedOp("scaledDotProductAttention", inputs, () => {
-    const scores = matmul(query, key.transpose(-2, -1));
+    // Row-major copies of views whose batch dimensions no single stride walks (heads split off a projection),
+    // made once and kept for backward, so no matrix product copies them again.
+    const [q, k, v] = [query, key, value].map(contiguous);
+    const scores = matmul(q, k.transpose(-2, -1));
     // Without a mask and with a positive scale, the raw scores' max shifts the scaled ones: one kernel less.
     const prepared = mask === null && scale > 0 ? scores : runKernel(
       scoresKernel(scores.dtype, mask?.dtype ?? null),
@@ -204,24 +208,24 @@ export function scaledDotProductAttention(
     const total = sum(numerators, -1, true);
     if (!dropout) {
       const [probs] = runKernel(probKernel(pd, false), [numerators, total]);
-      return { output: matmul(probs, value), saved: [probs] };
+      return { output: matmul(probs, v), saved: [q, k, v, probs] };
     }
     const uniform = rand(numerators.shape, { device: query.device, generator });
     const [probs, dropped] = runKernel(probKernel(pd, true), [numerators, total, uniform], [keep]);
-    return { output: matmul(dropped, value), saved: [probs, dropped, uniform] };
+    return { output: matmul(dropped, v), saved: [q, k, v, probs, dropped, uniform] };
   }, (g, { output, needed, saved }) => {
-    const [probs, dropped = probs, uniform] = saved;
+    const [q, k, v, probs, dropped = probs, uniform] = saved;
     const gradValue = needed[2] ? sumTo(matmul(dropped.transpose(-2, -1), g), value.shape) : null;
     const maskGrad = needed[3] === true;
     if (!needed[0] && !needed[1] && !maskGrad) return [null, null, gradValue, null];
-    const gradDropped = matmul(g, value.transpose(-2, -1));
+    const gradDropped = matmul(g, v.transpose(-2, -1));
     const rowDot = sum(runKernel(productKernel(g.dtype, output.dtype), [g, output])[0], -1, true);
     const operands = dropout ? [probs, gradDropped, rowDot, uniform] : [probs, gradDropped, rowDot];
     const kernel = scoreGradKernel(pd, gradDropped.dtype, dropout, maskGrad ? floatMask!.dtype : null);
     const [ds, dsUnscaled] = runKernel(kernel, operands, [scale, keep]);
     return [
-      needed[0] ? sumTo(matmul(ds, key), query.shape) : null,
-      needed[1] ? sumTo(matmul(ds.transpose(-2, -1), query), key.shape) : null,
+      needed[0] ? sumTo(matmul(ds, k), query.shape) : null,
+      needed[1] ? sumTo(matmul(ds.transpose(-2, -1), q), key.shape) : null,
       gradValue,
       maskGrad ? sumTo(dsUnscaled, floatMask!.shape) : null,
     ];
