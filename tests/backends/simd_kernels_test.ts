@@ -9,7 +9,6 @@
  */
 import * as ir from "../../backends/kernel_ir.ts";
 import { CpuBackend } from "../../backends/mod.ts";
-import type { CpuBuffer } from "../../backends/cpu/cpu_backend.ts";
 import { compileSimd } from "../../backends/cpu/wasm_elementwise.ts";
 import { simdSum } from "../../backends/cpu/wasm_sum.ts";
 import { sharedArena } from "../../backends/cpu/wasm_arena.ts";
