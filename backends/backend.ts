@@ -70,6 +70,19 @@ export interface DeviceStats {
 }
 
 /**
+ * Counters of a backend that has done nothing yet: every field 0. Each backend starts its `stats` from it.
+ *
+ * @example
+ * ```ts
+ * import { zeroStats } from "./backend.ts";
+ * console.log(zeroStats().dispatches); // 0
+ * ```
+ */
+export function zeroStats(): DeviceStats {
+  return { dispatches: 0, submits: 0, readbacks: 0, pipelines: 0, allocations: 0, bytesAllocated: 0 };
+}
+
+/**
  * What a device must implement.
  *
  * @example

@@ -6,7 +6,14 @@
  * @module
  */
 import { bytesPerElement, type DType, hostArray, type TypedArray } from "../../tensor/dtype.ts";
-import type { Backend, DeviceBuffer, DeviceStats, ReduceOp, View } from "../backend.ts";
+import {
+  type Backend,
+  type DeviceBuffer,
+  type DeviceStats,
+  type ReduceOp,
+  type View,
+  zeroStats,
+} from "../backend.ts";
 import type { Kernel } from "../kernel_ir.ts";
 import { type CompiledKernel, compileKernel, type InnerStride } from "./compile.ts";
 import { gatherCpu, scatterAddCpu } from "./gather.ts";
@@ -49,14 +56,7 @@ function arrayOf(buffer: DeviceBuffer): TypedArray {
  */
 export class CpuBackend implements Backend {
   /** Work counters since creation (see {@link DeviceStats}; `submits` stays 0: each primitive runs at once). */
-  readonly stats: DeviceStats = {
-    dispatches: 0,
-    submits: 0,
-    readbacks: 0,
-    pipelines: 0,
-    allocations: 0,
-    bytesAllocated: 0,
-  };
+  readonly stats: DeviceStats = zeroStats();
   #kernels = new Map<string, CompiledKernel>();
   #simdKernels = new Map<string, SimdKernel | null>();
   #simdRowsKernels = new Map<string, SimdRowsKernel | null>();

@@ -9,7 +9,14 @@
  * @module
  */
 import { bytesPerElement, type DType, type TypedArray } from "../../tensor/dtype.ts";
-import type { Backend, DeviceBuffer, DeviceStats, ReduceOp, View } from "../backend.ts";
+import {
+  type Backend,
+  type DeviceBuffer,
+  type DeviceStats,
+  type ReduceOp,
+  type View,
+  zeroStats,
+} from "../backend.ts";
 import { dtypeCode, type Kernel } from "../kernel_ir.ts";
 import { collapse } from "../layout.ts";
 import { BufferPool, bytesFor, GpuBuffer } from "./buffers.ts";
@@ -65,14 +72,7 @@ function gpuOf(buffer: DeviceBuffer): GpuBuffer {
  */
 export class WebGpuBackend implements Backend {
   /** Work counters since creation (see {@link DeviceStats}). */
-  readonly stats: DeviceStats = {
-    dispatches: 0,
-    submits: 0,
-    readbacks: 0,
-    pipelines: 0,
-    allocations: 0,
-    bytesAllocated: 0,
-  };
+  readonly stats: DeviceStats = zeroStats();
   readonly #device: GPUDevice;
   readonly #pool: BufferPool;
   readonly #pipelines = new Map<string, Pipeline>();
