@@ -34,6 +34,18 @@ function expression(gen: Generator, leaves: ir.Expr[], depth: number): ir.Expr {
   );
 }
 
+/** A kernel of three float32 inputs and two scalars with two random outputs, of depths 3 and 2. */
+function randomKernel(gen: Generator): ir.Kernel {
+  return ir.defineKernel(
+    ["float32", "float32", "float32"],
+    ["float32", "float32"],
+    (inputs, scalars) => {
+      const leaves = [...inputs, ...scalars, ir.constant(0.1, "float32")];
+      return [expression(gen, leaves, 3), expression(gen, leaves, 2)];
+    },
+  );
+}
+
 function sameBits(a: number, b: number): boolean {
   return (Number.isNaN(a) && Number.isNaN(b)) || Object.is(a, b);
 }
@@ -45,14 +57,7 @@ Deno.test("SIMD elementwise kernels compute exactly what the JavaScript kernels 
   js.simd = false;
   let compared = 0;
   for (let t = 0; t < 60; t++) {
-    const kernel = ir.defineKernel(
-      ["float32", "float32", "float32"],
-      ["float32", "float32"],
-      (inputs, scalars) => {
-        const leaves = [...inputs, ...scalars, ir.constant(0.1, "float32")];
-        return [expression(gen, leaves, 3), expression(gen, leaves, 2)];
-      },
-    );
+    const kernel = randomKernel(gen);
     assert(compileSimd(kernel) !== null, `kernel ${kernel.key} should take the SIMD path`);
     const n = [1, 3, 4, 4095, 4096, 4097, 9000][t % 7];
     const data = [0, 1, 2].map(() =>
@@ -90,14 +95,7 @@ Deno.test("SIMD kernels over rows (broadcast rows and columns, permuted operands
   js.simd = false;
   let compared = 0;
   for (let t = 0; t < 40; t++) {
-    const kernel = ir.defineKernel(
-      ["float32", "float32", "float32"],
-      ["float32", "float32"],
-      (inputs, scalars) => {
-        const leaves = [...inputs, ...scalars, ir.constant(0.1, "float32")];
-        return [expression(gen, leaves, 3), expression(gen, leaves, 2)];
-      },
-    );
+    const kernel = randomKernel(gen);
     // [c, a, b, n]: small ones stay in the JavaScript heap (staged), large ones live in the arena.
     const [c, a, b, n] = [
       1 + (t % 2),

@@ -122,14 +122,24 @@ async function replay(c: OpCase, entry: OpEntry, dev: Device): Promise<void> {
   assertEquals(out.requiresGrad, c.g !== undefined, `${what}: requiresGrad is ${out.requiresGrad}`);
   if (c.g === undefined) return;
   out.backward(fromEncoded(c.g, dev));
-  for (const [i, expected] of c.grads!.entries()) {
+  await assertGradients(leaves, c.grads!, tolerance, what);
+}
+
+/** Throws unless each leaf's `.grad` is PyTorch's (`expected[i]`), or absent where PyTorch's is null. */
+export async function assertGradients(
+  leaves: readonly Tensor[],
+  expected: readonly (Encoded | null)[],
+  tolerance: Tolerance,
+  what: string,
+): Promise<void> {
+  for (const [i, e] of expected.entries()) {
     const grad = leaves[i].grad;
-    if (expected === null) {
+    if (e === null) {
       assertEquals(grad, null, `${what}: input ${i} should have no gradient`);
       continue;
     }
     assert(grad !== null, `${what}: input ${i} has no gradient`);
-    await assertTensorClose(grad, expected, tolerance, `${what}: gradient of input ${i}`);
+    await assertTensorClose(grad, e, tolerance, `${what}: gradient of input ${i}`);
   }
 }
 

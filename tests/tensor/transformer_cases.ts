@@ -8,9 +8,9 @@
  * @module
  */
 import type { Device, Tensor } from "../../mod.ts";
-import { assert, assertEquals } from "../../deps.ts";
+import { assertEquals } from "../../deps.ts";
 import { assertTensorClose, loadFixture, testOnDevices, TOLERANCE, type Tolerance } from "../helpers.ts";
-import { type Encoded, fromEncoded } from "./op_cases.ts";
+import { assertGradients, type Encoded, fromEncoded } from "./op_cases.ts";
 
 /** One input of a case: a leaf and whether it requires grad. */
 export interface CaseInput extends Encoded {
@@ -71,15 +71,7 @@ async function replay(c: TransformerCase, entry: CaseEntry, dev: Device): Promis
     loss = loss === null ? term : loss.add(term);
   }
   loss!.backward();
-  for (const [i, expected] of c.grads!.entries()) {
-    const grad = leaves[i].grad;
-    if (expected === null) {
-      assertEquals(grad, null, `${what}: input ${i} should have no gradient`);
-      continue;
-    }
-    assert(grad !== null, `${what}: input ${i} has no gradient`);
-    await assertTensorClose(grad, expected, tolerance, `${what}: gradient of input ${i}`);
-  }
+  await assertGradients(leaves, c.grads!, tolerance, what);
 }
 
 /**
