@@ -36,8 +36,9 @@ async function run(cmd: string, cmdArgs: string[], env: Record<string, string> =
       `${cmd} ${cmdArgs.join(" ")} failed (${code}):\n${text}\n${new TextDecoder().decode(stderr)}`,
     );
   }
-  const took = /Training took ([\d.]+) s \(.* ([\d.]+) ms per training step\); final val loss ([\d.]+|NaN|nan)/
-    .exec(text);
+  const took =
+    /Training took ([\d.]+) s \(.* ([\d.]+) ms per training step\); final val loss ([\d.]+|NaN|nan)/
+      .exec(text);
   if (took === null) throw new Error(`no "Training took" line in:\n${text}`);
   const adapter = /^Device: .*$/m.exec(text)?.[0] ?? /^PyTorch .*$/m.exec(text)?.[0] ?? "";
   return { adapter, seconds: Number(took[1]), msPerStep: Number(took[2]), valLoss: Number(took[3]) };
