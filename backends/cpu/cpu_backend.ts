@@ -87,14 +87,14 @@ export class CpuBackend implements Backend {
   }
 
   /** A copy of `length` elements from `offset` (the whole buffer by default). */
-  read(buffer: DeviceBuffer, offset = 0, length = buffer.length - offset): Promise<TypedArray> {
+  read(buffer: DeviceBuffer, offset = 0, length?: number): Promise<TypedArray> {
     return Promise.resolve(this.readSync(buffer, offset, length));
   }
 
   /** Like {@link CpuBackend.read}, synchronously (only the CPU can). */
-  readSync(buffer: DeviceBuffer, offset = 0, length = buffer.length - offset): TypedArray {
+  readSync(buffer: DeviceBuffer, offset = 0, length?: number): TypedArray {
     this.stats.readbacks++;
-    return arrayOf(buffer).slice(offset, offset + length);
+    return arrayOf(buffer).slice(offset, offset + (length ?? buffer.length - offset));
   }
 
   /** Gives arena blocks back; keeps other arrays for reuse while the pool has room (the collector takes the rest). */

@@ -173,7 +173,8 @@ export class WebGpuBackend implements Backend {
   }
 
   /** Resolves to `length` elements from `offset`, after everything queued has run. */
-  async read(buffer: DeviceBuffer, offset = 0, length = buffer.length - offset): Promise<TypedArray> {
+  async read(buffer: DeviceBuffer, offset = 0, count?: number): Promise<TypedArray> {
+    const length = count ?? buffer.length - offset;
     this.#check();
     const gpu = gpuOf(buffer);
     const size = gpuBytesPerElement(gpu.dtype);
