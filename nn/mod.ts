@@ -41,8 +41,16 @@ export {
 } from "./normalization.ts";
 export { ModuleDict, ModuleList } from "./container.ts";
 export { Sequential } from "./sequential.ts";
-export { GRU, LSTM, type LSTMOptions, RNN, type RNNBaseOptions, type RNNOptions } from "./rnn.ts";
-export { GRUCell, LSTMCell, RNNCell, type RNNCellBaseOptions, type RNNCellOptions } from "./rnn_cell.ts";
+export { GRU, LSTM, type LSTMOptions, RNN, RNNBase, type RNNBaseOptions, type RNNOptions } from "./rnn.ts";
+export type { RNNMode } from "./rnn_cells.ts";
+export {
+  GRUCell,
+  LSTMCell,
+  RNNCell,
+  RNNCellBase,
+  type RNNCellBaseOptions,
+  type RNNCellOptions,
+} from "./rnn_cell.ts";
 export {
   BCELoss,
   BCEWithLogitsLoss,

@@ -15,7 +15,7 @@ import { uniform_ } from "./init.ts";
 import { Module } from "./module.ts";
 import { Parameter } from "./parameter.ts";
 import { type LayerWeights, recurrentLayer } from "./recurrence.ts";
-import { type Cell, cellFor } from "./rnn_cells.ts";
+import { type Cell, cellFor, type RNNMode } from "./rnn_cells.ts";
 
 /** Options shared by {@link RNN}, {@link LSTM} and {@link GRU} (PyTorch's keyword arguments). */
 export interface RNNBaseOptions {
@@ -52,8 +52,18 @@ function checkSize(name: string, n: unknown): void {
   if (n <= 0) throw new RangeError(`${name} must be greater than zero`);
 }
 
-/** The shared machinery of the three recurrent layers: parameters, checks and the layer loop. */
-abstract class RNNBase extends Module {
+/**
+ * The shared machinery of {@link RNN}, {@link LSTM} and {@link GRU}, PyTorch's `nn.RNNBase`: parameters, checks
+ * and the layer loop. Build one of the three; `instanceof RNNBase` tells any of them.
+ *
+ * @example
+ * ```ts
+ * import { GRU, RNNBase } from "@gradstep/gradstep/nn";
+ * const gru = new GRU(8, 16, { numLayers: 2 });
+ * console.log(gru instanceof RNNBase, gru.numLayers); // true 2
+ * ```
+ */
+export abstract class RNNBase extends Module {
   /** Stacked layers. */
   readonly numLayers: number;
   /** Whether the layers have biases. */
@@ -69,8 +79,9 @@ abstract class RNNBase extends Module {
   readonly #cell: Cell;
   readonly #generator: Generator | undefined;
 
+  /** A layer of `mode` from `inputSize` features to `hiddenSize`. */
   constructor(
-    mode: Cell["name"],
+    mode: RNNMode,
     readonly inputSize: number,
     readonly hiddenSize: number,
     options: RNNBaseOptions & { projSize?: number },

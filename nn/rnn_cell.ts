@@ -13,7 +13,7 @@ import { uniform_ } from "./init.ts";
 import { Module } from "./module.ts";
 import { Parameter } from "./parameter.ts";
 import { recurrentLayer } from "./recurrence.ts";
-import { type Cell, cellFor } from "./rnn_cells.ts";
+import { type Cell, cellFor, type RNNMode } from "./rnn_cells.ts";
 
 /** Options of the three cells. */
 export interface RNNCellBaseOptions {
@@ -29,8 +29,18 @@ export interface RNNCellOptions extends RNNCellBaseOptions {
   nonlinearity?: "tanh" | "relu";
 }
 
-/** The shared parameters, checks and step of the cells. */
-abstract class RNNCellBase extends Module {
+/**
+ * The shared parameters, checks and step of {@link RNNCell}, {@link LSTMCell} and {@link GRUCell}, PyTorch's
+ * `nn.RNNCellBase`. Build one of the three; `instanceof RNNCellBase` tells any of them.
+ *
+ * @example
+ * ```ts
+ * import { LSTMCell, RNNCellBase } from "@gradstep/gradstep/nn";
+ * const cell = new LSTMCell(8, 16);
+ * console.log(cell instanceof RNNCellBase, cell.weight_ih.shape); // true [64, 8]
+ * ```
+ */
+export abstract class RNNCellBase extends Module {
   /** [G·H, inputSize] */
   weight_ih: Parameter;
   /** [G·H, hiddenSize] */
@@ -42,8 +52,9 @@ abstract class RNNCellBase extends Module {
   readonly #cell: Cell;
   readonly #kind: string;
 
+  /** A cell of `mode` from `inputSize` features to `hiddenSize`. */
   constructor(
-    mode: Cell["name"],
+    mode: RNNMode,
     readonly inputSize: number,
     readonly hiddenSize: number,
     options: RNNCellBaseOptions,

@@ -59,9 +59,20 @@ export interface BackwardStep {
   dHidden: Tensor;
 }
 
+/**
+ * Which recurrence a layer runs, PyTorch's `mode` of `nn.RNNBase`.
+ *
+ * @example
+ * ```ts
+ * import type { RNNMode } from "@gradstep/gradstep/nn";
+ * const mode: RNNMode = "LSTM";
+ * ```
+ */
+export type RNNMode = "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
+
 /** A recurrent cell: its gate count, what it carries and saves, and its step kernels. */
 export interface Cell {
-  readonly name: "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
+  readonly name: RNNMode;
   /** Gates per hidden unit: 1, 4 or 3. */
   readonly gates: number;
   /** Whether it has a cell state (LSTM). */
@@ -256,7 +267,7 @@ function gruCell(withBias: boolean): Cell {
 }
 
 /** The cell for a mode; `hiddenBias` says whether a GRU has the hidden bias its step adds. */
-export function cellFor(mode: Cell["name"], hiddenBias: boolean): Cell {
+export function cellFor(mode: RNNMode, hiddenBias: boolean): Cell {
   if (mode === "LSTM") return lstmCell();
   if (mode === "GRU") return gruCell(hiddenBias);
   return simpleCell(mode);
