@@ -35,7 +35,15 @@ import { MATMUL_TILE, matmulShader } from "./matmul_shader.ts";
 import { accumulatorType, reduceLayout, reduceShader } from "./reduce_shader.ts";
 import { gpuBytesPerElement, scalarBits } from "./wgsl.ts";
 
-/** Dispatches recorded before a submission is forced. */
+/**
+ * Dispatches recorded before a submission is forced.
+ *
+ * @example
+ * ```ts
+ * import { MAX_BATCH } from "@gradstep/gradstep/backends";
+ * console.log(`The WebGPU backend submits at least every ${MAX_BATCH} dispatches`);
+ * ```
+ */
 export const MAX_BATCH = 256;
 const PARAMS_BYTES = 1 << 20;
 const PARAMS_ALIGN = 256;
