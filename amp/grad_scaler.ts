@@ -115,7 +115,16 @@ export class GradScaler {
     this.#growthInterval = growthInterval;
   }
 
-  /** Whether the scaler is on. */
+  /**
+   * Whether the scaler is on.
+   *
+   * @example
+   * ```ts
+   * import { GradScaler } from "@gradstep/gradstep/amp";
+   * const scaler = new GradScaler({ enabled: Deno.args.includes("--amp") });
+   * if (scaler.isEnabled()) console.log("mixed precision");
+   * ```
+   */
   isEnabled(): boolean {
     return this.#enabled;
   }
@@ -141,6 +150,23 @@ export class GradScaler {
   /**
    * Divides `optimizer`'s gradients by the scale in place (e.g. before clipping them) and records, on the device,
    * whether any was inf or NaN. At most once per optimizer between `update()`s, as in PyTorch.
+   *
+   * @example
+   * ```ts
+   * import { clipGradNorm } from "@gradstep/gradstep/nn";
+   * import { SGD } from "@gradstep/gradstep/optim";
+   * import { Linear } from "@gradstep/gradstep/nn";
+   * import { randn } from "@gradstep/gradstep";
+   * import { GradScaler } from "@gradstep/gradstep/amp";
+   * const model = new Linear(4, 2);
+   * const optimizer = new SGD(model.parameters(), { lr: 0.1 });
+   * const scaler = new GradScaler();
+   * scaler.scale(model.forward(randn([3, 4])).sum()).backward();
+   * scaler.unscale(optimizer); // the true gradients, to clip
+   * clipGradNorm(model.parameters(), 1.0);
+   * scaler.step(optimizer); // does not unscale again
+   * scaler.update();
+   * ```
    */
   unscale(optimizer: AnyOptimizer): void {
     if (!this.#enabled) return;
@@ -244,7 +270,24 @@ export class GradScaler {
     return this.#scale === null ? this.#initScale : await this.#scale.item();
   }
 
-  /** Resolves to the scaler's state in PyTorch's layout (camelCase keys); `{}` when disabled. */
+  /**
+   * Resolves to the scaler's state in PyTorch's layout (camelCase keys); `{}` when disabled.
+   *
+   * @example
+   * ```ts
+   * import { SGD } from "@gradstep/gradstep/optim";
+   * import { Linear } from "@gradstep/gradstep/nn";
+   * import { randn } from "@gradstep/gradstep";
+   * import { GradScaler } from "@gradstep/gradstep/amp";
+   * const model = new Linear(4, 2);
+   * const optimizer = new SGD(model.parameters(), { lr: 0.1 });
+   * const scaler = new GradScaler();
+   * scaler.scale(model.forward(randn([3, 4])).sum()).backward();
+   * scaler.step(optimizer);
+   * scaler.update();
+   * const saved = await scaler.stateDict(); // { scale: 65536, growthFactor: 2, backoffFactor: 0.5, growthInterval: 2000, growthTracker: 1 }
+   * ```
+   */
   async stateDict(): Promise<GradScalerStateDict | Record<string, never>> {
     if (!this.#enabled) return {};
     return {
@@ -258,7 +301,17 @@ export class GradScaler {
     };
   }
 
-  /** Restores a {@link GradScaler.stateDict}; throws, changing nothing, when it does not fit. */
+  /**
+   * Restores a {@link GradScaler.stateDict}; throws, changing nothing, when it does not fit.
+   *
+   * @example
+   * ```ts
+   * import { GradScaler } from "@gradstep/gradstep/amp";
+   * const saved = await new GradScaler({ initScale: 1024 }).stateDict();
+   * const scaler = new GradScaler();
+   * scaler.loadStateDict(saved); // await scaler.getScale(): 1024
+   * ```
+   */
   loadStateDict(stateDict: GradScalerStateDict | Record<string, never>): void {
     if (!this.#enabled) return;
     if (Object.keys(stateDict).length === 0) {

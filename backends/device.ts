@@ -31,7 +31,15 @@ export class Device {
     readonly backend: Backend,
   ) {}
 
-  /** The device's kind, e.g. `"cpu"`. */
+  /**
+   * The device's kind, e.g. `"cpu"`.
+   *
+   * @example
+   * ```ts
+   * import { device } from "@gradstep/gradstep";
+   * console.log(`training on ${await device("cpu")}`); // "training on cpu"
+   * ```
+   */
   toString(): string {
     return this.type;
   }

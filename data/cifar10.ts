@@ -163,7 +163,16 @@ export class CIFAR10 implements Dataset {
     return { data, shape: batched ? [indices.length, ...shape] : shape };
   }
 
-  /** Image `index`, transformed, and its label. */
+  /**
+   * Image `index`, transformed, and its label.
+   *
+   * @example
+   * ```ts
+   * import { CIFAR10 } from "@gradstep/gradstep/data";
+   * const test = await CIFAR10.load({ train: false, root: "data/cifar-10-batches-bin" });
+   * const [image, label] = test.get(0); // a [3, 32, 32] float tensor and a class in 0 … 9
+   * ```
+   */
   get(index: number): [Tensor, number] {
     if (!Number.isInteger(index) || index < 0 || index >= this.length) {
       throw new RangeError(`index ${index} is out of range for CIFAR-10's ${this.length} images`);
@@ -171,7 +180,16 @@ export class CIFAR10 implements Dataset {
     return [this.transform(this.#raw([index], false)), this.labels[index]];
   }
 
-  /** Images `indices`, transformed as one batch, and their labels (int32). */
+  /**
+   * Images `indices`, transformed as one batch, and their labels (int32).
+   *
+   * @example
+   * ```ts
+   * import { CIFAR10 } from "@gradstep/gradstep/data";
+   * const test = await CIFAR10.load({ train: false, root: "data/cifar-10-batches-bin" });
+   * const [images, labels] = test.getBatch(new Int32Array([0, 1, 2])); // [3, 3, 32, 32] and int32 [3]
+   * ```
+   */
   getBatch(indices: Int32Array): Tensor[] {
     return [
       this.transform(this.#raw(indices, true)),

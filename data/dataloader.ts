@@ -203,6 +203,17 @@ export class DataLoader {
    * Restores a {@link DataLoader.stateDict}: the next iteration finishes the epoch it interrupted, and later ones
    * shuffle as the saved loader would have. Throws, changing nothing, when the state does not fit this loader
    * (another dataset length or batch size, a seeded state for an unseeded loader, malformed values).
+   *
+   * @example
+   * ```ts
+   * import { DataLoader, TensorDataset } from "@gradstep/gradstep/data";
+   * import { arange } from "@gradstep/gradstep";
+   * const loader = new DataLoader(new TensorDataset(arange(10)), { batchSize: 2, shuffle: true, seed: 0 });
+   * for await (const [x] of loader) break;
+   * const saved = JSON.stringify(loader.stateDict()); // e.g. in a checkpoint
+   * const resumed = new DataLoader(new TensorDataset(arange(10)), { batchSize: 2, shuffle: true, seed: 0 });
+   * resumed.loadStateDict(JSON.parse(saved)); // its next epoch hands out the four batches left
+   * ```
    */
   loadStateDict(state: DataLoaderState): void {
     const count = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;

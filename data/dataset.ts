@@ -71,7 +71,17 @@ export class TensorDataset implements Dataset {
     return this.tensors.map((t) => t.narrow(0, index, 1).squeeze(0));
   }
 
-  /** Rows `indices` of every tensor. */
+  /**
+   * Rows `indices` of every tensor.
+   *
+   * @example
+   * ```ts
+   * import { TensorDataset } from "@gradstep/gradstep/data";
+   * import { arange, tensor } from "@gradstep/gradstep";
+   * const data = new TensorDataset(arange(12).reshape([6, 2]), tensor([0, 1, 0, 1, 0, 1]));
+   * const [x, y] = data.getBatch(new Int32Array([4, 1])); // [[8, 9], [2, 3]] and [0, 1]
+   * ```
+   */
   getBatch(indices: Int32Array): Tensor[] {
     const index = tensor(indices, { device: this.tensors[0].device });
     return this.tensors.map((t) => indexSelect(t, 0, index));

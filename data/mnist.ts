@@ -120,7 +120,16 @@ export class MNIST implements Dataset {
     return { data, shape: batched ? [indices.length, ...shape] : shape };
   }
 
-  /** Image `index`, transformed, and its label. */
+  /**
+   * Image `index`, transformed, and its label.
+   *
+   * @example
+   * ```ts
+   * import { MNIST } from "@gradstep/gradstep/data";
+   * const test = await MNIST.load({ train: false });
+   * const [image, label] = test.get(0); // a [1, 28, 28] float tensor and 7
+   * ```
+   */
   get(index: number): [Tensor, number] {
     if (!Number.isInteger(index) || index < 0 || index >= this.length) {
       throw new RangeError(`index ${index} is out of range for MNIST's ${this.length} images`);
@@ -128,7 +137,16 @@ export class MNIST implements Dataset {
     return [this.transform(this.#raw([index], false)), this.labels[index]];
   }
 
-  /** Images `indices`, transformed as one batch, and their labels (int32). */
+  /**
+   * Images `indices`, transformed as one batch, and their labels (int32).
+   *
+   * @example
+   * ```ts
+   * import { MNIST } from "@gradstep/gradstep/data";
+   * const test = await MNIST.load({ train: false });
+   * const [images, labels] = test.getBatch(new Int32Array([0, 1, 2])); // [3, 1, 28, 28] and int32 [7, 2, 1]
+   * ```
+   */
   getBatch(indices: Int32Array): Tensor[] {
     return [
       this.transform(this.#raw(indices, true)),

@@ -194,7 +194,18 @@ export abstract class BatchNorm extends Module {
     });
   }
 
-  /** Resets the running statistics, and the scale to 1 and shift to 0. */
+  /**
+   * Resets the running statistics, and the scale to 1 and shift to 0.
+   *
+   * @example
+   * ```ts
+   * import { BatchNorm1d } from "@gradstep/gradstep/nn";
+   * import { randn } from "@gradstep/gradstep";
+   * const bn = new BatchNorm1d(8);
+   * bn.forward(randn([16, 8])); // updates the running statistics
+   * bn.resetParameters(); // running mean 0, variance 1, weight 1, bias 0
+   * ```
+   */
   resetParameters(): void {
     this.resetRunningStats();
     noGrad(() => {
@@ -206,7 +217,17 @@ export abstract class BatchNorm extends Module {
   /** Throws unless `input` has the rank this layer normalises. */
   protected abstract checkInputDim(input: Tensor): void;
 
-  /** Normalises `input` ([N, C, …]); in training also updates the running statistics. */
+  /**
+   * Normalises `input` ([N, C, …]); in training also updates the running statistics.
+   *
+   * @example
+   * ```ts
+   * import { BatchNorm1d } from "@gradstep/gradstep/nn";
+   * import { randn } from "@gradstep/gradstep";
+   * const bn = new BatchNorm1d(8);
+   * const y = bn.forward(randn([16, 8])); // each feature with mean 0 and variance 1 over the batch
+   * ```
+   */
   forward(input: Tensor): Tensor {
     this.checkInputDim(input);
     const tracked = this.numBatchesTracked;

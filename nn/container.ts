@@ -39,7 +39,16 @@ export class ModuleList<T extends Module = Module> extends Module implements Ite
     this.extend(modules);
   }
 
-  /** The modules named by position. */
+  /**
+   * The modules named by position.
+   *
+   * @example
+   * ```ts
+   * import { Linear, ModuleList } from "@gradstep/gradstep/nn";
+   * const layers = new ModuleList([new Linear(4, 4), new Linear(4, 2)]);
+   * const names = layers.namedChildren().map(([name]) => name); // ["0", "1"]
+   * ```
+   */
   override namedChildren(): [string, Module][] {
     return this.#modules.map((m, i) => [String(i), m]);
   }
@@ -49,12 +58,30 @@ export class ModuleList<T extends Module = Module> extends Module implements Ite
     return this.#modules.length;
   }
 
-  /** The module at `index` (negative counts from the end); throws when out of range, as PyTorch's indexing. */
+  /**
+   * The module at `index` (negative counts from the end); throws when out of range, as PyTorch's indexing.
+   *
+   * @example
+   * ```ts
+   * import { Linear, ModuleList } from "@gradstep/gradstep/nn";
+   * const layers = new ModuleList([new Linear(4, 4), new Linear(4, 2)]);
+   * const last = layers.at(-1); // the Linear(4, 2)
+   * ```
+   */
   at(index: number): T {
     return this.#modules[this.#position(index)];
   }
 
-  /** Replaces the module at `index` (negative counts from the end). */
+  /**
+   * Replaces the module at `index` (negative counts from the end).
+   *
+   * @example
+   * ```ts
+   * import { Linear, ModuleList } from "@gradstep/gradstep/nn";
+   * const layers = new ModuleList([new Linear(4, 4), new Linear(4, 2)]);
+   * layers.set(1, new Linear(4, 3));
+   * ```
+   */
   set(index: number, module: T): void {
     checkModule("ModuleList", module, "the module set");
     this.#modules[this.#position(index)] = module;
@@ -67,7 +94,15 @@ export class ModuleList<T extends Module = Module> extends Module implements Ite
     return this;
   }
 
-  /** Adds every module of `modules` at the end; returns this. */
+  /**
+   * Adds every module of `modules` at the end; returns this.
+   *
+   * @example
+   * ```ts
+   * import { Linear, ModuleList } from "@gradstep/gradstep/nn";
+   * const layers = new ModuleList<Linear>().extend([new Linear(4, 4), new Linear(4, 2)]); // length 2
+   * ```
+   */
   extend(modules: Iterable<T>): this {
     if (modules === null || typeof (modules as Iterable<T>)[Symbol.iterator] !== "function") {
       throw new TypeError(`ModuleList.extend should be called with an iterable, but got ${typeof modules}`);
@@ -76,7 +111,16 @@ export class ModuleList<T extends Module = Module> extends Module implements Ite
     return this;
   }
 
-  /** Inserts `module` before position `index` (clamped to the list, negative counting from the end, as Python's). */
+  /**
+   * Inserts `module` before position `index` (clamped to the list, negative counting from the end, as Python's).
+   *
+   * @example
+   * ```ts
+   * import { Linear, ModuleList } from "@gradstep/gradstep/nn";
+   * const layers = new ModuleList([new Linear(4, 2)]);
+   * layers.insert(0, new Linear(4, 4)); // now Linear(4, 4), Linear(4, 2)
+   * ```
+   */
   insert(index: number, module: T): void {
     checkModule("ModuleList", module, "the module inserted");
     const n = this.#modules.length;
@@ -84,7 +128,16 @@ export class ModuleList<T extends Module = Module> extends Module implements Ite
     this.#modules.splice(at, 0, module);
   }
 
-  /** Removes and returns the module at `index` (default the last). */
+  /**
+   * Removes and returns the module at `index` (default the last).
+   *
+   * @example
+   * ```ts
+   * import { Linear, ModuleList } from "@gradstep/gradstep/nn";
+   * const layers = new ModuleList([new Linear(4, 4), new Linear(4, 2)]);
+   * const last = layers.pop(); // the Linear(4, 2); one module left
+   * ```
+   */
   pop(index = -1): T {
     const at = this.#position(index);
     return this.#modules.splice(at, 1)[0];
@@ -95,7 +148,18 @@ export class ModuleList<T extends Module = Module> extends Module implements Ite
     return this.#modules[Symbol.iterator]();
   }
 
-  /** A ModuleList has no forward of its own: iterate over its modules. */
+  /**
+   * A ModuleList has no forward of its own: iterate over its modules.
+   *
+   * @example
+   * ```ts
+   * import { Linear, ModuleList } from "@gradstep/gradstep/nn";
+   * import { randn } from "@gradstep/gradstep";
+   * const layers = new ModuleList([new Linear(4, 4), new Linear(4, 2)]);
+   * // layers.forward(x) throws; run the modules instead:
+   * const y = [...layers].reduce((x, layer) => layer.forward(x), randn([3, 4]));
+   * ```
+   */
   forward(..._inputs: Tensor[]): Tensor {
     throw new Error(`ModuleList has no forward(); call forward on the modules it holds`);
   }
@@ -131,7 +195,16 @@ export class ModuleDict<T extends Module = Module> extends Module {
     this.update(modules);
   }
 
-  /** The modules named by their keys. */
+  /**
+   * The modules named by their keys.
+   *
+   * @example
+   * ```ts
+   * import { Linear, ModuleDict } from "@gradstep/gradstep/nn";
+   * const heads = new ModuleDict({ cls: new Linear(8, 10), box: new Linear(8, 4) });
+   * const names = heads.namedChildren().map(([name]) => name); // ["cls", "box"]
+   * ```
+   */
   override namedChildren(): [string, Module][] {
     return [...this.#modules];
   }
@@ -141,14 +214,33 @@ export class ModuleDict<T extends Module = Module> extends Module {
     return this.#modules.size;
   }
 
-  /** The module under `key`; throws when there is none, as PyTorch's indexing. */
+  /**
+   * The module under `key`; throws when there is none, as PyTorch's indexing.
+   *
+   * @example
+   * ```ts
+   * import { Linear, ModuleDict } from "@gradstep/gradstep/nn";
+   * import { randn } from "@gradstep/gradstep";
+   * const heads = new ModuleDict({ cls: new Linear(8, 10), box: new Linear(8, 4) });
+   * const logits = heads.get("cls").forward(randn([2, 8])); // [2, 10]
+   * ```
+   */
   get(key: string): T {
     const m = this.#modules.get(key);
     if (m === undefined) throw new Error(`ModuleDict has no module named "${key}"`);
     return m;
   }
 
-  /** Whether a module is registered under `key`. */
+  /**
+   * Whether a module is registered under `key`.
+   *
+   * @example
+   * ```ts
+   * import { Linear, ModuleDict } from "@gradstep/gradstep/nn";
+   * const heads = new ModuleDict({ cls: new Linear(8, 10) });
+   * const hasBox = heads.has("box"); // false
+   * ```
+   */
   has(key: string): boolean {
     return this.#modules.has(key);
   }
@@ -162,19 +254,46 @@ export class ModuleDict<T extends Module = Module> extends Module {
     this.#modules.set(key, module);
   }
 
-  /** Removes and returns the module under `key`. */
+  /**
+   * Removes and returns the module under `key`.
+   *
+   * @example
+   * ```ts
+   * import { Linear, ModuleDict } from "@gradstep/gradstep/nn";
+   * const heads = new ModuleDict({ cls: new Linear(8, 10), box: new Linear(8, 4) });
+   * const box = heads.pop("box"); // heads.size is 1
+   * ```
+   */
   pop(key: string): T {
     const m = this.get(key);
     this.#modules.delete(key);
     return m;
   }
 
-  /** Removes every module. */
+  /**
+   * Removes every module.
+   *
+   * @example
+   * ```ts
+   * import { Linear, ModuleDict } from "@gradstep/gradstep/nn";
+   * const heads = new ModuleDict({ cls: new Linear(8, 10) });
+   * heads.clear(); // heads.size is 0
+   * ```
+   */
   clear(): void {
     this.#modules.clear();
   }
 
-  /** Registers each module of `modules` under its key, in order. */
+  /**
+   * Registers each module of `modules` under its key, in order.
+   *
+   * @example
+   * ```ts
+   * import { Linear, ModuleDict } from "@gradstep/gradstep/nn";
+   * const heads = new ModuleDict({ cls: new Linear(8, 10) });
+   * heads.update({ box: new Linear(8, 4) }); // keys: ["cls", "box"]
+   * ```
+   */
   update(modules: Record<string, T> | Iterable<[string, T]>): void {
     const entries = Symbol.iterator in modules
       ? [...(modules as Iterable<[string, T]>)]
@@ -187,17 +306,47 @@ export class ModuleDict<T extends Module = Module> extends Module {
     return [...this.#modules.keys()];
   }
 
-  /** The modules, in key order. */
+  /**
+   * The modules, in key order.
+   *
+   * @example
+   * ```ts
+   * import { Linear, ModuleDict } from "@gradstep/gradstep/nn";
+   * const heads = new ModuleDict({ cls: new Linear(8, 10), box: new Linear(8, 4) });
+   * const outFeatures = heads.values().map((m) => m.outFeatures); // [10, 4]
+   * ```
+   */
   values(): T[] {
     return [...this.#modules.values()];
   }
 
-  /** The [key, module] pairs, in order. */
+  /**
+   * The [key, module] pairs, in order.
+   *
+   * @example
+   * ```ts
+   * import { Linear, ModuleDict } from "@gradstep/gradstep/nn";
+   * const heads = new ModuleDict({ cls: new Linear(8, 10), box: new Linear(8, 4) });
+   * for (const [name, head] of heads.entries()) console.log(name, head.outFeatures);
+   * ```
+   */
   entries(): [string, T][] {
     return [...this.#modules];
   }
 
-  /** A ModuleDict has no forward of its own: call its modules. */
+  /**
+   * A ModuleDict has no forward of its own: call its modules.
+   *
+   * @example
+   * ```ts
+   * import { Linear, ModuleDict } from "@gradstep/gradstep/nn";
+   * import { randn } from "@gradstep/gradstep";
+   * const heads = new ModuleDict({ cls: new Linear(8, 10), box: new Linear(8, 4) });
+   * // heads.forward(x) throws; call the modules instead:
+   * const x = randn([2, 8]);
+   * const outputs = Object.fromEntries(heads.entries().map(([name, head]) => [name, head.forward(x)]));
+   * ```
+   */
   forward(..._inputs: Tensor[]): Tensor {
     throw new Error(`ModuleDict has no forward(); call forward on the modules it holds`);
   }

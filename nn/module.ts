@@ -60,7 +60,16 @@ export abstract class Module {
   // deno-lint-ignore no-explicit-any
   abstract forward(...inputs: any[]): any;
 
-  /** The direct submodules with their field names; a module held by two fields is listed once, by the first. */
+  /**
+   * The direct submodules with their field names; a module held by two fields is listed once, by the first.
+   *
+   * @example
+   * ```ts
+   * import { Linear, ReLU, Sequential } from "@gradstep/gradstep/nn";
+   * const model = new Sequential(new Linear(4, 8), new ReLU());
+   * const names = model.namedChildren().map(([name]) => name); // ["0", "1"]
+   * ```
+   */
   namedChildren(): [string, Module][] {
     const seen = new Set<Module>();
     return Object.entries(this).filter((e): e is [string, Module] =>
@@ -68,7 +77,16 @@ export abstract class Module {
     );
   }
 
-  /** The direct submodules, each once (a container holding one module at two positions yields it once). */
+  /**
+   * The direct submodules, each once (a container holding one module at two positions yields it once).
+   *
+   * @example
+   * ```ts
+   * import { Linear, ReLU, Sequential } from "@gradstep/gradstep/nn";
+   * const model = new Sequential(new Linear(4, 8), new ReLU());
+   * const count = model.children().length; // 2
+   * ```
+   */
   children(): Module[] {
     return [...new Set(this.namedChildren().map(([, m]) => m))];
   }
@@ -104,7 +122,16 @@ export abstract class Module {
     return this;
   }
 
-  /** This module and all submodules, depth first, each once (see {@link Module.namedModules}). */
+  /**
+   * This module and all submodules, depth first, each once (see {@link Module.namedModules}).
+   *
+   * @example
+   * ```ts
+   * import { Linear, ReLU, Sequential } from "@gradstep/gradstep/nn";
+   * const model = new Sequential(new Linear(4, 8), new ReLU());
+   * const linears = model.modules().filter((m) => m instanceof Linear).length; // 1
+   * ```
+   */
   modules(): Module[] {
     return this.namedModules().map(([, m]) => m);
   }
@@ -129,6 +156,13 @@ export abstract class Module {
   /**
    * This module and all submodules, depth first, with dotted names ("" for this one); a module reachable twice is
    * listed once, under its first name, as PyTorch's `named_modules()`.
+   *
+   * @example
+   * ```ts
+   * import { Linear, ReLU, Sequential } from "@gradstep/gradstep/nn";
+   * const model = new Sequential(new Linear(4, 8), new ReLU());
+   * const names = model.namedModules().map(([name]) => name); // ["", "0", "1"]
+   * ```
    */
   namedModules(prefix = ""): [string, Module][] {
     const out: [string, Module][] = [];
@@ -176,7 +210,17 @@ export abstract class Module {
     );
   }
 
-  /** Every parameter of this module and its submodules. */
+  /**
+   * Every parameter of this module and its submodules.
+   *
+   * @example
+   * ```ts
+   * import { SGD } from "@gradstep/gradstep/optim";
+   * import { Linear, ReLU, Sequential } from "@gradstep/gradstep/nn";
+   * const model = new Sequential(new Linear(4, 8), new ReLU(), new Linear(8, 2));
+   * const optimizer = new SGD(model.parameters(), { lr: 0.1 }); // 4 tensors: two weights, two biases
+   * ```
+   */
   parameters(): Parameter[] {
     return this.namedParameters().map(([, p]) => p);
   }
@@ -220,6 +264,13 @@ export abstract class Module {
   /**
    * The buffer at the dotted path `target` (`"1.running_mean"`), null when registered without a tensor; throws
    * when there is no such buffer, as PyTorch's `get_buffer`.
+   *
+   * @example
+   * ```ts
+   * import { BatchNorm1d, Linear, Sequential } from "@gradstep/gradstep/nn";
+   * const model = new Sequential(new Linear(4, 8), new BatchNorm1d(8));
+   * const mean = model.getBuffer("1.running_mean"); // zeros [8]
+   * ```
    */
   getBuffer(target: string): Tensor | null {
     const path = target.split(".");
@@ -230,7 +281,15 @@ export abstract class Module {
     return buffer.tensor;
   }
 
-  /** Every buffer of this module and its submodules with its dotted name, each tensor once (null ones skipped). */
+  /**
+   * Every buffer of this module and its submodules with its dotted name, each tensor once (null ones skipped).
+   *
+   * @example
+   * ```ts
+   * import { BatchNorm1d } from "@gradstep/gradstep/nn";
+   * const names = new BatchNorm1d(8).namedBuffers().map(([name]) => name); // ["running_mean", "running_var", "num_batches_tracked"]
+   * ```
+   */
   namedBuffers(): [string, Tensor][] {
     return this.#named((module) =>
       [...module.#buffers].filter((e): e is [string, Buffer & { tensor: Tensor }] => e[1].tensor !== null)
@@ -238,7 +297,15 @@ export abstract class Module {
     );
   }
 
-  /** Every buffer of this module and its submodules. */
+  /**
+   * Every buffer of this module and its submodules.
+   *
+   * @example
+   * ```ts
+   * import { BatchNorm1d } from "@gradstep/gradstep/nn";
+   * const count = new BatchNorm1d(8).buffers().length; // 3
+   * ```
+   */
   buffers(): Tensor[] {
     return this.namedBuffers().map(([, b]) => b);
   }
@@ -257,13 +324,32 @@ export abstract class Module {
     return out;
   }
 
-  /** Sets training mode (`mode = true`) or evaluation mode on this module and its submodules; returns this. */
+  /**
+   * Sets training mode (`mode = true`) or evaluation mode on this module and its submodules; returns this.
+   *
+   * @example
+   * ```ts
+   * import { Dropout, Linear, Sequential } from "@gradstep/gradstep/nn";
+   * const model = new Sequential(new Linear(4, 8), new Dropout(0.1));
+   * model.train(); // dropout on; model.train(false) is model.eval()
+   * ```
+   */
   train(mode = true): this {
     for (const [, m] of this.namedModules()) m.training = mode;
     return this;
   }
 
-  /** Sets evaluation mode; returns this. */
+  /**
+   * Sets evaluation mode; returns this.
+   *
+   * @example
+   * ```ts
+   * import { Dropout, Linear, Sequential } from "@gradstep/gradstep/nn";
+   * import { noGrad, randn } from "@gradstep/gradstep";
+   * const model = new Sequential(new Linear(4, 8), new Dropout(0.1)).eval(); // dropout off, batch norm uses running stats
+   * const y = noGrad(() => model.forward(randn([2, 4])));
+   * ```
+   */
   eval(): this {
     return this.train(false);
   }
@@ -271,6 +357,13 @@ export abstract class Module {
   /**
    * Moves every parameter (and its gradient) and every buffer to `device` in place, keeping their identity;
    * resolves to this.
+   *
+   * @example
+   * ```ts
+   * import { device } from "@gradstep/gradstep";
+   * import { Linear } from "@gradstep/gradstep/nn";
+   * const model = await new Linear(4, 2).to(await device("auto"));
+   * ```
    */
   async to(device: Device): Promise<this> {
     for (const p of this.parameters()) {
@@ -286,7 +379,18 @@ export abstract class Module {
     return this;
   }
 
-  /** Clears the gradients of all parameters (to null by default, else to zeros). */
+  /**
+   * Clears the gradients of all parameters (to null by default, else to zeros).
+   *
+   * @example
+   * ```ts
+   * import { randn } from "@gradstep/gradstep";
+   * import { Linear } from "@gradstep/gradstep/nn";
+   * const model = new Linear(4, 2);
+   * model.forward(randn([3, 4])).sum().backward();
+   * model.zeroGrad(); // model.weight.grad is null again
+   * ```
+   */
   zeroGrad(options: { setToNone?: boolean } = {}): void {
     for (const p of this.parameters()) {
       if (options.setToNone ?? true) p.grad = null;
@@ -299,6 +403,12 @@ export abstract class Module {
    * `state_dict()`: module by module, each one's parameters, then its buffers, then its children's. A shared
    * (tied) parameter or module is listed under every name it is reachable by, as in PyTorch, so a PyTorch state
    * dict of a model with weight tying loads as it is.
+   *
+   * @example
+   * ```ts
+   * import { Linear } from "@gradstep/gradstep/nn";
+   * const keys = Object.keys(new Linear(4, 2).stateDict()); // ["weight", "bias"]
+   * ```
    */
   stateDict(): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};
@@ -319,6 +429,14 @@ export abstract class Module {
    * Copies `state` into the parameters and persistent buffers of the same names (converting to their dtype). With
    * `strict` (the default) any missing or unexpected key is an error; a shape mismatch always is. Nothing is
    * changed unless every check passes.
+   *
+   * @example
+   * ```ts
+   * import { Linear } from "@gradstep/gradstep/nn";
+   * const a = new Linear(4, 2);
+   * const b = new Linear(4, 2);
+   * const { missingKeys, unexpectedKeys } = b.loadStateDict(a.stateDict()); // b now equals a; both lists empty
+   * ```
    */
   loadStateDict(state: Record<string, Tensor>, options: { strict?: boolean } = {}): LoadResult {
     const strict = options.strict ?? true;

@@ -30,7 +30,16 @@ export class Sequential extends Module {
     this.#modules = modules;
   }
 
-  /** The modules named by position. */
+  /**
+   * The modules named by position.
+   *
+   * @example
+   * ```ts
+   * import { Linear, ReLU, Sequential } from "@gradstep/gradstep/nn";
+   * const model = new Sequential(new Linear(4, 8), new ReLU());
+   * const names = model.namedChildren().map(([name]) => name); // ["0", "1"]
+   * ```
+   */
   override namedChildren(): [string, Module][] {
     return this.#modules.map((m, i) => [String(i), m]);
   }
@@ -40,12 +49,31 @@ export class Sequential extends Module {
     return this.#modules.length;
   }
 
-  /** The module at position `index`. */
+  /**
+   * The module at position `index`.
+   *
+   * @example
+   * ```ts
+   * import { Linear, ReLU, Sequential } from "@gradstep/gradstep/nn";
+   * const model = new Sequential(new Linear(4, 8), new ReLU(), new Linear(8, 2));
+   * const head = model.at(-1) as Linear; // the Linear(8, 2)
+   * ```
+   */
   at(index: number): Module | undefined {
     return this.#modules.at(index);
   }
 
-  /** Passes `input` through every module in order. */
+  /**
+   * Passes `input` through every module in order.
+   *
+   * @example
+   * ```ts
+   * import { Linear, ReLU, Sequential } from "@gradstep/gradstep/nn";
+   * import { randn } from "@gradstep/gradstep";
+   * const model = new Sequential(new Linear(4, 8), new ReLU(), new Linear(8, 2));
+   * const y = model.forward(randn([3, 4])); // [3, 2]
+   * ```
+   */
   forward(input: Tensor): Tensor {
     return this.#modules.reduce((x, m) => m.forward(x), input);
   }

@@ -124,7 +124,17 @@ export class Adagrad extends Optimizer<AdagradOptions> {
     });
   }
 
-  /** Adds a parameter group and, as PyTorch's constructor does, creates its parameters' state at once. */
+  /**
+   * Adds a parameter group and, as PyTorch's constructor does, creates its parameters' state at once.
+   *
+   * @example
+   * ```ts
+   * import { Adagrad } from "@gradstep/gradstep/optim";
+   * import { Linear } from "@gradstep/gradstep/nn";
+   * const optimizer = new Adagrad(new Linear(4, 8).parameters(), { lr: 0.01 });
+   * optimizer.addParamGroup({ params: new Linear(8, 2).parameters(), lr: 0.1 }); // its sums start at initialAccumulatorValue
+   * ```
+   */
   override addParamGroup(group: ParamGroupInput<AdagradOptions>): void {
     super.addParamGroup(group);
     const added = this.paramGroups[this.paramGroups.length - 1];

@@ -146,7 +146,17 @@ export class LBFGS extends BaseOptimizer<LBFGSOptions, LBFGSState> {
     });
   }
 
-  /** Adds the one parameter group; throws PyTorch's error for a second. */
+  /**
+   * Adds the one parameter group; throws PyTorch's error for a second.
+   *
+   * @example
+   * ```ts
+   * import { LBFGS } from "@gradstep/gradstep/optim";
+   * import { Linear } from "@gradstep/gradstep/nn";
+   * const optimizer = new LBFGS(new Linear(4, 2).parameters(), { lr: 1 }); // the constructor adds the one group
+   * // optimizer.addParamGroup({ params: … }) would throw: LBFGS has a single group
+   * ```
+   */
   override addParamGroup(group: ParamGroupInput<LBFGSOptions>): void {
     if (this.paramGroups.length > 0) {
       throw new Error(

@@ -155,6 +155,16 @@ export abstract class BaseOptimizer<O extends { lr: number }, S extends object =
   /**
    * Adds a parameter group; its missing hyperparameters come from the defaults. Throws, changing nothing, when a
    * value is invalid or a parameter is already in a group.
+   *
+   * @example
+   * ```ts
+   * import { SGD } from "@gradstep/gradstep/optim";
+   * import { Linear } from "@gradstep/gradstep/nn";
+   * const body = new Linear(4, 8);
+   * const head = new Linear(8, 2);
+   * const optimizer = new SGD(body.parameters(), { lr: 0.1, momentum: 0.9 });
+   * optimizer.addParamGroup({ params: head.parameters(), lr: 0.01 }); // momentum 0.9 from the defaults
+   * ```
    */
   addParamGroup(group: ParamGroupInput<O>): void {
     if (group === null || typeof group !== "object" || !("params" in group)) {
@@ -211,6 +221,18 @@ export abstract class BaseOptimizer<O extends { lr: number }, S extends object =
   /**
    * Clears the gradients of all optimized parameters: to null (the default, as PyTorch 2) or, with
    * `setToNone: false`, to zeros.
+   *
+   * @example
+   * ```ts
+   * import { SGD } from "@gradstep/gradstep/optim";
+   * import { Linear } from "@gradstep/gradstep/nn";
+   * import { randn } from "@gradstep/gradstep";
+   * const model = new Linear(4, 2);
+   * const optimizer = new SGD(model.parameters(), { lr: 0.1 });
+   * model.forward(randn([3, 4])).sum().backward();
+   * optimizer.step();
+   * optimizer.zeroGrad(); // every parameter's grad is null again
+   * ```
    */
   zeroGrad(options: { setToNone?: boolean } = {}): void {
     const setToNone = options.setToNone ?? true;
@@ -222,14 +244,39 @@ export abstract class BaseOptimizer<O extends { lr: number }, S extends object =
     }
   }
 
-  /** Registers `hook` to run before every step. */
+  /**
+   * Registers `hook` to run before every step.
+   *
+   * @example
+   * ```ts
+   * import { SGD } from "@gradstep/gradstep/optim";
+   * import { Linear } from "@gradstep/gradstep/nn";
+   * const optimizer = new SGD(new Linear(4, 2).parameters(), { lr: 0.1 });
+   * let steps = 0;
+   * const handle = optimizer.registerStepPreHook(() => steps++);
+   * optimizer.step(); // steps: 1
+   * handle.remove();
+   * ```
+   */
   registerStepPreHook(hook: StepHook<this>): RemovableHandle {
     const call = (): void => hook(this);
     this.#preHooks.add(call);
     return { remove: () => this.#preHooks.delete(call) };
   }
 
-  /** Registers `hook` to run after every step. */
+  /**
+   * Registers `hook` to run after every step.
+   *
+   * @example
+   * ```ts
+   * import { SGD } from "@gradstep/gradstep/optim";
+   * import { Linear } from "@gradstep/gradstep/nn";
+   * const optimizer = new SGD(new Linear(4, 2).parameters(), { lr: 0.1 });
+   * const lrs: number[] = [];
+   * optimizer.registerStepPostHook((opt) => lrs.push(opt.paramGroups[0].lr));
+   * optimizer.step(); // lrs: [0.1]
+   * ```
+   */
   registerStepPostHook(hook: StepHook<this>): RemovableHandle {
     const call = (): void => hook(this);
     this.#postHooks.add(call);
@@ -249,6 +296,18 @@ export abstract class BaseOptimizer<O extends { lr: number }, S extends object =
   /**
    * Resolves to the optimizer's state in PyTorch's layout: per-parameter state by the parameter's position across
    * groups, and each group's hyperparameters with its parameters' positions.
+   *
+   * @example
+   * ```ts
+   * import { SGD } from "@gradstep/gradstep/optim";
+   * import { Linear } from "@gradstep/gradstep/nn";
+   * import { randn } from "@gradstep/gradstep";
+   * const model = new Linear(4, 2);
+   * const optimizer = new SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+   * model.forward(randn([3, 4])).sum().backward();
+   * optimizer.step();
+   * const saved = await optimizer.stateDict(); // saved.state[0].momentumBuffer, saved.paramGroups[0].lr
+   * ```
    */
   async stateDict(): Promise<OptimizerStateDict> {
     const index = new Map<Tensor, number>();
@@ -273,6 +332,17 @@ export abstract class BaseOptimizer<O extends { lr: number }, S extends object =
   /**
    * Restores a {@link stateDict} (from any device) into this optimizer's parameters, on their device. Arrays of
    * numbers (e.g. after JSON) are accepted for typed arrays. Throws, changing nothing, when the groups do not match.
+   *
+   * @example
+   * ```ts
+   * import { SGD } from "@gradstep/gradstep/optim";
+   * import { Linear } from "@gradstep/gradstep/nn";
+   * const model = new Linear(4, 2);
+   * const optimizer = new SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+   * const saved = await optimizer.stateDict();
+   * const restored = new SGD(model.parameters(), { lr: 0.5, momentum: 0.9 });
+   * restored.loadStateDict(saved); // lr 0.1 again, and the momentum buffers
+   * ```
    */
   loadStateDict(stateDict: OptimizerStateDict): void {
     const { paramGroups: saved, state } = stateDict;
@@ -384,6 +454,26 @@ export abstract class Optimizer<O extends { lr: number }> extends BaseOptimizer<
    * Performs one optimization step: runs the pre-hooks, the closure (if given, with grad enabled; its result is
    * returned), the update of every parameter that has a gradient, then the post-hooks. Enqueues device work and
    * returns without reading device memory.
+   *
+   * @example
+   * ```ts
+   * import { Adam } from "@gradstep/gradstep/optim";
+   * import { Linear, MSELoss } from "@gradstep/gradstep/nn";
+   * import { randn } from "@gradstep/gradstep";
+   * const model = new Linear(4, 1);
+   * const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
+   * const [x, y] = [randn([8, 4]), randn([8, 1])];
+   * optimizer.zeroGrad();
+   * new MSELoss().forward(model.forward(x), y).backward();
+   * optimizer.step();
+   * // or with a closure that recomputes the loss (LBFGS needs one); the loss is returned:
+   * const loss = optimizer.step(() => {
+   *   optimizer.zeroGrad();
+   *   const l = new MSELoss().forward(model.forward(x), y);
+   *   l.backward();
+   *   return l;
+   * });
+   * ```
    */
   step(closure?: () => Tensor): Tensor | undefined {
     this.runStepPreHooks();
@@ -420,7 +510,7 @@ export abstract class Optimizer<O extends { lr: number }> extends BaseOptimizer<
    * ```ts
    * import { SGD } from "@gradstep/gradstep/optim";
    * import { tensor } from "@gradstep/gradstep";
-   * const w = tensor([1, 2], { requiresGrad: true });
+   * const w = tensor([1, 2], { dtype: "float32", requiresGrad: true });
    * w.grad = tensor([Infinity, 1]);
    * new SGD([w], { lr: 0.1 }).stepUnless(tensor(1)); // skipped: w stays [1, 2]
    * ```

@@ -174,6 +174,22 @@ export class ScheduleFreeAdamW extends Optimizer<ScheduleFreeAdamWGroup> {
    * over the lrs of the steps taken; unlike a step count it is not a function of how many steps were taken once
    * the lr changes, and a device without float64 cannot carry it exactly. On the CPU a GradScaler reads the flag
    * and skips the step on the host, exactly.
+   *
+   * @example
+   * ```ts
+   * import { ScheduleFreeAdamW } from "@gradstep/gradstep/optim";
+   * import { GradScaler } from "@gradstep/gradstep/amp";
+   * import { Linear } from "@gradstep/gradstep/nn";
+   * import { randn } from "@gradstep/gradstep";
+   * // On the CPU a GradScaler reads the overflow flag and skips on the host; stepUnless itself throws.
+   * const model = new Linear(4, 2);
+   * const optimizer = new ScheduleFreeAdamW(model.parameters(), { lr: 1e-3 });
+   * optimizer.train(); // Schedule-Free optimizers have train and eval modes
+   * const scaler = new GradScaler();
+   * scaler.scale(model.forward(randn([3, 4])).sum()).backward();
+   * scaler.step(optimizer);
+   * scaler.update();
+   * ```
    */
   override stepUnless(_foundInf: Tensor): void {
     throw new Error(

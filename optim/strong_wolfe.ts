@@ -28,6 +28,13 @@ export interface StrongWolfeOptions {
 /**
  * The minimizer of the cubic through (x1, f1) and (x2, f2) with slopes g1 and g2, clamped to `bounds` (by default
  * the interval between x1 and x2); the bounds' midpoint when the cubic has no minimum.
+ *
+ * @example
+ * ```ts
+ * import { cubicInterpolate } from "@gradstep/gradstep/optim";
+ * // f(x) = (x − 0.3)² at 0 and 1, with its slopes there: the cubic's minimizer is f's, 0.3
+ * const x = cubicInterpolate(0, 0.09, -0.6, 1, 0.49, 1.4);
+ * ```
  */
 export function cubicInterpolate(
   x1: number,

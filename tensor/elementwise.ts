@@ -76,6 +76,15 @@ export function runKernel(
 /**
  * Runs `kernel` writing into existing `outputs` (views of one shape, e.g. a parameter updated in place); the
  * inputs broadcast to that shape and may be the outputs themselves.
+ *
+ * @example
+ * ```ts
+ * import { defineKernel, mul, sub } from "@gradstep/gradstep/backends";
+ * import { noGrad, runKernelInto, tensor } from "@gradstep/gradstep";
+ * const sgd = defineKernel(["float32", "float32"], ["float32"], ([p, g], [lr]) => [sub(p, mul(lr, g))]);
+ * const param = tensor([1, 2, 3], { dtype: "float32" });
+ * noGrad(() => runKernelInto(sgd, [param, tensor([0.5, 0.5, 0.5])], [param], [0.1])); // param: [0.95, 1.95, 2.95]
+ * ```
  */
 export function runKernelInto(
   kernel: Kernel,

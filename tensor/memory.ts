@@ -11,6 +11,16 @@ import { bytesPerElement, type DType } from "./dtype.ts";
 /**
  * The device memory behind one or more tensors: views of a tensor share its storage. Freed when the last tensor
  * using it is disposed or collected.
+ *
+ * @example
+ * ```ts
+ * import { cpu, Storage, Tensor, zeros } from "@gradstep/gradstep";
+ * const t = zeros([2, 3]);
+ * const row = t.narrow(0, 1, 1); // a view: the same storage
+ * console.log(row.storage === t.storage, t.storage.refs); // true 2
+ * // A tensor over fresh (zeroed) memory, as the library's own ops make them:
+ * const u = new Tensor(new Storage(cpu, 6, "float32"), [2, 3]);
+ * ```
  */
 export class Storage {
   /** Tensors currently using this storage. */

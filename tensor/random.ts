@@ -68,7 +68,17 @@ export class Generator {
     this.manualSeed(seed);
   }
 
-  /** Restarts the stream from `seed`; returns this. */
+  /**
+   * Restarts the stream from `seed`; returns this.
+   *
+   * @example
+   * ```ts
+   * import { Generator } from "@gradstep/gradstep";
+   * const g = new Generator(0);
+   * const a = g.uniform(2);
+   * const b = g.manualSeed(0).uniform(2); // equal to a: the stream restarted
+   * ```
+   */
   manualSeed(seed: number): this {
     if (!Number.isSafeInteger(seed) || seed < 0) {
       throw new RangeError(`manualSeed() expects a non-negative safe integer, got ${seed}`);
@@ -91,7 +101,15 @@ export class Generator {
     this.#offset = value;
   }
 
-  /** The next `count` uint32 words of the stream. */
+  /**
+   * The next `count` uint32 words of the stream.
+   *
+   * @example
+   * ```ts
+   * import { Generator } from "@gradstep/gradstep";
+   * const bits = new Generator(42).words(4); // four uint32 words of the Philox stream
+   * ```
+   */
   words(count: number): Uint32Array {
     const out = new Uint32Array(Math.ceil(count / 4) * 4);
     const key = [this.#seed >>> 0, Math.floor(this.#seed / 2 ** 32) >>> 0];
@@ -111,7 +129,15 @@ export class Generator {
     return out;
   }
 
-  /** `count` standard normal numbers (Box–Muller). */
+  /**
+   * `count` standard normal numbers (Box–Muller).
+   *
+   * @example
+   * ```ts
+   * import { Generator } from "@gradstep/gradstep";
+   * const noise = new Generator(42).normal(1000); // mean ≈ 0, standard deviation ≈ 1
+   * ```
+   */
   normal(count: number): Float64Array {
     const w = this.words(count + (count % 2));
     const out = new Float64Array(count);
@@ -125,7 +151,15 @@ export class Generator {
     return out;
   }
 
-  /** A uniformly random permutation of 0 … n-1 (Fisher–Yates). */
+  /**
+   * A uniformly random permutation of 0 … n-1 (Fisher–Yates).
+   *
+   * @example
+   * ```ts
+   * import { Generator } from "@gradstep/gradstep";
+   * const order = new Generator(42).permutation(5); // 0 … 4 in a random order
+   * ```
+   */
   permutation(n: number): Int32Array {
     const perm = new Int32Array(n);
     for (let i = 0; i < n; i++) perm[i] = i;

@@ -256,7 +256,16 @@ export function empty(
   return new Tensor(new Storage(like.device, numel(shape), like.dtype, zeroed), shape);
 }
 
-/** Concatenates tensors of equal shape but for `dim`, along `dim`. */
+/**
+ * Concatenates tensors of equal shape but for `dim`, along `dim`.
+ *
+ * @example
+ * ```ts
+ * import { cat, ones, zeros } from "@gradstep/gradstep";
+ * const t = cat([zeros([2, 3]), ones([1, 3])]); // [3, 3]
+ * const u = cat([zeros([2, 3]), ones([2, 1])], 1); // [2, 4]
+ * ```
+ */
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new Error("cat() expects a non-empty list of tensors");
   const first = tensors[0];
@@ -283,7 +292,16 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   return record(out, "cat", tensors, { dim: d, sizes });
 }
 
-/** Stacks tensors of one shape along a new dimension `dim`. */
+/**
+ * Stacks tensors of one shape along a new dimension `dim`.
+ *
+ * @example
+ * ```ts
+ * import { stack, tensor } from "@gradstep/gradstep";
+ * const t = stack([tensor([1, 2]), tensor([3, 4])]); // [[1, 2], [3, 4]]
+ * const u = stack([tensor([1, 2]), tensor([3, 4])], 1); // [[1, 3], [2, 4]]
+ * ```
+ */
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new Error("stack() expects a non-empty list of tensors");
   const d = normalizeDim(dim, tensors[0].ndim + 1);

@@ -156,7 +156,16 @@ export class Tensor {
     return this.#retainsGrad;
   }
 
-  /** Sets whether this leaf requires gradients; returns this. */
+  /**
+   * Sets whether this leaf requires gradients; returns this.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const w = tensor([1.5, 2]).requiresGrad_();
+   * w.mul(w).sum().backward(); // w.grad: [3, 4]
+   * ```
+   */
   requiresGrad_(flag = true): this {
     if (!this.isLeaf) {
       throw new Error(
@@ -170,13 +179,34 @@ export class Tensor {
     return this;
   }
 
-  /** Keeps `.grad` on this non-leaf after backward, as PyTorch's `retain_grad()`. */
+  /**
+   * Keeps `.grad` on this non-leaf after backward, as PyTorch's `retain_grad()`.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const x = tensor([1.5, 2], { requiresGrad: true });
+   * const y = x.mul(2);
+   * y.retainGrad();
+   * y.sum().backward(); // y.grad: [1, 1]
+   * ```
+   */
   retainGrad(): void {
     if (!this.#requiresGrad) throw new Error("can't retain grad on a tensor that doesn't require grad");
     if (!this.isLeaf) this.#retainsGrad = true;
   }
 
-  /** Connects this op output to the node that produced it (used by the tape). */
+  /**
+   * Connects this op output to the node that produced it (used by the tape).
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * // The tape calls it on every recorded output; an op's result already has its node:
+   * const y = tensor([1.5], { requiresGrad: true }).exp();
+   * console.log(y.gradFn !== null, y.isLeaf); // true false
+   * ```
+   */
   attachGradFn(node: Node): void {
     this.#gradFn = node;
     this.#requiresGrad = true;
@@ -185,24 +215,58 @@ export class Tensor {
   /**
    * Computes the gradient of this tensor with respect to every leaf that requires grad, accumulating into their
    * `.grad`. `gradient` is required unless the tensor has one element.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const x = tensor([1.5, 2], { requiresGrad: true });
+   * x.mul(x).sum().backward(); // x.grad: [3, 4]
+   * const y = x.mul(3);
+   * y.backward(tensor([1, 0.5])); // a non-scalar needs its gradient: x.grad += [3, 1.5]
+   * ```
    */
   backward(gradient?: Tensor, options: { retainGraph?: boolean } = {}): void {
     backward(this, gradient, options.retainGraph ?? false);
   }
 
-  /** A tensor sharing this one's storage but cut from the graph. */
+  /**
+   * A tensor sharing this one's storage but cut from the graph.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const x = tensor([1.5, 2], { requiresGrad: true });
+   * const frozen = x.mul(2).detach(); // requiresGrad false: no gradient flows through it
+   * ```
+   */
   detach(): Tensor {
     return new Tensor(this.storage, this.#shape, this.#strides, this.#offset);
   }
 
   // ---- reading values -------------------------------------------------------------------------------------------
 
-  /** Resolves to a contiguous host copy of the elements. */
+  /**
+   * Resolves to a contiguous host copy of the elements.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const values = await tensor([[1.5, 2], [3, 4]]).data(); // Float32Array [1.5, 2, 3, 4]
+   * ```
+   */
   async data(): Promise<TypedArray> {
     const c = this.#contiguous();
     return await this.device.backend.read(c.storage.buffer, c.offset, this.numel);
   }
-  /** The elements synchronously; only for CPU tensors. */
+  /**
+   * The elements synchronously; only for CPU tensors.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const values = tensor([1, 2, 3]).dataSync(); // Int32Array [1, 2, 3]
+   * ```
+   */
   dataSync(): TypedArray {
     const readSync = this.device.backend.readSync;
     if (readSync === undefined) {
@@ -213,7 +277,15 @@ export class Tensor {
     const c = this.#contiguous();
     return readSync.call(this.device.backend, c.storage.buffer, c.offset, this.numel);
   }
-  /** Resolves to the value of a one-element tensor. */
+  /**
+   * Resolves to the value of a one-element tensor.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const loss = await tensor([1.5, 2.5]).mean().item(); // 2
+   * ```
+   */
   async item(): Promise<number> {
     if (this.numel !== 1) {
       throw new Error(
@@ -233,26 +305,67 @@ export class Tensor {
 
   // ---- devices, dtypes, memory ------------------------------------------------------------------------------------
 
-  /** A copy converted to `dtype` (recorded by autograd). */
+  /**
+   * A copy converted to `dtype` (recorded by autograd).
+   *
+   * @example
+   * ```ts
+   * import { device, tensor } from "@gradstep/gradstep";
+   * const half = tensor([1.5, 2]).to("float16");
+   * const there = await tensor([1.5, 2]).to(await device("auto"));
+   * ```
+   */
   to(dtype: DType): Tensor;
   /** Resolves to a copy on `device` (this tensor itself when already there). */
   to(device: Device): Promise<Tensor>;
   to(target: DType | Device): Tensor | Promise<Tensor> {
     return typeof target === "string" ? ew.cast(this, target) : sh.toDevice(this, target);
   }
-  /** A float32 copy (or this tensor when already float32). */
+  /**
+   * A float32 copy (or this tensor when already float32).
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const x = tensor([1, 2]).float(); // float32 [1, 2]
+   * ```
+   */
   float(): Tensor {
     return ew.cast(this, "float32");
   }
-  /** A float16 copy (or this tensor when already float16). */
+  /**
+   * A float16 copy (or this tensor when already float16).
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const x = tensor([1.5, 2]).half(); // float16
+   * ```
+   */
   half(): Tensor {
     return ew.cast(this, "float16");
   }
-  /** An int32 copy, truncating toward zero (or this tensor when already int32). */
+  /**
+   * An int32 copy, truncating toward zero (or this tensor when already int32).
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const x = tensor([1.7, -1.7]).int(); // int32 [1, -1]
+   * ```
+   */
   int(): Tensor {
     return ew.cast(this, "int32");
   }
-  /** A bool copy, true where non-zero (or this tensor when already bool). */
+  /**
+   * A bool copy, true where non-zero (or this tensor when already bool).
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const x = tensor([0, 2.5]).bool(); // [false, true]
+   * ```
+   */
   bool(): Tensor {
     return ew.cast(this, "bool");
   }
@@ -260,6 +373,13 @@ export class Tensor {
   /**
    * Replaces this tensor's contents with `other`'s (shares its storage), keeping this object and its autograd
    * identity, as PyTorch's `t.data = other`. Used to move parameters between devices in place.
+   *
+   * @example
+   * ```ts
+   * import { device, tensor } from "@gradstep/gradstep";
+   * const p = tensor([1.5, 2], { requiresGrad: true });
+   * p.setData(tensor([3.5, 4])); // the same parameter object, new contents
+   * ```
    */
   setData(other: Tensor): void {
     if (!sh.sameShape(other.shape, this.#shape) || other.dtype !== this.dtype) {
@@ -275,7 +395,16 @@ export class Tensor {
     track(this, next);
   }
 
-  /** Frees this tensor's hold on its memory now; using it afterwards throws. Disposing twice does nothing. */
+  /**
+   * Frees this tensor's hold on its memory now; using it afterwards throws. Disposing twice does nothing.
+   *
+   * @example
+   * ```ts
+   * import { memoryStats, zeros } from "@gradstep/gradstep";
+   * const t = zeros([1000]);
+   * t.dispose(); // its 4000 bytes are free now: memoryStats().liveBytes fell by them
+   * ```
+   */
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
@@ -288,205 +417,608 @@ export class Tensor {
 
   // ---- elementwise ------------------------------------------------------------------------------------------------
 
-  /** `this + alpha * other`, broadcasting. */
+  /**
+   * `this + alpha * other`, broadcasting.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const x = tensor([[1.5, 2], [3, 4]]);
+   * const y = x.add(tensor([10, 20])); // [[11.5, 22], [13, 24]]
+   * const z = x.add(x, { alpha: 0.5 }); // [[2.25, 3], [4.5, 6]]
+   * ```
+   */
   add(other: Tensor | number, options?: { alpha?: number }): Tensor {
     return ew.add(this, other, options?.alpha);
   }
-  /** `this - alpha * other`, broadcasting. */
+  /**
+   * `this - alpha * other`, broadcasting.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const p = tensor([1.5, 2]);
+   * const q = p.sub(tensor([1, 1]), { alpha: 0.5 }); // [1, 1.5]
+   * ```
+   */
   sub(other: Tensor | number, options?: { alpha?: number }): Tensor {
     return ew.sub(this, other, options?.alpha);
   }
-  /** `this * other`, broadcasting. */
+  /**
+   * `this * other`, broadcasting.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const y = tensor([1.5, 2]).mul(2); // [3, 4]
+   * ```
+   */
   mul(other: Tensor | number): Tensor {
     return ew.mul(this, other);
   }
-  /** `this / other` (true division), broadcasting. */
+  /**
+   * `this / other` (true division), broadcasting.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const y = tensor([1, 3]).div(2); // float32 [0.5, 1.5]
+   * ```
+   */
   div(other: Tensor | number): Tensor {
     return ew.div(this, other);
   }
-  /** `this ** exponent`, broadcasting. */
+  /**
+   * `this ** exponent`, broadcasting.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const y = tensor([1.5, 2]).pow(2); // [2.25, 4]
+   * ```
+   */
   pow(exponent: Tensor | number): Tensor {
     const [x] = autocastArgs("float32", [this]);
     return ew.pow(x, typeof exponent === "number" ? exponent : autocastArgs("float32", [exponent])[0]);
   }
-  /** The elementwise larger of this and other. */
+  /**
+   * The elementwise larger of this and other.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const y = tensor([1, 5]).maximum(tensor([3, 2])); // [3, 5]
+   * ```
+   */
   maximum(other: Tensor | number): Tensor {
     return ew.maximum(this, other);
   }
-  /** The elementwise smaller of this and other. */
+  /**
+   * The elementwise smaller of this and other.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const y = tensor([1, 5]).minimum(tensor([3, 2])); // [1, 2]
+   * ```
+   */
   minimum(other: Tensor | number): Tensor {
     return ew.minimum(this, other);
   }
-  /** `-this` */
+  /**
+   * `-this`
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const y = tensor([1.5, -2]).neg(); // [-1.5, 2]
+   * ```
+   */
   neg(): Tensor {
     return ew.neg(this);
   }
-  /** Square root. */
+  /**
+   * Square root.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const y = tensor([4, 9]).float().sqrt(); // [2, 3]
+   * ```
+   */
   sqrt(): Tensor {
     return ew.sqrt(this);
   }
-  /** e to the power of each element. */
+  /**
+   * e to the power of each element.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const y = tensor([0, 1]).exp(); // [1, 2.71828…]
+   * ```
+   */
   exp(): Tensor {
     return ew.exp(autocastArgs("float32", [this])[0]);
   }
-  /** Natural logarithm. */
+  /**
+   * Natural logarithm.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const y = tensor([1, Math.E]).log(); // [0, 1]
+   * ```
+   */
   log(): Tensor {
     return ew.log(autocastArgs("float32", [this])[0]);
   }
-  /** Absolute value. */
+  /**
+   * Absolute value.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const y = tensor([-1.5, 2]).abs(); // [1.5, 2]
+   * ```
+   */
   abs(): Tensor {
     return ew.abs(this);
   }
-  /** -1, 0 or 1 by sign. */
+  /**
+   * -1, 0 or 1 by sign.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const y = tensor([-1.5, 0, 2]).sign(); // [-1, 0, 1]
+   * ```
+   */
   sign(): Tensor {
     return ew.sign(this);
   }
-  /** `max(this, 0)` */
+  /**
+   * `max(this, 0)`
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const y = tensor([-1.5, 2]).relu(); // [0, 2]
+   * ```
+   */
   relu(): Tensor {
     return ew.relu(this);
   }
-  /** `1 / (1 + exp(-this))` */
+  /**
+   * `1 / (1 + exp(-this))`
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const y = tensor([0, 2.5]).sigmoid(); // [0.5, 0.924…]
+   * ```
+   */
   sigmoid(): Tensor {
     return ew.sigmoid(this);
   }
-  /** Hyperbolic tangent. */
+  /**
+   * Hyperbolic tangent.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const y = tensor([0, 0.5]).tanh(); // [0, 0.462…]
+   * ```
+   */
   tanh(): Tensor {
     return ew.tanh(this);
   }
-  /** The error function. */
+  /**
+   * The error function.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const y = tensor([0, 0.5]).erf(); // [0, 0.5205…]
+   * ```
+   */
   erf(): Tensor {
     return special.erf(this);
   }
-  /** `1 / sqrt(this)` */
+  /**
+   * `1 / sqrt(this)`
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const y = tensor([4, 16]).rsqrt(); // [0.5, 0.25]
+   * ```
+   */
   rsqrt(): Tensor {
     return special.rsqrt(autocastArgs("float32", [this])[0]);
   }
-  /** Limits every element to [min, max]; either bound may be omitted. */
+  /**
+   * Limits every element to [min, max]; either bound may be omitted.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const x = tensor([-2.5, 0.5, 3]);
+   * const y = x.clamp(-1, 1); // [-1, 0.5, 1]
+   * const z = x.clamp(null, 0); // [-2.5, 0, 0]
+   * ```
+   */
   clamp(min?: number | null, max?: number | null): Tensor {
     return ew.clamp(this, min ?? undefined, max ?? undefined);
   }
-  /** `this == other` as bool. */
+  /**
+   * `this == other` as bool.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const hits = tensor([3, 1, 4]).eq(tensor([3, 0, 4])).sum(); // 2
+   * ```
+   */
   eq(other: Tensor | number): Tensor {
     return ew.compare("eq", this, other);
   }
-  /** `this != other` as bool. */
+  /**
+   * `this != other` as bool.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const y = tensor([3, 1, 4]).ne(1); // [true, false, true]
+   * ```
+   */
   ne(other: Tensor | number): Tensor {
     return ew.compare("ne", this, other);
   }
-  /** `this > other` as bool. */
+  /**
+   * `this > other` as bool.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const y = tensor([-1.5, 2]).gt(0); // [false, true]
+   * ```
+   */
   gt(other: Tensor | number): Tensor {
     return ew.compare("gt", this, other);
   }
-  /** `this < other` as bool. */
+  /**
+   * `this < other` as bool.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const y = tensor([-1.5, 2]).lt(0); // [true, false]
+   * ```
+   */
   lt(other: Tensor | number): Tensor {
     return ew.compare("lt", this, other);
   }
-  /** `this >= other` as bool. */
+  /**
+   * `this >= other` as bool.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const y = tensor([0, 2.5]).ge(0); // [true, true]
+   * ```
+   */
   ge(other: Tensor | number): Tensor {
     return ew.compare("ge", this, other);
   }
-  /** `this <= other` as bool. */
+  /**
+   * `this <= other` as bool.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const y = tensor([0, 2.5]).le(0); // [true, false]
+   * ```
+   */
   le(other: Tensor | number): Tensor {
     return ew.compare("le", this, other);
   }
-  /** This where `condition` holds, else `other`, as PyTorch's `Tensor.where`. */
+  /**
+   * This where `condition` holds, else `other`, as PyTorch's `Tensor.where`.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const x = tensor([-1.5, 2]);
+   * const y = x.where(x.gt(0), 0); // [0, 2]
+   * ```
+   */
   where(condition: Tensor, other: Tensor | number): Tensor {
     return ew.where(condition, this, other);
   }
 
   // ---- reductions -------------------------------------------------------------------------------------------------
 
-  /** Sum over `dim` (all dimensions when omitted). */
+  /**
+   * Sum over `dim` (all dimensions when omitted).
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const x = tensor([[1, 2], [3, 4]]);
+   * const all = x.sum(); // 10
+   * const columns = x.sum(0); // [4, 6]
+   * ```
+   */
   sum(dim?: Dims, options?: { keepdim?: boolean }): Tensor {
     return red.sum(autocastArgs("float32", [this])[0], dim, options?.keepdim);
   }
-  /** Mean over `dim` (all dimensions when omitted). */
+  /**
+   * Mean over `dim` (all dimensions when omitted).
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const x = tensor([[1, 2], [3, 4]], { dtype: "float32" });
+   * const all = x.mean(); // 2.5
+   * const rows = x.mean(1, { keepdim: true }); // [[1.5], [3.5]]
+   * ```
+   */
   mean(dim?: Dims, options?: { keepdim?: boolean }): Tensor {
     return red.mean(this, dim, options?.keepdim);
   }
-  /** Largest value over `dim` (of all elements when omitted). */
+  /**
+   * Largest value over `dim` (of all elements when omitted).
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const x = tensor([[1, 5], [3, 2]]);
+   * const all = x.max(); // 5
+   * const perRow = x.max(1); // [5, 3]
+   * ```
+   */
   max(dim?: number, options?: { keepdim?: boolean }): Tensor {
     return red.extreme("max", this, dim, options?.keepdim);
   }
-  /** Smallest value over `dim` (of all elements when omitted). */
+  /**
+   * Smallest value over `dim` (of all elements when omitted).
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const x = tensor([[1, 5], [3, 2]]);
+   * const perColumn = x.min(0); // [1, 2]
+   * ```
+   */
   min(dim?: number, options?: { keepdim?: boolean }): Tensor {
     return red.extreme("min", this, dim, options?.keepdim);
   }
-  /** Position (int32) of the largest value over `dim` (in the flattened tensor when omitted). */
+  /**
+   * Position (int32) of the largest value over `dim` (in the flattened tensor when omitted).
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const predicted = tensor([[0.1, 2.5, 0.3], [1.5, 0.2, 0.1]]).argmax(1); // [1, 0]
+   * ```
+   */
   argmax(dim?: number, options?: { keepdim?: boolean }): Tensor {
     return red.argExtreme("argmax", this, dim, options?.keepdim);
   }
-  /** Position (int32) of the smallest value over `dim` (in the flattened tensor when omitted). */
+  /**
+   * Position (int32) of the smallest value over `dim` (in the flattened tensor when omitted).
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const nearest = tensor([[0.1, 2.5, 0.3], [1.5, 0.2, 0.1]]).argmin(1); // [0, 2]
+   * ```
+   */
   argmin(dim?: number, options?: { keepdim?: boolean }): Tensor {
     return red.argExtreme("argmin", this, dim, options?.keepdim);
   }
-  /** `exp(x) / sum(exp(x))` along `dim`. */
+  /**
+   * `exp(x) / sum(exp(x))` along `dim`.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const p = tensor([[1, 2, 3]]).softmax(-1); // [[0.090…, 0.244…, 0.665…]]
+   * ```
+   */
   softmax(dim: number): Tensor {
     return red.softmax(autocastArgs("float32", [this])[0], dim);
   }
-  /** `log(softmax(x))` along `dim`, computed stably. */
+  /**
+   * `log(softmax(x))` along `dim`, computed stably.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const logp = tensor([[1, 2, 3]]).logSoftmax(-1); // [[-2.407…, -1.407…, -0.407…]]
+   * ```
+   */
   logSoftmax(dim: number): Tensor {
     return red.logSoftmax(autocastArgs("float32", [this])[0], dim);
   }
-  /** `log(sum(exp(x)))` over `dim`, computed stably. */
+  /**
+   * `log(sum(exp(x)))` over `dim`, computed stably.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const y = tensor([[1, 2, 3]]).logsumexp(1); // [3.407…]
+   * ```
+   */
   logsumexp(dim: Dims, options?: { keepdim?: boolean }): Tensor {
     return red.logsumexp(this, dim, options?.keepdim);
   }
-  /** Variance over `dim` (all dimensions when omitted), dividing by N − `correction` (default 1). */
+  /**
+   * Variance over `dim` (all dimensions when omitted), dividing by N − `correction` (default 1).
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const x = tensor([1, 2, 3, 4], { dtype: "float32" });
+   * const unbiased = x.var(); // 1.666…
+   * const population = x.var(0, { correction: 0 }); // 1.25
+   * ```
+   */
   var(dim?: Dims, options?: VarOptions): Tensor {
     return variance(this, dim, options);
   }
-  /** Standard deviation over `dim` (all dimensions when omitted), dividing by N − `correction` (default 1). */
+  /**
+   * Standard deviation over `dim` (all dimensions when omitted), dividing by N − `correction` (default 1).
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const s = tensor([1, 2, 3, 4], { dtype: "float32" }).std(); // 1.290…
+   * ```
+   */
   std(dim?: Dims, options?: VarOptions): Tensor {
     return std(this, dim, options);
   }
-  /** Running sums along `dim`. */
+  /**
+   * Running sums along `dim`.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const y = tensor([1, 2, 3]).cumsum(0); // [1, 3, 6]
+   * ```
+   */
   cumsum(dim: number): Tensor {
     return cumsum(this, dim);
   }
-  /** The `k` largest (or smallest) elements along `dim` (default last) and their int32 positions. */
+  /**
+   * The `k` largest (or smallest) elements along `dim` (default last) and their int32 positions.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const [values, indices] = tensor([1.5, 4, 2, 3]).topk(2); // [4, 3] and [1, 3]
+   * ```
+   */
   topk(k: number, options?: TopkOptions): [Tensor, Tensor] {
     return topk(this, k, options);
   }
-  /** `numSamples` category indices per row drawn with probability proportional to this tensor's weights. */
+  /**
+   * `numSamples` category indices per row drawn with probability proportional to this tensor's weights.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const probs = tensor([[0.1, 0.2, 0.7]]);
+   * const next = probs.multinomial(1); // [[2]] most often: an int32 index per row
+   * ```
+   */
   multinomial(numSamples: number, options?: MultinomialOptions): Tensor {
     return multinomial(this, numSamples, options);
   }
 
   // ---- linear algebra and indexing --------------------------------------------------------------------------------
 
-  /** Matrix product with PyTorch's rules for 1-D operands and broadcast batch dimensions. */
+  /**
+   * Matrix product with PyTorch's rules for 1-D operands and broadcast batch dimensions.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const a = tensor([[1, 2], [3, 4]], { dtype: "float32" });
+   * const y = a.matmul(tensor([1, 1], { dtype: "float32" })); // [3, 7]
+   * ```
+   */
   matmul(other: Tensor): Tensor {
     return matmul(this, other);
   }
-  /** Values at `index` along `dim`: `out[i][j] = this[i][index[i][j]]` for dim 1. */
+  /**
+   * Values at `index` along `dim`: `out[i][j] = this[i][index[i][j]]` for dim 1.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const logp = tensor([[0.1, 0.2, 0.7], [0.5, 0.3, 0.2]]);
+   * const picked = logp.gather(1, tensor([[2], [0]])); // [[0.7], [0.5]]
+   * ```
+   */
   gather(dim: number, index: Tensor): Tensor {
     return idx.gather(this, dim, index);
   }
-  /** The slices at the positions of the 1-D `index` along `dim`. */
+  /**
+   * The slices at the positions of the 1-D `index` along `dim`.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const table = tensor([[1, 2], [3, 4], [5, 6]]);
+   * const rows = table.indexSelect(0, tensor([2, 0])); // [[5, 6], [1, 2]]
+   * ```
+   */
   indexSelect(dim: number, index: Tensor): Tensor {
     return idx.indexSelect(this, dim, index);
   }
 
   // ---- shape ------------------------------------------------------------------------------------------------------
 
-  /** The same elements in a new shape (one size may be -1); a view when the strides allow, else a copy. */
+  /**
+   * The same elements in a new shape (one size may be -1); a view when the strides allow, else a copy.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const x = tensor([1, 2, 3, 4, 5, 6]).reshape([2, -1]); // [[1, 2, 3], [4, 5, 6]]
+   * ```
+   */
   reshape(shape: readonly number[]): Tensor {
     return sh.reshape(this, shape);
   }
-  /** The same elements in a new shape, always a view; throws when the strides do not allow one. */
+  /**
+   * The same elements in a new shape, always a view; throws when the strides do not allow one.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const x = tensor([1, 2, 3, 4, 5, 6]).view([3, 2]); // [[1, 2], [3, 4], [5, 6]]
+   * ```
+   */
   view(shape: readonly number[]): Tensor {
     return sh.view(this, shape);
   }
-  /** Merges dimensions `startDim` to `endDim` into one. */
+  /**
+   * Merges dimensions `startDim` to `endDim` into one.
+   *
+   * @example
+   * ```ts
+   * import { zeros } from "@gradstep/gradstep";
+   * const x = zeros([64, 1, 28, 28]).flatten(1); // [64, 784]
+   * ```
+   */
   flatten(startDim = 0, endDim = -1): Tensor {
     return sh.flatten(this, startDim, endDim);
   }
-  /** Swaps two dimensions (a view). */
+  /**
+   * Swaps two dimensions (a view).
+   *
+   * @example
+   * ```ts
+   * import { zeros } from "@gradstep/gradstep";
+   * const x = zeros([2, 3, 4]).transpose(0, 2); // [4, 3, 2]
+   * ```
+   */
   transpose(dim0: number, dim1: number): Tensor {
     return sh.transpose(this, dim0, dim1);
   }
-  /** Reorders the dimensions (a view). */
+  /**
+   * Reorders the dimensions (a view).
+   *
+   * @example
+   * ```ts
+   * import { zeros } from "@gradstep/gradstep";
+   * const x = zeros([8, 32, 32, 3]).permute([0, 3, 1, 2]); // [8, 3, 32, 32]
+   * ```
+   */
   permute(dims: readonly number[]): Tensor {
     return sh.permute(this, dims);
   }
@@ -494,83 +1026,245 @@ export class Tensor {
   get T(): Tensor {
     return sh.permute(this, this.#shape.map((_, i) => this.#shape.length - 1 - i));
   }
-  /** Inserts a dimension of size 1 at `dim`. */
+  /**
+   * Inserts a dimension of size 1 at `dim`.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const x = tensor([1, 2]).unsqueeze(0); // [[1, 2]]
+   * ```
+   */
   unsqueeze(dim: number): Tensor {
     return sh.unsqueeze(this, dim);
   }
-  /** Removes dimensions of size 1 (only `dim` when given). */
+  /**
+   * Removes dimensions of size 1 (only `dim` when given).
+   *
+   * @example
+   * ```ts
+   * import { zeros } from "@gradstep/gradstep";
+   * const x = zeros([1, 3, 1]).squeeze(); // [3]
+   * const y = zeros([1, 3, 1]).squeeze(0); // [3, 1]
+   * ```
+   */
   squeeze(dim?: number): Tensor {
     return sh.squeeze(this, dim);
   }
-  /** A broadcast view to `shape` (-1 keeps a size). */
+  /**
+   * A broadcast view to `shape` (-1 keeps a size).
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const x = tensor([[1], [2]]).expand([2, 3]); // [[1, 1, 1], [2, 2, 2]]
+   * ```
+   */
   expand(shape: readonly number[]): Tensor {
     return sh.expand(this, shape);
   }
-  /** The `length` elements from `start` along `dim` (a view). */
+  /**
+   * The `length` elements from `start` along `dim` (a view).
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const x = tensor([[1, 2, 3], [4, 5, 6]]).narrow(1, 1, 2); // [[2, 3], [5, 6]]
+   * ```
+   */
   narrow(dim: number, start: number, length: number): Tensor {
     return sh.narrow(this, dim, start, length);
   }
-  /** This tensor if its elements are laid out row-major, else a row-major copy. */
+  /**
+   * This tensor if its elements are laid out row-major, else a row-major copy.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const t = tensor([[1, 2], [3, 4]]).transpose(0, 1).contiguous(); // a row-major copy of the view
+   * ```
+   */
   contiguous(): Tensor {
     return sh.contiguous(this);
   }
-  /** Views along `dim` of `splitSize` elements each (the last may be smaller), or of the listed sizes. */
+  /**
+   * Views along `dim` of `splitSize` elements each (the last may be smaller), or of the listed sizes.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const [a, b] = tensor([1, 2, 3, 4, 5]).split(3); // [1, 2, 3] and [4, 5]
+   * const [c, d] = tensor([1, 2, 3, 4, 5]).split([1, 4]); // [1] and [2, 3, 4, 5]
+   * ```
+   */
   split(splitSize: number | readonly number[], dim = 0): Tensor[] {
     return split(this, splitSize, dim);
   }
-  /** At most `chunks` views along `dim` of equal size (the last may be smaller). */
+  /**
+   * At most `chunks` views along `dim` of equal size (the last may be smaller).
+   *
+   * @example
+   * ```ts
+   * import { zeros } from "@gradstep/gradstep";
+   * const [q, k, v] = zeros([4, 8, 96]).chunk(3, -1); // three [4, 8, 32] views
+   * ```
+   */
   chunk(chunks: number, dim = 0): Tensor[] {
     return chunk(this, chunks, dim);
   }
-  /** This tensor tiled `repeats[i]` times along dimension i (extra leading counts add dimensions). */
+  /**
+   * This tensor tiled `repeats[i]` times along dimension i (extra leading counts add dimensions).
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * const x = tensor([1, 2]).repeat([2, 2]); // [[1, 2, 1, 2], [1, 2, 1, 2]]
+   * ```
+   */
   repeat(repeats: readonly number[]): Tensor {
     return repeat(this, repeats);
   }
-  /** The lower triangle of the last two dimensions, on and below the `diagonal`-th diagonal. */
+  /**
+   * The lower triangle of the last two dimensions, on and below the `diagonal`-th diagonal.
+   *
+   * @example
+   * ```ts
+   * import { ones } from "@gradstep/gradstep";
+   * const causal = ones([3, 3]).tril(); // [[1, 0, 0], [1, 1, 0], [1, 1, 1]]
+   * ```
+   */
   tril(diagonal = 0): Tensor {
     return tril(this, diagonal);
   }
-  /** The upper triangle of the last two dimensions, on and above the `diagonal`-th diagonal. */
+  /**
+   * The upper triangle of the last two dimensions, on and above the `diagonal`-th diagonal.
+   *
+   * @example
+   * ```ts
+   * import { ones } from "@gradstep/gradstep";
+   * const future = ones([3, 3]).triu(1); // [[0, 1, 1], [0, 0, 1], [0, 0, 0]]
+   * ```
+   */
   triu(diagonal = 0): Tensor {
     return triu(this, diagonal);
   }
-  /** This tensor with `value` where the bool `mask` (broadcast) is true. */
+  /**
+   * This tensor with `value` where the bool `mask` (broadcast) is true.
+   *
+   * @example
+   * ```ts
+   * import { ones, zeros } from "@gradstep/gradstep";
+   * const scores = zeros([3, 3]);
+   * const masked = scores.maskedFill(ones([3, 3]).triu(1).bool(), -Infinity); // -Infinity above the diagonal
+   * ```
+   */
   maskedFill(mask: Tensor, value: number | Tensor): Tensor {
     return maskedFill(this, mask, value);
   }
 
   // ---- in place (outside the graph: optimizers, initialisation) --------------------------------------------------
 
-  /** Copies `src` (broadcast to this shape) into this tensor; returns this. */
+  /**
+   * Copies `src` (broadcast to this shape) into this tensor; returns this.
+   *
+   * @example
+   * ```ts
+   * import { noGrad, tensor, zeros } from "@gradstep/gradstep";
+   * const t = zeros([2, 2]);
+   * noGrad(() => t.copy_(tensor([1.5, 2]))); // [[1.5, 2], [1.5, 2]]
+   * ```
+   */
   copy_(src: Tensor): this {
     return inplace.copy(this, src);
   }
-  /** `this += alpha * other` in place; returns this. */
+  /**
+   * `this += alpha * other` in place; returns this.
+   *
+   * @example
+   * ```ts
+   * import { noGrad, tensor } from "@gradstep/gradstep";
+   * const p = tensor([1.5, 2]);
+   * noGrad(() => p.add_(tensor([1, 1]), { alpha: -0.5 })); // p: [1, 1.5]
+   * ```
+   */
   add_(other: Tensor | number, options?: { alpha?: number }): this {
     return inplace.apply(this, "add", other, options?.alpha);
   }
-  /** `this -= alpha * other` in place; returns this. */
+  /**
+   * `this -= alpha * other` in place; returns this.
+   *
+   * @example
+   * ```ts
+   * import { noGrad, tensor } from "@gradstep/gradstep";
+   * const p = tensor([1.5, 2]);
+   * noGrad(() => p.sub_(tensor([1, 1]), { alpha: 0.5 })); // p: [1, 1.5]
+   * ```
+   */
   sub_(other: Tensor | number, options?: { alpha?: number }): this {
     return inplace.apply(this, "sub", other, options?.alpha);
   }
-  /** `this *= other` in place; returns this. */
+  /**
+   * `this *= other` in place; returns this.
+   *
+   * @example
+   * ```ts
+   * import { noGrad, tensor } from "@gradstep/gradstep";
+   * const p = tensor([1.5, 2]);
+   * noGrad(() => p.mul_(0.5)); // p: [0.75, 1]
+   * ```
+   */
   mul_(other: Tensor | number): this {
     return inplace.apply(this, "mul", other);
   }
-  /** `this /= other` in place; returns this. */
+  /**
+   * `this /= other` in place; returns this.
+   *
+   * @example
+   * ```ts
+   * import { noGrad, tensor } from "@gradstep/gradstep";
+   * const p = tensor([1.5, 2]);
+   * noGrad(() => p.div_(2)); // p: [0.75, 1]
+   * ```
+   */
   div_(other: Tensor | number): this {
     return inplace.apply(this, "div", other);
   }
-  /** Sets every element to `value`; returns this. */
+  /**
+   * Sets every element to `value`; returns this.
+   *
+   * @example
+   * ```ts
+   * import { noGrad, zeros } from "@gradstep/gradstep";
+   * const bias = zeros([4]);
+   * noGrad(() => bias.fill_(0.1)); // [0.1, 0.1, 0.1, 0.1]
+   * ```
+   */
   fill_(value: number): this {
     return inplace.fill(this, value);
   }
-  /** Sets every element to 0; returns this. */
+  /**
+   * Sets every element to 0; returns this.
+   *
+   * @example
+   * ```ts
+   * import { noGrad, ones } from "@gradstep/gradstep";
+   * const t = ones([3]);
+   * noGrad(() => t.zero_()); // [0, 0, 0]
+   * ```
+   */
   zero_(): this {
     return inplace.fill(this, 0);
   }
 
-  /** A short description with the values of small CPU tensors (what `console.log` prints). */
+  /**
+   * A short description with the values of small CPU tensors (what `console.log` prints).
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "@gradstep/gradstep";
+   * console.log(String(tensor([1.5, 2]))); // Tensor(shape=[2], dtype=float32, device=cpu)
+   * ```
+   */
   toString(): string {
     return `Tensor(shape=[${this.#shape}], dtype=${this.dtype}, device=${this.device}` +
       (this.#requiresGrad ? ", requiresGrad=true" : "") + ")";

@@ -86,7 +86,18 @@ export class CpuBackend implements Backend {
     arrayOf(buffer).set(data, offset);
   }
 
-  /** A copy of `length` elements from `offset` (the whole buffer by default). */
+  /**
+   * A copy of `length` elements from `offset` (the whole buffer by default).
+   *
+   * @example
+   * ```ts
+   * import { CpuBackend } from "@gradstep/gradstep/backends";
+   * const backend = new CpuBackend();
+   * const x = backend.alloc(6, "float32");
+   * backend.write(x, new Float32Array([1, 2, 3, 4, 5, 6]));
+   * const tail = await backend.read(x, 4); // Float32Array [5, 6]
+   * ```
+   */
   read(buffer: DeviceBuffer, offset = 0, length?: number): Promise<TypedArray> {
     return Promise.resolve(this.readSync(buffer, offset, length));
   }
@@ -97,7 +108,17 @@ export class CpuBackend implements Backend {
     return arrayOf(buffer).slice(offset, offset + (length ?? buffer.length - offset));
   }
 
-  /** Gives arena blocks back; keeps other arrays for reuse while the pool has room (the collector takes the rest). */
+  /**
+   * Gives arena blocks back; keeps other arrays for reuse while the pool has room (the collector takes the rest).
+   *
+   * @example
+   * ```ts
+   * import { CpuBackend } from "@gradstep/gradstep/backends";
+   * const backend = new CpuBackend();
+   * const buffer = backend.alloc(4, "float32");
+   * backend.free(buffer); // not to be used again
+   * ```
+   */
   free(buffer: DeviceBuffer): void {
     const array = arrayOf(buffer);
     const arena = sharedArena();
@@ -173,7 +194,22 @@ export class CpuBackend implements Backend {
     return n;
   }
 
-  /** Runs a fused elementwise kernel, compiling it on first use for each stride pattern. */
+  /**
+   * Runs a fused elementwise kernel, compiling it on first use for each stride pattern.
+   *
+   * @example
+   * ```ts
+   * import { CpuBackend, defineKernel, mul } from "@gradstep/gradstep/backends";
+   * const backend = new CpuBackend();
+   * const double = defineKernel(["float32"], [], ([v]) => [mul(v, 2)]);
+   * const x = backend.alloc(6, "float32");
+   * backend.write(x, new Float32Array([1, 2, 3, 4, 5, 6]));
+   * const y = backend.alloc(6, "float32", false);
+   * const row = { offset: 0, strides: [1] };
+   * backend.elementwise(double, [6], [{ buffer: x, ...row }], [{ buffer: y, ...row }], []);
+   * const doubled = await backend.read(y); // Float32Array [2, 4, 6, 8, 10, 12]
+   * ```
+   */
   elementwise(
     kernel: Kernel,
     shape: readonly number[],
@@ -226,13 +262,42 @@ export class CpuBackend implements Backend {
     return run;
   }
 
-  /** Reduces the trailing dimensions of `input` into `out`. */
+  /**
+   * Reduces the trailing dimensions of `input` into `out`.
+   *
+   * @example
+   * ```ts
+   * import { CpuBackend } from "@gradstep/gradstep/backends";
+   * const backend = new CpuBackend();
+   * const x = backend.alloc(6, "float32");
+   * backend.write(x, new Float32Array([1, 2, 3, 4, 5, 6]));
+   * const sums = backend.alloc(2, "float32");
+   * backend.reduce("sum", { buffer: x, offset: 0, strides: [3, 1] }, [2, 3], 1, sums); // x as [2, 3], rows summed
+   * const rowSums = await backend.read(sums); // Float32Array [6, 15]
+   * ```
+   */
   reduce(op: ReduceOp, input: View, shape: readonly number[], outRank: number, out: DeviceBuffer): void {
     this.stats.dispatches++;
     reduceCpu(op, arrayOf(input.buffer), input.offset, input.strides, shape, outRank, arrayOf(out));
   }
 
-  /** Batched matrix product. */
+  /**
+   * Batched matrix product.
+   *
+   * @example
+   * ```ts
+   * import { CpuBackend } from "@gradstep/gradstep/backends";
+   * const backend = new CpuBackend();
+   * const a = backend.alloc(4, "float32");
+   * backend.write(a, new Float32Array([1, 2, 3, 4]));
+   * const swap = backend.alloc(4, "float32");
+   * backend.write(swap, new Float32Array([0, 1, 1, 0]));
+   * const out = backend.alloc(4, "float32");
+   * const matrix = { offset: 0, strides: [0, 2, 1] }; // [batch, rows, columns]
+   * backend.matmul({ buffer: a, ...matrix }, { buffer: swap, ...matrix }, out, 1, 2, 2, 2);
+   * const product = await backend.read(out); // Float32Array [2, 1, 4, 3]
+   * ```
+   */
   matmul(a: View, b: View, out: DeviceBuffer, batch: number, m: number, n: number, k: number): void {
     this.stats.dispatches++;
     matmulCpu(
@@ -250,7 +315,23 @@ export class CpuBackend implements Backend {
     );
   }
 
-  /** Gathers along `dim`. */
+  /**
+   * Gathers along `dim`.
+   *
+   * @example
+   * ```ts
+   * import { CpuBackend } from "@gradstep/gradstep/backends";
+   * const backend = new CpuBackend();
+   * const x = backend.alloc(6, "float32");
+   * backend.write(x, new Float32Array([1, 2, 3, 4, 5, 6]));
+   * const index = backend.alloc(2, "int32");
+   * backend.write(index, new Int32Array([2, 0]));
+   * const out = backend.alloc(2, "float32");
+   * // x as [2, 3], one column per row: out[i][0] = x[i][index[i][0]]
+   * backend.gather({ buffer: x, offset: 0, strides: [3, 1] }, { buffer: index, offset: 0, strides: [1, 1] }, 1, [2, 1], out);
+   * const picked = await backend.read(out); // Float32Array [3, 4]
+   * ```
+   */
   gather(source: View, index: View, dim: number, shape: readonly number[], out: DeviceBuffer): void {
     this.stats.dispatches++;
     gatherCpu(
@@ -266,7 +347,23 @@ export class CpuBackend implements Backend {
     );
   }
 
-  /** Scatter-adds along `dim`. */
+  /**
+   * Scatter-adds along `dim`.
+   *
+   * @example
+   * ```ts
+   * import { CpuBackend } from "@gradstep/gradstep/backends";
+   * const backend = new CpuBackend();
+   * const counts = backend.alloc(3, "float32");
+   * const index = backend.alloc(4, "int32");
+   * backend.write(index, new Int32Array([0, 2, 0, 1]));
+   * const ones = backend.alloc(4, "float32");
+   * backend.write(ones, new Float32Array([1, 1, 1, 1]));
+   * const flat = { offset: 0, strides: [1] };
+   * backend.scatterAdd({ buffer: counts, ...flat }, { buffer: index, ...flat }, { buffer: ones, ...flat }, 0, [4]);
+   * const histogram = await backend.read(counts); // Float32Array [2, 1, 1]
+   * ```
+   */
   scatterAdd(target: View, index: View, values: View, dim: number, shape: readonly number[]): void {
     this.stats.dispatches++;
     scatterAddCpu(

@@ -54,7 +54,8 @@ export class Arena {
   /** An arena that may grow to `maxPages` pages of 64 KiB. */
   constructor(readonly maxPages: number = MAX_PAGES) {
     this.memory = new WebAssembly.Memory({ initial: 1, maximum: maxPages, shared: true });
-    this.#buffer = this.memory.buffer as SharedArrayBuffer;
+    // A shared memory's buffer is a SharedArrayBuffer; the DOM's lib types every memory's as ArrayBuffer.
+    this.#buffer = this.memory.buffer as ArrayBufferLike as SharedArrayBuffer;
     this.#buffers.add(this.#buffer);
     const instance = (params: number, code: number[]): WebAssembly.Exports =>
       new WebAssembly.Instance(new WebAssembly.Module(moduleOf("f", params, [[0, I32]], code)), {
@@ -184,7 +185,7 @@ export class Arena {
           return null; // the system refused the memory
         }
       }
-      this.#buffer = this.memory.buffer as SharedArrayBuffer;
+      this.#buffer = this.memory.buffer as ArrayBufferLike as SharedArrayBuffer;
       this.#buffers.add(this.#buffer);
     }
     const at = this.#top;

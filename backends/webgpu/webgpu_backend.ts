@@ -35,7 +35,15 @@ import { MATMUL_TILE, matmulShader } from "./matmul_shader.ts";
 import { accumulatorType, reduceLayout, reduceShader } from "./reduce_shader.ts";
 import { gpuBytesPerElement, scalarBits } from "./wgsl.ts";
 
-/** Dispatches recorded before a submission is forced. */
+/**
+ * Dispatches recorded before a submission is forced.
+ *
+ * @example
+ * ```ts
+ * import { MAX_BATCH } from "@gradstep/gradstep/backends";
+ * console.log(`The WebGPU backend submits at least every ${MAX_BATCH} dispatches`);
+ * ```
+ */
 export const MAX_BATCH = 256;
 const PARAMS_BYTES = 1 << 20;
 const PARAMS_ALIGN = 256;
@@ -67,7 +75,7 @@ function gpuOf(buffer: DeviceBuffer): GpuBuffer {
  * import { device, tensor } from "@gradstep/gradstep";
  * const gpu = await device("webgpu");
  * const y = tensor([1, 2, 3], { device: gpu }).mul(2);
- * console.log(await y.data()); // Float32Array [2, 4, 6]
+ * console.log(await y.data()); // Int32Array [2, 4, 6]
  * ```
  */
 export class WebGpuBackend implements Backend {
@@ -127,6 +135,13 @@ export class WebGpuBackend implements Backend {
   /**
    * Allocates `length` elements of `dtype` (from the pool when it has a buffer of the size class), zeroed unless
    * `zeroed` is false. A reused buffer is cleared only before its first use, and not when that use writes it whole.
+   *
+   * @example
+   * ```ts
+   * import { device } from "@gradstep/gradstep";
+   * const { backend } = await device("webgpu");
+   * const buffer = backend.alloc(4, "float32"); // four zeros
+   * ```
    */
   alloc(length: number, dtype: DType, zeroed = true): DeviceBuffer {
     this.#check();
@@ -150,7 +165,17 @@ export class WebGpuBackend implements Backend {
     return new GpuBuffer(dtype, length, buffer, buffer.size);
   }
 
-  /** Copies `data` into the buffer from element `offset` on (after any queued work that uses the buffer). */
+  /**
+   * Copies `data` into the buffer from element `offset` on (after any queued work that uses the buffer).
+   *
+   * @example
+   * ```ts
+   * import { device } from "@gradstep/gradstep";
+   * const { backend } = await device("webgpu");
+   * const buffer = backend.alloc(4, "float32");
+   * backend.write(buffer, new Float32Array([1, 2]), 2); // [0, 0, 1, 2]
+   * ```
+   */
   write(buffer: DeviceBuffer, data: TypedArray, offset = 0): void {
     this.#check();
     const gpu = gpuOf(buffer);
@@ -172,7 +197,18 @@ export class WebGpuBackend implements Backend {
     this.#device.queue.writeBuffer(gpu.gpu, start, padded);
   }
 
-  /** Resolves to `length` elements from `offset`, after everything queued has run. */
+  /**
+   * Resolves to `length` elements from `offset`, after everything queued has run.
+   *
+   * @example
+   * ```ts
+   * import { device } from "@gradstep/gradstep";
+   * const { backend } = await device("webgpu");
+   * const x = backend.alloc(6, "float32");
+   * backend.write(x, new Float32Array([1, 2, 3, 4, 5, 6]));
+   * const tail = await backend.read(x, 4); // Float32Array [5, 6]
+   * ```
+   */
   async read(buffer: DeviceBuffer, offset = 0, count?: number): Promise<TypedArray> {
     const length = count ?? buffer.length - offset;
     this.#check();
@@ -212,7 +248,17 @@ export class WebGpuBackend implements Backend {
     }
   }
 
-  /** Returns the buffer to the pool (reusable by work recorded after this). */
+  /**
+   * Returns the buffer to the pool (reusable by work recorded after this).
+   *
+   * @example
+   * ```ts
+   * import { device } from "@gradstep/gradstep";
+   * const { backend } = await device("webgpu");
+   * const buffer = backend.alloc(4, "float32");
+   * backend.free(buffer); // not to be used again
+   * ```
+   */
   free(buffer: DeviceBuffer): void {
     const gpu = gpuOf(buffer).gpu;
     this.#unzeroed.delete(gpu);
@@ -245,7 +291,18 @@ export class WebGpuBackend implements Backend {
     this.#pass = null;
   }
 
-  /** Submits everything recorded so far. */
+  /**
+   * Submits everything recorded so far.
+   *
+   * @example
+   * ```ts
+   * import { WebGpuBackend } from "@gradstep/gradstep/backends";
+   * import { device, tensor } from "@gradstep/gradstep";
+   * const gpu = await device("webgpu");
+   * const y = tensor([1, 2, 3], { device: gpu }).mul(2); // recorded, not yet submitted
+   * if (gpu.backend instanceof WebGpuBackend) gpu.backend.flush(); // submit now, not at the next read
+   * ```
+   */
   flush(): void {
     if (this.#encoder === null) return;
     this.#endPass();
@@ -344,7 +401,23 @@ export class WebGpuBackend implements Backend {
 
   // ---- primitives ---------------------------------------------------------------------------------------------
 
-  /** Runs an elementwise kernel of the IR. */
+  /**
+   * Runs an elementwise kernel of the IR.
+   *
+   * @example
+   * ```ts
+   * import { defineKernel, mul } from "@gradstep/gradstep/backends";
+   * import { device } from "@gradstep/gradstep";
+   * const { backend } = await device("webgpu");
+   * const double = defineKernel(["float32"], [], ([v]) => [mul(v, 2)]);
+   * const x = backend.alloc(6, "float32");
+   * backend.write(x, new Float32Array([1, 2, 3, 4, 5, 6]));
+   * const y = backend.alloc(6, "float32", false);
+   * const row = { offset: 0, strides: [1] };
+   * backend.elementwise(double, [6], [{ buffer: x, ...row }], [{ buffer: y, ...row }], []);
+   * const doubled = await backend.read(y); // Float32Array [2, 4, 6, 8, 10, 12]
+   * ```
+   */
   elementwise(
     kernel: Kernel,
     shape: readonly number[],
@@ -410,7 +483,20 @@ export class WebGpuBackend implements Backend {
     return true;
   }
 
-  /** Reduces the trailing dimensions of `input` into `out`, in two passes when few outputs reduce many elements. */
+  /**
+   * Reduces the trailing dimensions of `input` into `out`, in two passes when few outputs reduce many elements.
+   *
+   * @example
+   * ```ts
+   * import { device } from "@gradstep/gradstep";
+   * const { backend } = await device("webgpu");
+   * const x = backend.alloc(6, "float32");
+   * backend.write(x, new Float32Array([1, 2, 3, 4, 5, 6]));
+   * const sums = backend.alloc(2, "float32");
+   * backend.reduce("sum", { buffer: x, offset: 0, strides: [3, 1] }, [2, 3], 1, sums); // x as [2, 3], rows summed
+   * const rowSums = await backend.read(sums); // Float32Array [6, 15]
+   * ```
+   */
   reduce(op: ReduceOp, input: View, shape: readonly number[], outRank: number, out: DeviceBuffer): void {
     const outer = collapse(shape.slice(0, outRank), [input.strides.slice(0, outRank)]);
     const red = collapse(shape.slice(outRank), [input.strides.slice(outRank)]);
@@ -455,7 +541,23 @@ export class WebGpuBackend implements Backend {
     }
   }
 
-  /** Batched matrix product through 64×64 output tiles. */
+  /**
+   * Batched matrix product through 64×64 output tiles.
+   *
+   * @example
+   * ```ts
+   * import { device } from "@gradstep/gradstep";
+   * const { backend } = await device("webgpu");
+   * const a = backend.alloc(4, "float32");
+   * backend.write(a, new Float32Array([1, 2, 3, 4]));
+   * const swap = backend.alloc(4, "float32");
+   * backend.write(swap, new Float32Array([0, 1, 1, 0]));
+   * const out = backend.alloc(4, "float32");
+   * const matrix = { offset: 0, strides: [0, 2, 1] }; // [batch, rows, columns]
+   * backend.matmul({ buffer: a, ...matrix }, { buffer: swap, ...matrix }, out, 1, 2, 2, 2);
+   * const product = await backend.read(out); // Float32Array [2, 1, 4, 3]
+   * ```
+   */
   matmul(a: View, b: View, out: DeviceBuffer, batch: number, m: number, n: number, k: number): void {
     const [ga, gb, go] = [gpuOf(a.buffer), gpuOf(b.buffer), gpuOf(out)];
     if (go.dtype !== "float32" && go.dtype !== "float16") {
@@ -511,7 +613,23 @@ export class WebGpuBackend implements Backend {
     return { rank, n, params };
   }
 
-  /** Gathers along `dim`. */
+  /**
+   * Gathers along `dim`.
+   *
+   * @example
+   * ```ts
+   * import { device } from "@gradstep/gradstep";
+   * const { backend } = await device("webgpu");
+   * const x = backend.alloc(6, "float32");
+   * backend.write(x, new Float32Array([1, 2, 3, 4, 5, 6]));
+   * const index = backend.alloc(2, "int32");
+   * backend.write(index, new Int32Array([2, 0]));
+   * const out = backend.alloc(2, "float32");
+   * // x as [2, 3], one column per row: out[i][0] = x[i][index[i][0]]
+   * backend.gather({ buffer: x, offset: 0, strides: [3, 1] }, { buffer: index, offset: 0, strides: [1, 1] }, 1, [2, 1], out);
+   * const picked = await backend.read(out); // Float32Array [3, 4]
+   * ```
+   */
   gather(source: View, index: View, dim: number, shape: readonly number[], out: DeviceBuffer): void {
     const { rank, n, params } = this.#indexParams(shape, [source, index]);
     if (n === 0) return;
@@ -534,7 +652,23 @@ export class WebGpuBackend implements Backend {
     );
   }
 
-  /** Scatter-adds along `dim` with atomics (float32 and int32 targets). */
+  /**
+   * Scatter-adds along `dim` with atomics (float32 and int32 targets).
+   *
+   * @example
+   * ```ts
+   * import { device } from "@gradstep/gradstep";
+   * const { backend } = await device("webgpu");
+   * const counts = backend.alloc(3, "float32");
+   * const index = backend.alloc(4, "int32");
+   * backend.write(index, new Int32Array([0, 2, 0, 1]));
+   * const ones = backend.alloc(4, "float32");
+   * backend.write(ones, new Float32Array([1, 1, 1, 1]));
+   * const flat = { offset: 0, strides: [1] };
+   * backend.scatterAdd({ buffer: counts, ...flat }, { buffer: index, ...flat }, { buffer: ones, ...flat }, 0, [4]);
+   * const histogram = await backend.read(counts); // Float32Array [2, 1, 1]
+   * ```
+   */
   scatterAdd(target: View, index: View, values: View, dim: number, shape: readonly number[]): void {
     const { rank, n, params } = this.#indexParams(shape, [target, index, values]);
     if (n === 0) return;

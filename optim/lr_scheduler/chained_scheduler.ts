@@ -47,23 +47,89 @@ export class ChainedScheduler implements Scheduler {
     this.lastLr = this.optimizer.paramGroups.map((group) => group.lr);
   }
 
-  /** Steps every chained scheduler, in order. */
+  /**
+   * Steps every chained scheduler, in order.
+   *
+   * @example
+   * ```ts
+   * import { ChainedScheduler, ExponentialLR, LinearLR } from "@gradstep/gradstep/optim/lr_scheduler";
+   * import { SGD } from "@gradstep/gradstep/optim";
+   * import { Linear } from "@gradstep/gradstep/nn";
+   * const optimizer = new SGD(new Linear(4, 2).parameters(), { lr: 0.1 });
+   * const scheduler = new ChainedScheduler([
+   *   new LinearLR(optimizer, { startFactor: 0.5, totalIters: 4 }),
+   *   new ExponentialLR(optimizer, { gamma: 0.9 }),
+   * ]);
+   * optimizer.step();
+   * scheduler.step(); // both: lr 0.1 × 0.625 × 0.9
+   * ```
+   */
   step(): void {
     for (const scheduler of this.#schedulers) scheduler.step();
     this.lastLr = this.optimizer.paramGroups.map((group) => group.lr);
   }
 
-  /** The lr of each param group after the last step. */
+  /**
+   * The lr of each param group after the last step.
+   *
+   * @example
+   * ```ts
+   * import { ChainedScheduler, ExponentialLR, LinearLR } from "@gradstep/gradstep/optim/lr_scheduler";
+   * import { SGD } from "@gradstep/gradstep/optim";
+   * import { Linear } from "@gradstep/gradstep/nn";
+   * const optimizer = new SGD(new Linear(4, 2).parameters(), { lr: 0.1 });
+   * const scheduler = new ChainedScheduler([
+   *   new LinearLR(optimizer, { startFactor: 0.5, totalIters: 4 }),
+   *   new ExponentialLR(optimizer, { gamma: 0.9 }),
+   * ]);
+   * optimizer.step();
+   * scheduler.step();
+   * const [lr] = scheduler.getLastLr(); // 0.05625
+   * ```
+   */
   getLastLr(): number[] {
     return [...this.lastLr];
   }
 
-  /** Its own state and, under `schedulers`, each chained scheduler's. */
+  /**
+   * Its own state and, under `schedulers`, each chained scheduler's.
+   *
+   * @example
+   * ```ts
+   * import { ChainedScheduler, ExponentialLR, LinearLR } from "@gradstep/gradstep/optim/lr_scheduler";
+   * import { SGD } from "@gradstep/gradstep/optim";
+   * import { Linear } from "@gradstep/gradstep/nn";
+   * const optimizer = new SGD(new Linear(4, 2).parameters(), { lr: 0.1 });
+   * const scheduler = new ChainedScheduler([
+   *   new LinearLR(optimizer, { startFactor: 0.5, totalIters: 4 }),
+   *   new ExponentialLR(optimizer, { gamma: 0.9 }),
+   * ]);
+   * const saved = JSON.stringify(scheduler.stateDict()); // with each chained scheduler's state
+   * ```
+   */
   stateDict(): SchedulerStateDict {
     return withChildren(this, this.#schedulers);
   }
 
-  /** Restores a {@link ChainedScheduler.stateDict} into this scheduler and the chained ones. */
+  /**
+   * Restores a {@link ChainedScheduler.stateDict} into this scheduler and the chained ones.
+   *
+   * @example
+   * ```ts
+   * import { ChainedScheduler, ExponentialLR, LinearLR } from "@gradstep/gradstep/optim/lr_scheduler";
+   * import { SGD } from "@gradstep/gradstep/optim";
+   * import { Linear } from "@gradstep/gradstep/nn";
+   * const optimizer = new SGD(new Linear(4, 2).parameters(), { lr: 0.1 });
+   * const scheduler = new ChainedScheduler([
+   *   new LinearLR(optimizer, { startFactor: 0.5, totalIters: 4 }),
+   *   new ExponentialLR(optimizer, { gamma: 0.9 }),
+   * ]);
+   * const saved = scheduler.stateDict();
+   * optimizer.step();
+   * scheduler.step();
+   * scheduler.loadStateDict(saved); // back to before the step, every chained scheduler included
+   * ```
+   */
   loadStateDict(state: SchedulerStateDict): void {
     loadWithChildren(this, this.#schedulers, state);
   }

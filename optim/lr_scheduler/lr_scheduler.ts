@@ -177,12 +177,38 @@ export abstract class LRScheduler implements Scheduler {
     return [...this.lastLr];
   }
 
-  /** The scheduler's state: a copy of its plain fields, which survives JSON. */
+  /**
+   * The scheduler's state: a copy of its plain fields, which survives JSON.
+   *
+   * @example
+   * ```ts
+   * import { StepLR } from "@gradstep/gradstep/optim/lr_scheduler";
+   * import { SGD } from "@gradstep/gradstep/optim";
+   * import { Linear } from "@gradstep/gradstep/nn";
+   * const optimizer = new SGD(new Linear(4, 2).parameters(), { lr: 0.1 });
+   * const scheduler = new StepLR(optimizer, { stepSize: 10, gamma: 0.5 });
+   * const saved = JSON.stringify(scheduler.stateDict()); // lastEpoch, baseLrs, stepSize, gamma, …
+   * ```
+   */
   stateDict(): SchedulerStateDict {
     return stateOf(this);
   }
 
-  /** Restores a {@link LRScheduler.stateDict}; throws, changing nothing, on a key this scheduler does not have. */
+  /**
+   * Restores a {@link LRScheduler.stateDict}; throws, changing nothing, on a key this scheduler does not have.
+   *
+   * @example
+   * ```ts
+   * import { StepLR } from "@gradstep/gradstep/optim/lr_scheduler";
+   * import { SGD } from "@gradstep/gradstep/optim";
+   * import { Linear } from "@gradstep/gradstep/nn";
+   * const optimizer = new SGD(new Linear(4, 2).parameters(), { lr: 0.1 });
+   * const scheduler = new StepLR(optimizer, { stepSize: 10, gamma: 0.5 });
+   * const saved = JSON.stringify(scheduler.stateDict());
+   * const resumed = new StepLR(optimizer, { stepSize: 10, gamma: 0.5 });
+   * resumed.loadStateDict(JSON.parse(saved)); // continues where `scheduler` was
+   * ```
+   */
   loadStateDict(state: SchedulerStateDict): void {
     loadState(this, state);
   }

@@ -137,12 +137,39 @@ export class ReduceLROnPlateau implements Scheduler {
     return [...this.lastLr];
   }
 
-  /** The scheduler's state: a copy of its plain fields. */
+  /**
+   * The scheduler's state: a copy of its plain fields.
+   *
+   * @example
+   * ```ts
+   * import { ReduceLROnPlateau } from "@gradstep/gradstep/optim/lr_scheduler";
+   * import { SGD } from "@gradstep/gradstep/optim";
+   * import { Linear } from "@gradstep/gradstep/nn";
+   * const optimizer = new SGD(new Linear(4, 2).parameters(), { lr: 0.1 });
+   * const scheduler = new ReduceLROnPlateau(optimizer, { patience: 2 });
+   * scheduler.step(0.5); // a validation loss
+   * const saved = JSON.stringify(scheduler.stateDict()); // best 0.5, numBadEpochs 0, …
+   * ```
+   */
   stateDict(): SchedulerStateDict {
     return stateOf(this);
   }
 
-  /** Restores a {@link ReduceLROnPlateau.stateDict}, also one that went through JSON. */
+  /**
+   * Restores a {@link ReduceLROnPlateau.stateDict}, also one that went through JSON.
+   *
+   * @example
+   * ```ts
+   * import { ReduceLROnPlateau } from "@gradstep/gradstep/optim/lr_scheduler";
+   * import { SGD } from "@gradstep/gradstep/optim";
+   * import { Linear } from "@gradstep/gradstep/nn";
+   * const optimizer = new SGD(new Linear(4, 2).parameters(), { lr: 0.1 });
+   * const scheduler = new ReduceLROnPlateau(optimizer, { patience: 2 });
+   * scheduler.step(0.5);
+   * const resumed = new ReduceLROnPlateau(optimizer, { patience: 2 });
+   * resumed.loadStateDict(JSON.parse(JSON.stringify(scheduler.stateDict()))); // resumed.best: 0.5
+   * ```
+   */
   loadStateDict(state: SchedulerStateDict): void {
     loadState(this, state);
     this.modeWorse = worstFor(this.mode, this.thresholdMode);

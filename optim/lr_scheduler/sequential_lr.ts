@@ -80,7 +80,24 @@ export class SequentialLR implements Scheduler {
     this.lastLr = first.getLastLr();
   }
 
-  /** Steps the scheduler whose turn it is, restarting it at 0 on its milestone. */
+  /**
+   * Steps the scheduler whose turn it is, restarting it at 0 on its milestone.
+   *
+   * @example
+   * ```ts
+   * import { ExponentialLR, LinearLR, SequentialLR } from "@gradstep/gradstep/optim/lr_scheduler";
+   * import { SGD } from "@gradstep/gradstep/optim";
+   * import { Linear } from "@gradstep/gradstep/nn";
+   * const optimizer = new SGD(new Linear(4, 2).parameters(), { lr: 0.1 });
+   * const warmup = new LinearLR(optimizer, { startFactor: 0.1, totalIters: 2 });
+   * const decay = new ExponentialLR(optimizer, { gamma: 0.9 });
+   * const scheduler = new SequentialLR(optimizer, { schedulers: [warmup, decay], milestones: [2] });
+   * for (let epoch = 0; epoch < 4; epoch++) {
+   *   optimizer.step();
+   *   scheduler.step(); // warm-up for 2 epochs, then decay
+   * }
+   * ```
+   */
   step(): void {
     this.lastEpoch += 1;
     const i = bisectRight(this.milestones, this.lastEpoch);
@@ -90,17 +107,64 @@ export class SequentialLR implements Scheduler {
     this.lastLr = scheduler.getLastLr();
   }
 
-  /** The lr of each param group after the last step. */
+  /**
+   * The lr of each param group after the last step.
+   *
+   * @example
+   * ```ts
+   * import { ExponentialLR, LinearLR, SequentialLR } from "@gradstep/gradstep/optim/lr_scheduler";
+   * import { SGD } from "@gradstep/gradstep/optim";
+   * import { Linear } from "@gradstep/gradstep/nn";
+   * const optimizer = new SGD(new Linear(4, 2).parameters(), { lr: 0.1 });
+   * const warmup = new LinearLR(optimizer, { startFactor: 0.1, totalIters: 2 });
+   * const decay = new ExponentialLR(optimizer, { gamma: 0.9 });
+   * const scheduler = new SequentialLR(optimizer, { schedulers: [warmup, decay], milestones: [2] });
+   * optimizer.step();
+   * scheduler.step();
+   * const [lr] = scheduler.getLastLr(); // 0.055: half-way through the warm-up
+   * ```
+   */
   getLastLr(): number[] {
     return [...this.lastLr];
   }
 
-  /** Its own state and, under `schedulers`, each wrapped scheduler's. */
+  /**
+   * Its own state and, under `schedulers`, each wrapped scheduler's.
+   *
+   * @example
+   * ```ts
+   * import { ExponentialLR, LinearLR, SequentialLR } from "@gradstep/gradstep/optim/lr_scheduler";
+   * import { SGD } from "@gradstep/gradstep/optim";
+   * import { Linear } from "@gradstep/gradstep/nn";
+   * const optimizer = new SGD(new Linear(4, 2).parameters(), { lr: 0.1 });
+   * const warmup = new LinearLR(optimizer, { startFactor: 0.1, totalIters: 2 });
+   * const decay = new ExponentialLR(optimizer, { gamma: 0.9 });
+   * const scheduler = new SequentialLR(optimizer, { schedulers: [warmup, decay], milestones: [2] });
+   * const saved = JSON.stringify(scheduler.stateDict()); // with the warm-up's and the decay's states
+   * ```
+   */
   stateDict(): SchedulerStateDict {
     return withChildren(this, this.#schedulers);
   }
 
-  /** Restores a {@link SequentialLR.stateDict} into this scheduler and the wrapped ones. */
+  /**
+   * Restores a {@link SequentialLR.stateDict} into this scheduler and the wrapped ones.
+   *
+   * @example
+   * ```ts
+   * import { ExponentialLR, LinearLR, SequentialLR } from "@gradstep/gradstep/optim/lr_scheduler";
+   * import { SGD } from "@gradstep/gradstep/optim";
+   * import { Linear } from "@gradstep/gradstep/nn";
+   * const optimizer = new SGD(new Linear(4, 2).parameters(), { lr: 0.1 });
+   * const warmup = new LinearLR(optimizer, { startFactor: 0.1, totalIters: 2 });
+   * const decay = new ExponentialLR(optimizer, { gamma: 0.9 });
+   * const scheduler = new SequentialLR(optimizer, { schedulers: [warmup, decay], milestones: [2] });
+   * const saved = scheduler.stateDict();
+   * optimizer.step();
+   * scheduler.step();
+   * scheduler.loadStateDict(saved); // back to before the step
+   * ```
+   */
   loadStateDict(state: SchedulerStateDict): void {
     loadWithChildren(this, this.#schedulers, state);
   }

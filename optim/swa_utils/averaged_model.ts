@@ -85,7 +85,20 @@ export class AveragedModel<M extends Module = Module> extends Module {
     return this.getBuffer("n_averaged")!;
   }
 
-  /** Runs the averaged copy. */
+  /**
+   * Runs the averaged copy.
+   *
+   * @example
+   * ```ts
+   * import { AveragedModel } from "@gradstep/gradstep/optim/lr_scheduler";
+   * import { Linear } from "@gradstep/gradstep/nn";
+   * import { noGrad, randn } from "@gradstep/gradstep";
+   * const model = new Linear(4, 2);
+   * const swaModel = new AveragedModel(model);
+   * swaModel.updateParameters(model);
+   * const y = noGrad(() => swaModel.forward(randn([3, 4]))); // the averaged weights' output
+   * ```
+   */
   forward(...inputs: Tensor[]): Tensor {
     return this.module.forward(...inputs);
   }
