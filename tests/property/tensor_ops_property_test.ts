@@ -33,7 +33,9 @@ const UNARY = ["exp", "log", "tanh", "sigmoid", "relu"] as const;
 const BINARY = ["add", "sub", "mul", "div", "maximum"] as const;
 const COMPARE = ["eq", "ne", "gt", "lt", "ge", "le"] as const;
 const SCALARS = [2, -1, 0.5, 0] as const;
-const DTYPES: readonly DType[] = half ? ["float32", "int32", "bool", "float16"] : ["float32", "int32", "bool"];
+const DTYPES: readonly DType[] = half
+  ? ["float32", "int32", "bool", "float16"]
+  : ["float32", "int32", "bool"];
 
 /** The second operand of a binary op: an earlier node or a number. */
 type Operand = { node: number } | { scalar: number };
@@ -286,7 +288,9 @@ function replay(leaves: Leaf[], steps: Step[], dev: Device): Outcome[] {
 /** Why the WebGPU outcome of a node differs from the CPU's, or undefined when they agree. */
 async function difference(want: Outcome, got: Outcome, check: Check): Promise<string | undefined> {
   if (want instanceof Error || got instanceof Error) {
-    const [w, g] = [want, got].map((o) => (o instanceof Error ? `Error "${o.message}"` : `a [${o.shape}] tensor`));
+    const [w, g] = [want, got].map((
+      o,
+    ) => (o instanceof Error ? `Error "${o.message}"` : `a [${o.shape}] tensor`));
     return w === g ? undefined : `the CPU gives ${w}, WebGPU ${g}`;
   }
   if (want.dtype !== got.dtype || want.shape.join() !== got.shape.join()) {
