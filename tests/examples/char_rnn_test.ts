@@ -1,41 +1,13 @@
 import { assert, assertEquals } from "../../deps.ts";
+import { ExampleScript } from "./example_script.ts";
 
-const SCRIPT = new URL("../../examples/char_rnn.ts", import.meta.url).pathname;
 // A tiny model, so the whole recipe runs in seconds: 12 iterations, evaluations at 0, 6 and 12.
 const FLAGS = [
   ...["--max-iters", "12", "--eval-interval", "6", "--batch-size", "64", "--seq-length", "128"],
   ...["--hidden-size", "16", "--embedding-size", "8", "--device", "cpu"],
 ];
 
-function command(out: string, extra: string[] = []): Deno.Command {
-  return new Deno.Command("deno", {
-    args: ["run", "--allow-read", `--allow-write=${out}`, SCRIPT, ...FLAGS, "--out", out, ...extra],
-    stdout: "piped",
-    stderr: "piped",
-  });
-}
-
-async function run(out: string, extra: string[] = []): Promise<string> {
-  const { code, stdout, stderr } = await command(out, extra).output();
-  const text = new TextDecoder().decode(stdout);
-  assert(code === 0, `char_rnn.ts failed (${code}):\n${text}\n${new TextDecoder().decode(stderr)}`);
-  return text;
-}
-
-/** Starts a run and kills it once it has printed `line`; resolves to what it printed. */
-async function runUntil(out: string, line: RegExp): Promise<string> {
-  const child = command(out).spawn();
-  let text = "";
-  const decoder = new TextDecoder();
-  for await (const chunk of child.stdout) {
-    text += decoder.decode(chunk);
-    if (line.test(text)) break;
-  }
-  child.kill();
-  await child.status;
-  await child.stderr.cancel();
-  return text;
-}
+const script = new ExampleScript("char_rnn.ts", FLAGS);
 
 const stepLine = (t: string, n: number): string => new RegExp(`^step ${n}: .*$`, "m").exec(t)![0];
 const sample = (t: string): string => t.slice(t.lastIndexOf("---\n", t.length - 5));
@@ -44,7 +16,7 @@ Deno.test("char_rnn.ts: char-gpt's lines, a checkpoint, and a resumed run ending
   const whole = await Deno.makeTempDir();
   const broken = await Deno.makeTempDir();
   try {
-    const text = await run(whole);
+    const text = await script.run(whole);
     assert(/^step 6: train loss \d\.\d{4}, val loss \d\.\d{4}$/m.test(text), text);
     assert(/^iter 10: loss \d\.\d{4}, time \d+\.\d{2}ms$/m.test(text), text);
     assert(/^number of parameters: 0\.\d{3}M; optimizer rmsprop$/m.test(text), text);
@@ -52,9 +24,9 @@ Deno.test("char_rnn.ts: char-gpt's lines, a checkpoint, and a resumed run ending
     assert(losses[1] < losses[0], `val loss fell: ${losses}`);
     await Deno.stat(`${whole}/char_rnn.safetensors`);
     // Stopped after the evaluation at 6 (its checkpoint, with the carried state, saved just before), then resumed.
-    const first = await runUntil(broken, /^step 6: /m);
+    const first = await script.runUntil(broken, /^step 6: /m);
     assert(!first.includes("Training took"), "the first run was stopped before its end");
-    const resumed = await run(broken, ["--resume"]);
+    const resumed = await script.run(broken, ["--resume"]);
     assert(resumed.includes("at iter 6"), resumed);
     assertEquals(stepLine(resumed, 6), stepLine(text, 6));
     assertEquals(stepLine(resumed, 12), stepLine(text, 12));
@@ -68,7 +40,7 @@ Deno.test("char_rnn.ts: char-gpt's lines, a checkpoint, and a resumed run ending
 Deno.test("char_rnn.ts --compare: one table row per optimizer, trained from the same initial weights", async () => {
   const out = await Deno.makeTempDir();
   try {
-    const text = await run(out, ["--compare", "--max-iters", "4", "--eval-interval", "4"]);
+    const text = await script.run(out, ["--compare", "--max-iters", "4", "--eval-interval", "4"]);
     for (const name of ["rmsprop", "adam", "sgd"]) {
       assert(new RegExp(`^${name}\\s+[\\d.e-]+\\s+\\d\\.\\d{4}\\s+[\\d.]+$`, "m").test(text), text);
     }
