@@ -5,6 +5,7 @@
  */
 export type { Backend, DeviceBuffer, DeviceStats, ReduceOp, View } from "./backend.ts";
 export * from "./kernel_ir.ts";
+export { evaluateOnHost } from "./kernel_eval.ts";
 export { cpu, Device, device, type DeviceType, getDefaultDevice, setDefaultDevice } from "./device.ts";
 export { deviceStats } from "./device_stats.ts";
 export { CpuBackend } from "./cpu/cpu_backend.ts";

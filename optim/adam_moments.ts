@@ -6,12 +6,12 @@
  */
 import * as ir from "../backends/kernel_ir.ts";
 
-/** The hyperparameters that shape the gradient an Adam-family update uses. */
+/** The choices that shape the gradient an Adam-family update uses. */
 export interface GradientOptions {
   /** Maximize the objective instead of minimizing it. */
   maximize: boolean;
-  /** Weight decay: an L2 penalty added to the gradient, or decoupled. */
-  weightDecay: number;
+  /** Whether weights decay (a weight decay other than 0): by an L2 penalty added to the gradient, or decoupled. */
+  decay: boolean;
   /** Decay the weights directly (p ← p·decayFactor) instead of adding decayFactor·p to the gradient. */
   decoupledWeightDecay: boolean;
 }
@@ -25,7 +25,7 @@ export interface GradientOptions {
  * import * as ir from "../backends/kernel_ir.ts";
  * import { decayedGradient } from "./adam_moments.ts";
  * ir.defineKernel(["float32", "float32"], ["float32"], ([p, grad], [decay]) => {
- *   const { d, w } = decayedGradient({ maximize: false, weightDecay: 0.1, decoupledWeightDecay: true }, p, grad, decay);
+ *   const { d, w } = decayedGradient({ maximize: false, decay: true, decoupledWeightDecay: true }, p, grad, decay);
  *   return [ir.sub(w, d)];
  * });
  * ```
@@ -39,8 +39,8 @@ export function decayedGradient(
   let d = ir.cast(grad, param.dtype);
   if (group.maximize) d = ir.neg(d);
   let w = param;
-  if (group.weightDecay !== 0 && group.decoupledWeightDecay) w = ir.mul(param, decayFactor);
-  else if (group.weightDecay !== 0) d = ir.add(d, ir.mul(decayFactor, param));
+  if (group.decay && group.decoupledWeightDecay) w = ir.mul(param, decayFactor);
+  else if (group.decay) d = ir.add(d, ir.mul(decayFactor, param));
   return { d, w };
 }
 

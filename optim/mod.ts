@@ -16,6 +16,13 @@ export {
   type StateDictValue,
   type StepHook,
 } from "./optimizer.ts";
+export {
+  ElementwiseOptimizer,
+  type StepContext,
+  type Structure,
+  type UpdateResult,
+  type UpdateTerms,
+} from "./elementwise_optimizer.ts";
 export { SGD, type SGDOptions } from "./sgd.ts";
 export { Adam, type AdamOptions } from "./adam.ts";
 export { AdamW, type AdamWOptions } from "./adamw.ts";

@@ -56,7 +56,12 @@ interface NAdamTerms extends UpdateTerms {
  * roundings of p, as PyTorch's two addcdiv_ calls. Returns [p, m, v].
  */
 function nadamUpdate(group: NAdamOptions, x: NAdamTerms): ir.Expr[] {
-  const { d, w } = decayedGradient(group, x.param, x.grad, x.decayFactor);
+  const { d, w } = decayedGradient(
+    { ...group, decay: group.weightDecay !== 0 },
+    x.param,
+    x.grad,
+    x.decayFactor,
+  );
   const [m2, v2] = adamMoments(x, d);
   const denom = ir.add(ir.sqrt(ir.div(v2, x.bc2)), x.eps);
   const p1 = ir.add(w, ir.div(ir.mul(x.gradCoef, d), denom));

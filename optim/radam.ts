@@ -52,7 +52,12 @@ interface RAdamTerms extends UpdateTerms {
  * Returns [p, m, v].
  */
 function radamUpdate(group: RAdamOptions, x: RAdamTerms, rectified: boolean | ir.Expr): ir.Expr[] {
-  const { d, w } = decayedGradient(group, x.param, x.grad, x.decayFactor);
+  const { d, w } = decayedGradient(
+    { ...group, decay: group.weightDecay !== 0 },
+    x.param,
+    x.grad,
+    x.decayFactor,
+  );
   const [m2, v2] = adamMoments(x, d);
   const plain = ir.mul(ir.div(m2, x.bc1), x.lr);
   const adaptive = ir.mul(ir.mul(plain, ir.div(x.bc2Sqrt, ir.add(ir.sqrt(v2), x.eps))), x.rect);

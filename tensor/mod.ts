@@ -25,6 +25,7 @@ export { defaultGenerator, Generator, manualSeed, philox4x32 } from "./random.ts
 export { memoryStats, Storage, tidy, yieldToEventLoop } from "./memory.ts";
 export { cat, stack } from "./shape.ts";
 export { runKernel, runKernelInto, where } from "./elementwise.ts";
+export { type NamedKernel, namedKernel, runNamedKernel } from "./named_kernel.ts";
 export { matmul } from "./matmul.ts";
 export { gather, indexSelect, scatterAdd } from "./indexing.ts";
 export { erf, rsqrt } from "./special.ts";
