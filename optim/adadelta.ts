@@ -4,11 +4,8 @@
  * @module
  */
 import * as ir from "../backends/kernel_ir.ts";
-import { zerosLike } from "../tensor/creation.ts";
-import { cachedKernel, runKernelInto } from "../tensor/elementwise.ts";
-import type { Tensor } from "../tensor/tensor.ts";
-import { check, checkNonNegative, Optimizer, type ParamGroup, type Params, type State } from "./optimizer.ts";
-import { countStep } from "./device_step.ts";
+import { ElementwiseOptimizer, type UpdateResult, type UpdateTerms } from "./elementwise_optimizer.ts";
+import { check, checkNonNegative, type Params } from "./optimizer.ts";
 
 /** Adadelta's hyperparameters (PyTorch's defaults: lr 1, rho 0.9, eps 1e-6, no weight decay). */
 export interface AdadeltaOptions {
@@ -24,29 +21,15 @@ export interface AdadeltaOptions {
   maximize: boolean;
 }
 
-/**
- * The fused update, in PyTorch's order of operations: g = ±grad (+ wd·p); v = ρ·v + (1−ρ)·g·g;
- * δ = √(u + eps) / √(v + eps) · g; u = ρ·u + (1−ρ)·δ·δ; p −= lr·δ.
- */
-function adadeltaKernel(p: Tensor, g: Tensor, group: AdadeltaOptions): ir.Kernel {
-  const decay = group.weightDecay !== 0;
-  const t = p.dtype;
-  return cachedKernel(`adadelta:${t}:${g.dtype}:${group.maximize}:${decay}`, () =>
-    ir.defineKernel(
-      [t, g.dtype, t, t],
-      [t, t, t, t, t],
-      ([param, grad, squareAvg, accDelta], [rho, oneMinusRho, eps, negLr, weightDecay]) => {
-        let d = ir.cast(grad, t);
-        if (group.maximize) d = ir.neg(d);
-        if (decay) d = ir.add(d, ir.mul(weightDecay, param));
-        const v = ir.add(ir.mul(squareAvg, rho), ir.mul(ir.mul(oneMinusRho, d), d));
-        const std = ir.sqrt(ir.add(v, eps));
-        const delta = ir.mul(ir.div(ir.sqrt(ir.add(accDelta, eps)), std), d);
-        const u = ir.add(ir.mul(accDelta, rho), ir.mul(ir.mul(oneMinusRho, delta), delta));
-        return [ir.add(param, ir.mul(negLr, delta)), v, u];
-      },
-    ));
+/** The choices every rule below reads: whether it maximizes and whether weights decay (an L2 penalty). */
+interface Choices {
+  [choice: string]: boolean;
+  maximize: boolean;
+  decay: boolean;
 }
+
+type Average = "squareAvg" | "accDelta";
+type Scalar = "rho" | "oneMinusRho" | "eps" | "negLr" | "weightDecay";
 
 /**
  * Adadelta (Zeiler 2012), as `torch.optim.Adadelta`: steps sized by the ratio of running root-mean-squares of past
@@ -60,7 +43,7 @@ function adadeltaKernel(p: Tensor, g: Tensor, group: AdadeltaOptions): ir.Kernel
  * const optimizer = new Adadelta(model.parameters(), { rho: 0.95 });
  * ```
  */
-export class Adadelta extends Optimizer<AdadeltaOptions> {
+export class Adadelta extends ElementwiseOptimizer<AdadeltaOptions, Choices, Average, Scalar> {
   /** An optimizer of `params` with the given hyperparameters (PyTorch's defaults otherwise). */
   constructor(params: Params<AdadeltaOptions>, options: Partial<AdadeltaOptions> = {}) {
     super(params, { lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false, ...options });
@@ -74,23 +57,32 @@ export class Adadelta extends Optimizer<AdadeltaOptions> {
     checkNonNegative(group.weightDecay, "weightDecay value", "weightDecay");
   }
 
-  /** The update only counts steps, so a GradScaler can skip it on the device. */
-  protected override readonly stepIsCountOnly = true;
-
-  /** The step count and the zeroed running averages of squared gradients and squared deltas. */
-  protected initState(p: Tensor): State {
-    return { step: 0, squareAvg: zerosLike(p), accDelta: zerosLike(p) };
+  /** Whether it maximizes and decays weights. */
+  protected structure(group: AdadeltaOptions): Choices {
+    return { maximize: group.maximize, decay: group.weightDecay !== 0 };
   }
 
-  /** One fused kernel: the parameter and both running averages updated in place. */
-  protected update(p: Tensor, grad: Tensor, group: ParamGroup<AdadeltaOptions>, state: State): void {
-    countStep(state);
-    const [v, u] = [state.squareAvg as Tensor, state.accDelta as Tensor];
-    runKernelInto(
-      adadeltaKernel(p, grad, group),
-      [p, grad, v, u],
-      [p, v, u],
-      [group.rho, 1 - group.rho, group.eps, -group.lr, group.weightDecay],
-    );
+  /** The running averages of squared gradients and of squared deltas. */
+  protected stateNames(): Average[] {
+    return ["squareAvg", "accDelta"];
+  }
+
+  /** The hyperparameters, with 1 − rho and −lr. */
+  protected scalars(group: AdadeltaOptions): Record<Scalar, number> {
+    const { rho, eps, weightDecay } = group;
+    return { rho, oneMinusRho: 1 - rho, eps, negLr: -group.lr, weightDecay };
+  }
+
+  /** d = ±g (+ wd·p); v = ρ·v + (1−ρ)·d²; δ = √(u + eps) / √(v + eps)·d; u = ρ·u + (1−ρ)·δ²; p += −lr·δ. */
+  protected rule(structure: Choices, x: UpdateTerms<Average, Scalar>): UpdateResult<Average> {
+    const s = x.scalars;
+    let d = ir.cast(x.grad, x.param.dtype);
+    if (structure.maximize) d = ir.neg(d);
+    if (structure.decay) d = ir.add(d, ir.mul(s.weightDecay, x.param));
+    const v = ir.add(ir.mul(x.state.squareAvg!, s.rho), ir.mul(ir.mul(s.oneMinusRho, d), d));
+    const u = x.state.accDelta!;
+    const delta = ir.mul(ir.div(ir.sqrt(ir.add(u, s.eps)), ir.sqrt(ir.add(v, s.eps))), d);
+    const accDelta = ir.add(ir.mul(u, s.rho), ir.mul(ir.mul(s.oneMinusRho, delta), delta));
+    return { param: ir.add(x.param, ir.mul(s.negLr, delta)), state: { squareAvg: v, accDelta } };
   }
 }

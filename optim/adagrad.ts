@@ -5,18 +5,9 @@
  */
 import * as ir from "../backends/kernel_ir.ts";
 import { full } from "../tensor/creation.ts";
-import { cachedKernel, runKernelInto } from "../tensor/elementwise.ts";
-import { Tensor } from "../tensor/tensor.ts";
-import { atCount, countUnlessFound, withNothingFound } from "./device_step.ts";
-import {
-  checkNonNegative,
-  Optimizer,
-  type ParamGroup,
-  type ParamGroupInput,
-  type Params,
-  type State,
-} from "./optimizer.ts";
-import { skipKernel } from "./skip_on_device.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+import { ElementwiseOptimizer, type UpdateResult, type UpdateTerms } from "./elementwise_optimizer.ts";
+import { checkNonNegative, type ParamGroupInput, type Params, type State } from "./optimizer.ts";
 
 /** Adagrad's hyperparameters (PyTorch's defaults: lr 1e-2, eps 1e-10, everything else 0 or off). */
 export interface AdagradOptions {
@@ -37,65 +28,14 @@ export interface AdagradOptions {
   maximize: boolean;
 }
 
-/** The expressions Adagrad's update reads. */
-interface AdagradTerms {
-  param: ir.Expr;
-  grad: ir.Expr;
-  sum: ir.Expr;
-  negClr: ir.Expr;
-  eps: ir.Expr;
-  weightDecay: ir.Expr;
+/** The choices Adagrad's rule reads: whether it maximizes and whether weights decay (an L2 penalty). */
+interface Choices {
+  [choice: string]: boolean;
+  maximize: boolean;
+  decay: boolean;
 }
 
-/**
- * The update, in PyTorch's order of operations: g = ±grad (+ wd·p); sum += g·g; p += (−clr·g) / (√sum + eps), with
- * clr = lr / (1 + (step − 1)·lrDecay). Returns [p, sum].
- */
-function adagradUpdate(group: AdagradOptions, x: AdagradTerms): ir.Expr[] {
-  let d = ir.cast(x.grad, x.param.dtype);
-  if (group.maximize) d = ir.neg(d);
-  if (group.weightDecay !== 0) d = ir.add(d, ir.mul(x.weightDecay, x.param));
-  const sum2 = ir.add(x.sum, ir.mul(d, d));
-  const std = ir.add(ir.sqrt(sum2), x.eps);
-  return [ir.add(x.param, ir.div(ir.mul(x.negClr, d), std)), sum2];
-}
-
-function adagradKey(p: Tensor, g: Tensor, group: AdagradOptions): string {
-  return `adagrad:${p.dtype}:${g.dtype}:${group.maximize}:${group.weightDecay !== 0}`;
-}
-
-/** {@link adagradUpdate} with the decayed lr a runtime scalar computed on the host in float64. */
-function adagradKernel(p: Tensor, g: Tensor, group: AdagradOptions): ir.Kernel {
-  const t = p.dtype;
-  return cachedKernel(adagradKey(p, g, group), () =>
-    ir.defineKernel(
-      [t, g.dtype, t],
-      [t, t, t],
-      ([param, grad, sum], [negClr, eps, weightDecay]) =>
-        adagradUpdate(group, { param, grad, sum, negClr, eps, weightDecay }),
-    ));
-}
-
-/**
- * {@link adagradUpdate} with the step count on the device: the decay's divisor 1 + (step − 1)·lrDecay is gathered
- * at the count and −lr divided by it on the device; nothing changes where `foundInf` is non-zero.
- */
-function adagradSkipKernel(p: Tensor, g: Tensor, foundInf: Tensor, group: AdagradOptions): ir.Kernel {
-  const t = p.dtype;
-  const spec = {
-    inputs: [t, g.dtype, t],
-    values: 1,
-    valueType: t,
-    scalars: [t, t, t],
-    found: foundInf.dtype,
-  };
-  return skipKernel(
-    adagradKey(p, g, group),
-    { ...spec, old: [0, 2] },
-    ([param, grad, sum], [divisor], [negLr, eps, weightDecay]) =>
-      adagradUpdate(group, { param, grad, sum, negClr: ir.div(negLr, divisor), eps, weightDecay }),
-  );
-}
+type Scalar = "lr" | "lrDecay" | "eps" | "weightDecay";
 
 /**
  * Adagrad (Duchi et al. 2011), as `torch.optim.Adagrad`: per-coordinate steps scaled by the root of the summed
@@ -110,7 +50,7 @@ function adagradSkipKernel(p: Tensor, g: Tensor, foundInf: Tensor, group: Adagra
  * const optimizer = new Adagrad(model.parameters(), { lr: 0.01, lrDecay: 1e-4, initialAccumulatorValue: 0.1 });
  * ```
  */
-export class Adagrad extends Optimizer<AdagradOptions> {
+export class Adagrad extends ElementwiseOptimizer<AdagradOptions, Choices, "sum", Scalar, "negClr"> {
   /** An optimizer of `params` with the given hyperparameters (PyTorch's defaults otherwise). */
   constructor(params: Params<AdagradOptions>, options: Partial<AdagradOptions> = {}) {
     super(params, {
@@ -156,53 +96,49 @@ export class Adagrad extends Optimizer<AdagradOptions> {
   }
 
   /** The step count and the sum of squared gradients, filled with the optimizer's initial accumulator value. */
-  protected initState(p: Tensor): State {
+  protected override initState(p: Tensor): State {
     const value = this.defaults.initialAccumulatorValue;
     return { step: 0, sum: full(p.shape, value, { dtype: p.dtype, device: p.device }) };
   }
 
-  /** One fused kernel: the parameter and its sum updated in place, the decayed lr as a scalar. */
-  protected update(p: Tensor, grad: Tensor, group: ParamGroup<AdagradOptions>, state: State): void {
-    if (state.step instanceof Tensor) {
-      return withNothingFound(p.device, (none) => this.updateUnless(p, grad, group, state, none));
-    }
-    const step = (state.step as number) + 1;
-    state.step = step;
-    const clr = group.lr / (1 + (step - 1) * group.lrDecay);
-    const sum = state.sum as Tensor;
-    runKernelInto(adagradKernel(p, grad, group), [p, grad, sum], [p, sum], [
-      -clr,
-      group.eps,
-      group.weightDecay,
-    ]);
+  /** Whether it maximizes and decays weights. */
+  protected structure(group: AdagradOptions): Choices {
+    return { maximize: group.maximize, decay: group.weightDecay !== 0 };
   }
 
-  /**
-   * The update kept only where `foundInf` is 0, with the step count on the device (it grows only where the step is
-   * kept), so that the lr decay of later steps counts only the steps taken, as in PyTorch.
-   */
-  protected override updateUnless(
-    p: Tensor,
-    grad: Tensor,
-    group: ParamGroup<AdagradOptions>,
-    state: State,
-    foundInf: Tensor,
-  ): void {
-    const index = countUnlessFound(state, p.device, foundInf);
-    const { lrDecay } = group;
-    const divisor = atCount(
-      index,
-      state.step as Tensor,
-      `adagrad-decay:${lrDecay}`,
-      (s) => 1 + (s - 1) * lrDecay,
-    );
-    const sum = state.sum as Tensor;
-    runKernelInto(
-      adagradSkipKernel(p, grad, foundInf, group),
-      [p, grad, sum, divisor, foundInf],
-      [p, sum],
-      [-group.lr, group.eps, group.weightDecay],
-    );
-    divisor.dispose();
+  /** The sum of squared gradients. */
+  protected stateNames(): "sum"[] {
+    return ["sum"];
+  }
+
+  /** A sum missing from a loaded state starts at the optimizer's initial accumulator value. */
+  protected override initialValue(): number {
+    return this.defaults.initialAccumulatorValue;
+  }
+
+  /** The hyperparameters. */
+  protected scalars(group: AdagradOptions): Record<Scalar, number> {
+    const { lr, lrDecay, eps, weightDecay } = group;
+    return { lr, lrDecay, eps, weightDecay };
+  }
+
+  /** The decayed lr of step t, negated: −lr / (1 + (t − 1)·lrDecay). */
+  protected override stepFactors(
+    _: Choices,
+    s: Record<Scalar, ir.Expr>,
+    step: ir.Expr,
+  ): Record<"negClr", ir.Expr> {
+    return { negClr: ir.neg(ir.div(s.lr, ir.add(1, ir.mul(ir.sub(step, 1), s.lrDecay)))) };
+  }
+
+  /** d = ±g (+ wd·p); sum += d²; p += −clr·d / (√sum + eps). */
+  protected rule(structure: Choices, x: UpdateTerms<"sum", Scalar | "negClr">): UpdateResult<"sum"> {
+    const s = x.scalars;
+    let d = ir.cast(x.grad, x.param.dtype);
+    if (structure.maximize) d = ir.neg(d);
+    if (structure.decay) d = ir.add(d, ir.mul(s.weightDecay, x.param));
+    const sum = ir.add(x.state.sum!, ir.mul(d, d));
+    const std = ir.add(ir.sqrt(sum), s.eps);
+    return { param: ir.add(x.param, ir.div(ir.mul(s.negClr, d), std)), state: { sum } };
   }
 }

@@ -133,7 +133,7 @@ export abstract class ElementwiseOptimizer<
   protected abstract rule(structure: K, x: UpdateTerms<T, S | C>): UpdateResult<T>;
 
   /** The value a state tensor starts from (0 unless overridden). */
-  protected initialValue(_name: T): number {
+  protected initialValue(_name: T, _group: O): number {
     return 0;
   }
 
@@ -148,7 +148,7 @@ export abstract class ElementwiseOptimizer<
       return withNothingFound(p.device, (none) => this.updateUnless(p, grad, group, state, none));
     }
     const structure = this.structure(group);
-    const { tensors, fresh } = this.#stateTensors(p, structure, state);
+    const { tensors, fresh } = this.#stateTensors(p, group, structure, state);
     const scalars = this.scalars(group, { fresh });
     const names = Object.keys(scalars) as S[];
     const factors = {} as Record<C, number>;
@@ -186,7 +186,7 @@ export abstract class ElementwiseOptimizer<
     foundInf: Tensor,
   ): void {
     const structure = this.structure(group);
-    const { tensors, fresh } = this.#stateTensors(p, structure, state);
+    const { tensors, fresh } = this.#stateTensors(p, group, structure, state);
     const scalars = this.scalars(group, { fresh });
     const names = Object.keys(scalars) as S[];
     const stateNames = Object.keys(tensors) as T[];
@@ -223,12 +223,17 @@ export abstract class ElementwiseOptimizer<
   }
 
   /** `state`'s tensors that `structure` uses, creating those it lacks; `fresh` when any was created. */
-  #stateTensors(p: Tensor, structure: K, state: State): { tensors: Record<string, Tensor>; fresh: boolean } {
+  #stateTensors(
+    p: Tensor,
+    group: O,
+    structure: K,
+    state: State,
+  ): { tensors: Record<string, Tensor>; fresh: boolean } {
     const tensors: Record<string, Tensor> = {};
     let fresh = false;
     for (const name of this.stateNames(structure)) {
       if (!(state[name] instanceof Tensor)) {
-        state[name] = full(p.shape, this.initialValue(name), { dtype: p.dtype, device: p.device });
+        state[name] = full(p.shape, this.initialValue(name, group), { dtype: p.dtype, device: p.device });
         fresh = true;
       }
       tensors[name] = state[name] as Tensor;

@@ -5,10 +5,8 @@
  * @module
  */
 import * as ir from "../backends/kernel_ir.ts";
-import { zerosLike } from "../tensor/creation.ts";
-import { cachedKernel, runKernelInto } from "../tensor/elementwise.ts";
-import type { Tensor } from "../tensor/tensor.ts";
-import { check, Optimizer, type ParamGroup, type Params, type State } from "./optimizer.ts";
+import { ElementwiseOptimizer, type UpdateResult, type UpdateTerms } from "./elementwise_optimizer.ts";
+import { check, type Params } from "./optimizer.ts";
 
 /** Lion's hyperparameters (the paper's defaults: lr 1e-4, betas [0.9, 0.99], no weight decay). */
 export interface LionOptions {
@@ -22,28 +20,13 @@ export interface LionOptions {
   maximize: boolean;
 }
 
-/**
- * The fused update, in the order of lucidrains/lion-pytorch's `update_fn`: θ ← θ·(1 − lr·λ);
- * θ ← θ − lr·sign(β1·m + (1 − β1)·g); m ← β2·m + (1 − β2)·g.
- */
-function lionKernel(p: Tensor, g: Tensor, maximize: boolean): ir.Kernel {
-  const t = p.dtype;
-  return cachedKernel(`lion:${t}:${g.dtype}:${maximize}`, () =>
-    ir.defineKernel(
-      [t, g.dtype, t],
-      [t, t, t, t, t, t],
-      ([param, grad, m], [lr, decay, beta1, oneMinusBeta1, beta2, oneMinusBeta2]) => {
-        const d = maximize ? ir.neg(ir.cast(grad, t)) : ir.cast(grad, t);
-        const c = ir.add(ir.mul(m, beta1), ir.mul(oneMinusBeta1, d));
-        // PyTorch's sign: 0 for 0 (and NaN).
-        const sign = ir.sub(ir.cast(ir.lt(0, c), t), ir.cast(ir.lt(c, 0), t));
-        return [
-          ir.add(ir.mul(param, decay), ir.mul(ir.neg(lr), sign)),
-          ir.add(ir.mul(m, beta2), ir.mul(oneMinusBeta2, d)),
-        ];
-      },
-    ));
+/** What Lion's rule reads of a group. */
+interface LionStructure {
+  [choice: string]: boolean;
+  maximize: boolean;
 }
+
+type Scalar = "lr" | "decay" | "beta1" | "oneMinusBeta1" | "beta2" | "oneMinusBeta2";
 
 /**
  * Lion (EvoLved Sign Momentum), as the paper's Program 1 and lucidrains/lion-pytorch: one momentum buffer, updates
@@ -57,7 +40,7 @@ function lionKernel(p: Tensor, g: Tensor, maximize: boolean): ir.Kernel {
  * const optimizer = new Lion(model.parameters(), { lr: 1e-4, weightDecay: 1 });
  * ```
  */
-export class Lion extends Optimizer<LionOptions> {
+export class Lion extends ElementwiseOptimizer<LionOptions, LionStructure, "expAvg", Scalar> {
   /** An optimizer of `params` with the given hyperparameters (the paper's defaults otherwise). */
   constructor(params: Params<LionOptions>, options: Partial<LionOptions> = {}) {
     super(params, { lr: 1e-4, betas: [0.9, 0.99], weightDecay: 0, maximize: false, ...options });
@@ -79,20 +62,45 @@ export class Lion extends Optimizer<LionOptions> {
     );
   }
 
-  /** The momentum, zeros. */
-  protected initState(p: Tensor): State {
-    return { expAvg: zerosLike(p) };
+  /** Lion's state has no step count. */
+  protected override readonly countsSteps = false;
+
+  /** Whether it maximizes. */
+  protected structure(group: LionOptions): LionStructure {
+    return { maximize: group.maximize };
   }
 
-  /** One fused kernel: the parameter and its momentum updated in place. */
-  protected update(p: Tensor, grad: Tensor, group: ParamGroup<LionOptions>, state: State): void {
+  /** The momentum. */
+  protected stateNames(): "expAvg"[] {
+    return ["expAvg"];
+  }
+
+  /** lr, the decay factor 1 − lr·wd, and the betas with their complements. */
+  protected scalars(group: LionOptions): Record<Scalar, number> {
     const [beta1, beta2] = group.betas;
-    const m = state.expAvg as Tensor;
-    runKernelInto(
-      lionKernel(p, grad, group.maximize),
-      [p, grad, m],
-      [p, m],
-      [group.lr, 1 - group.lr * group.weightDecay, beta1, 1 - beta1, beta2, 1 - beta2],
-    );
+    const { lr } = group;
+    return {
+      lr,
+      decay: 1 - lr * group.weightDecay,
+      beta1,
+      oneMinusBeta1: 1 - beta1,
+      beta2,
+      oneMinusBeta2: 1 - beta2,
+    };
+  }
+
+  /** c = β1·m + (1−β1)·d; p = p·(1 − lr·wd) − lr·sign(c); m = β2·m + (1−β2)·d. */
+  protected rule(structure: LionStructure, x: UpdateTerms<"expAvg", Scalar>): UpdateResult<"expAvg"> {
+    const s = x.scalars;
+    const t = x.param.dtype;
+    const d = structure.maximize ? ir.neg(ir.cast(x.grad, t)) : ir.cast(x.grad, t);
+    const m = x.state.expAvg!;
+    const c = ir.add(ir.mul(m, s.beta1), ir.mul(s.oneMinusBeta1, d));
+    // PyTorch's sign: 0 for 0 (and NaN).
+    const sign = ir.sub(ir.cast(ir.lt(0, c), t), ir.cast(ir.lt(c, 0), t));
+    return {
+      param: ir.add(ir.mul(x.param, s.decay), ir.mul(ir.neg(s.lr), sign)),
+      state: { expAvg: ir.add(ir.mul(m, s.beta2), ir.mul(s.oneMinusBeta2, d)) },
+    };
   }
 }

@@ -4,11 +4,8 @@
  * @module
  */
 import * as ir from "../backends/kernel_ir.ts";
-import { zerosLike } from "../tensor/creation.ts";
-import { cachedKernel, runKernelInto } from "../tensor/elementwise.ts";
-import type { Tensor } from "../tensor/tensor.ts";
-import { checkNonNegative, Optimizer, type ParamGroup, type Params, type State } from "./optimizer.ts";
-import { countStep } from "./device_step.ts";
+import { ElementwiseOptimizer, type UpdateResult, type UpdateTerms } from "./elementwise_optimizer.ts";
+import { checkNonNegative, type Params } from "./optimizer.ts";
 
 /** RMSprop's hyperparameters (PyTorch's defaults: lr 1e-2, alpha 0.99, eps 1e-8, everything else 0 or off). */
 export interface RMSpropOptions {
@@ -28,42 +25,17 @@ export interface RMSpropOptions {
   maximize: boolean;
 }
 
-/**
- * The fused update, in PyTorch's order of operations: g = ±grad (+ wd·p); v = α·v + (1−α)·g·g;
- * [centered: ḡ = α·ḡ + (1−α)·g; avg = √(v − ḡ·ḡ) | avg = √v] + eps; then with momentum b = μ·b + g / avg and
- * p −= lr·b, else p += (−lr·g) / avg.
- */
-function rmspropKernel(p: Tensor, g: Tensor, group: RMSpropOptions): ir.Kernel {
-  const decay = group.weightDecay !== 0;
-  const useMomentum = group.momentum > 0;
-  const t = p.dtype;
-  const key = `rmsprop:${t}:${g.dtype}:${group.maximize}:${decay}:${group.centered}:${useMomentum}`;
-  const inputs = [t, g.dtype, t];
-  if (group.centered) inputs.push(t);
-  if (useMomentum) inputs.push(t);
-  return cachedKernel(key, () =>
-    ir.defineKernel(
-      inputs,
-      [t, t, t, t, t, t],
-      ([param, grad, squareAvg, ...rest], [alpha, oneMinusAlpha, eps, negLr, momentum, weightDecay]) => {
-        let d = ir.cast(grad, t);
-        if (group.maximize) d = ir.neg(d);
-        if (decay) d = ir.add(d, ir.mul(weightDecay, param));
-        const v = ir.add(ir.mul(squareAvg, alpha), ir.mul(ir.mul(oneMinusAlpha, d), d));
-        const outputs = [v];
-        let avg = ir.sqrt(v);
-        if (group.centered) {
-          const mean = ir.add(ir.mul(rest[0], alpha), ir.mul(oneMinusAlpha, d));
-          avg = ir.sqrt(ir.add(v, ir.mul(ir.neg(mean), mean)));
-          outputs.push(mean);
-        }
-        avg = ir.add(avg, eps);
-        if (!useMomentum) return [ir.add(param, ir.div(ir.mul(negLr, d), avg)), ...outputs];
-        const buf = ir.add(ir.mul(rest[rest.length - 1], momentum), ir.div(d, avg));
-        return [ir.add(param, ir.mul(negLr, buf)), ...outputs, buf];
-      },
-    ));
+/** What RMSprop's rule reads of a group. */
+interface RMSpropStructure {
+  [choice: string]: boolean;
+  maximize: boolean;
+  decay: boolean;
+  centered: boolean;
+  momentum: boolean;
 }
+
+type Buffer = "squareAvg" | "gradAvg" | "momentumBuffer";
+type Scalar = "alpha" | "oneMinusAlpha" | "eps" | "negLr" | "momentum" | "weightDecay";
 
 /**
  * RMSprop (Hinton's lecture 6e; centered as in Graves 2013), as `torch.optim.RMSprop`: steps scaled by a running
@@ -77,7 +49,7 @@ function rmspropKernel(p: Tensor, g: Tensor, group: RMSpropOptions): ir.Kernel {
  * const optimizer = new RMSprop(model.parameters(), { lr: 1e-3, momentum: 0.9, centered: true });
  * ```
  */
-export class RMSprop extends Optimizer<RMSpropOptions> {
+export class RMSprop extends ElementwiseOptimizer<RMSpropOptions, RMSpropStructure, Buffer, Scalar> {
   /** An optimizer of `params` with the given hyperparameters (PyTorch's defaults otherwise). */
   constructor(params: Params<RMSpropOptions>, options: Partial<RMSpropOptions> = {}) {
     super(params, {
@@ -101,28 +73,47 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     checkNonNegative(group.alpha, "alpha value", "alpha");
   }
 
-  /** The update only counts steps, so a GradScaler can skip it on the device. */
-  protected override readonly stepIsCountOnly = true;
-
-  /** The step count, the zeroed squared average, and the momentum buffer and mean gradient where used. */
-  protected initState(p: Tensor, group: ParamGroup<RMSpropOptions>): State {
-    const state: State = { step: 0, squareAvg: zerosLike(p) };
-    if (group.momentum > 0) state.momentumBuffer = zerosLike(p);
-    if (group.centered) state.gradAvg = zerosLike(p);
-    return state;
+  /** Whether it maximizes, decays weights, is centered and uses momentum. */
+  protected structure(group: RMSpropOptions): RMSpropStructure {
+    const { maximize, centered } = group;
+    return { maximize, decay: group.weightDecay !== 0, centered, momentum: group.momentum > 0 };
   }
 
-  /** One fused kernel: the parameter and its running averages (and momentum buffer) updated in place. */
-  protected update(p: Tensor, grad: Tensor, group: ParamGroup<RMSpropOptions>, state: State): void {
-    countStep(state);
-    const buffers = [state.squareAvg as Tensor];
-    if (group.centered) buffers.push((state.gradAvg ??= zerosLike(p)) as Tensor);
-    if (group.momentum > 0) buffers.push((state.momentumBuffer ??= zerosLike(p)) as Tensor);
-    runKernelInto(
-      rmspropKernel(p, grad, group),
-      [p, grad, ...buffers],
-      [p, ...buffers],
-      [group.alpha, 1 - group.alpha, group.eps, -group.lr, group.momentum, group.weightDecay],
-    );
+  /** The squared average, and the mean gradient and momentum buffer where used. */
+  protected stateNames(structure: RMSpropStructure): Buffer[] {
+    const names: Buffer[] = ["squareAvg"];
+    if (structure.centered) names.push("gradAvg");
+    if (structure.momentum) names.push("momentumBuffer");
+    return names;
+  }
+
+  /** The hyperparameters, with 1 − alpha and −lr. */
+  protected scalars(group: RMSpropOptions): Record<Scalar, number> {
+    const { alpha, eps, momentum, weightDecay } = group;
+    return { alpha, oneMinusAlpha: 1 - alpha, eps, negLr: -group.lr, momentum, weightDecay };
+  }
+
+  /**
+   * d = ±g (+ wd·p); v = α·v + (1−α)·d²; avg = √v (centered: √(v − mean²), mean = α·mean + (1−α)·d) + eps;
+   * p += −lr·d / avg, or with momentum buf = μ·buf + d / avg and p += −lr·buf.
+   */
+  protected rule(structure: RMSpropStructure, x: UpdateTerms<Buffer, Scalar>): UpdateResult<Buffer> {
+    const s = x.scalars;
+    let d = ir.cast(x.grad, x.param.dtype);
+    if (structure.maximize) d = ir.neg(d);
+    if (structure.decay) d = ir.add(d, ir.mul(s.weightDecay, x.param));
+    const squareAvg = ir.add(ir.mul(x.state.squareAvg!, s.alpha), ir.mul(ir.mul(s.oneMinusAlpha, d), d));
+    const state: Partial<Record<Buffer, ir.Expr>> = { squareAvg };
+    let avg = ir.sqrt(squareAvg);
+    if (structure.centered) {
+      const mean = ir.add(ir.mul(x.state.gradAvg!, s.alpha), ir.mul(s.oneMinusAlpha, d));
+      avg = ir.sqrt(ir.add(squareAvg, ir.mul(ir.neg(mean), mean)));
+      state.gradAvg = mean;
+    }
+    avg = ir.add(avg, s.eps);
+    if (!structure.momentum) return { param: ir.add(x.param, ir.div(ir.mul(s.negLr, d), avg)), state };
+    const buf = ir.add(ir.mul(x.state.momentumBuffer!, s.momentum), ir.div(d, avg));
+    state.momentumBuffer = buf;
+    return { param: ir.add(x.param, ir.mul(s.negLr, buf)), state };
   }
 }

@@ -4,11 +4,8 @@
  * @module
  */
 import * as ir from "../backends/kernel_ir.ts";
-import { full, zerosLike } from "../tensor/creation.ts";
-import { cachedKernel, runKernelInto } from "../tensor/elementwise.ts";
-import type { Tensor } from "../tensor/tensor.ts";
-import { check, checkNonNegative, Optimizer, type ParamGroup, type Params, type State } from "./optimizer.ts";
-import { countStep } from "./device_step.ts";
+import { ElementwiseOptimizer, type UpdateResult, type UpdateTerms } from "./elementwise_optimizer.ts";
+import { check, checkNonNegative, type Params } from "./optimizer.ts";
 
 /** Rprop's hyperparameters (PyTorch's defaults: lr 1e-2, etas [0.5, 1.2], stepSizes [1e-6, 50]). */
 export interface RpropOptions {
@@ -22,31 +19,18 @@ export interface RpropOptions {
   maximize: boolean;
 }
 
-/** PyTorch's sign as an expression: (0 < x) − (x < 0), so 0 for 0 and NaN. */
-function sign(x: ir.Expr): ir.Expr {
-  return ir.sub(ir.cast(ir.lt(0, x), x.dtype), ir.cast(ir.lt(x, 0), x.dtype));
+/** What Rprop's rule reads of a group. */
+interface RpropStructure {
+  [choice: string]: boolean;
+  maximize: boolean;
 }
 
-/**
- * The fused update, in PyTorch's order of operations: g = ±grad; s = g·prev; stepSize ← clamp(stepSize·(s > 0 ? η+
- * : s < 0 ? η− : 1), min, max); g ← s < 0 ? 0 : g; p += (−sign(g))·stepSize; prev ← g.
- */
-function rpropKernel(p: Tensor, g: Tensor, maximize: boolean): ir.Kernel {
-  const t = p.dtype;
-  return cachedKernel(`rprop:${t}:${g.dtype}:${maximize}`, () =>
-    ir.defineKernel(
-      [t, g.dtype, t, t],
-      [t, t, t, t],
-      ([param, grad, prev, stepSize], [etaMinus, etaPlus, stepMin, stepMax]) => {
-        const d = maximize ? ir.neg(ir.cast(grad, t)) : ir.cast(grad, t);
-        const s = ir.mul(d, prev);
-        const flipped = ir.lt(s, 0);
-        const factor = ir.where(ir.gt(s, 0), etaPlus, ir.where(flipped, etaMinus, ir.constant(1, t)));
-        const size = ir.min(ir.max(ir.mul(stepSize, factor), stepMin), stepMax);
-        const kept = ir.where(flipped, ir.constant(0, t), d);
-        return [ir.add(param, ir.mul(ir.neg(sign(kept)), size)), kept, size];
-      },
-    ));
+type Memory = "prev" | "stepSize";
+type Scalar = "etaMinus" | "etaPlus" | "stepMin" | "stepMax";
+
+/** PyTorch's sign: 0 for 0 (and NaN). */
+function sign(x: ir.Expr): ir.Expr {
+  return ir.sub(ir.cast(ir.lt(0, x), x.dtype), ir.cast(ir.lt(x, 0), x.dtype));
 }
 
 /**
@@ -62,7 +46,7 @@ function rpropKernel(p: Tensor, g: Tensor, maximize: boolean): ir.Kernel {
  * const optimizer = new Rprop(model.parameters(), { lr: 1e-2, etas: [0.5, 1.2], stepSizes: [1e-6, 1] });
  * ```
  */
-export class Rprop extends Optimizer<RpropOptions> {
+export class Rprop extends ElementwiseOptimizer<RpropOptions, RpropStructure, Memory, Scalar> {
   /** An optimizer of `params` with the given hyperparameters (PyTorch's defaults otherwise). */
   constructor(params: Params<RpropOptions>, options: Partial<RpropOptions> = {}) {
     super(params, { lr: 1e-2, etas: [0.5, 1.2], stepSizes: [1e-6, 50], maximize: false, ...options });
@@ -78,27 +62,44 @@ export class Rprop extends Optimizer<RpropOptions> {
     );
   }
 
-  /** The update only counts steps, so a GradScaler can skip it on the device. */
-  protected override readonly stepIsCountOnly = true;
-
-  /** The step count, the zeroed previous gradient, and every step size at the group's lr. */
-  protected initState(p: Tensor, group: ParamGroup<RpropOptions>): State {
-    return {
-      step: 0,
-      prev: zerosLike(p),
-      stepSize: full(p.shape, group.lr, { dtype: p.dtype, device: p.device }),
-    };
+  /** Whether it maximizes. */
+  protected structure(group: RpropOptions): RpropStructure {
+    return { maximize: group.maximize };
   }
 
-  /** One fused kernel: the parameter, the previous gradient and the step sizes updated in place. */
-  protected update(p: Tensor, grad: Tensor, group: ParamGroup<RpropOptions>, state: State): void {
-    countStep(state);
-    const [prev, stepSize] = [state.prev as Tensor, state.stepSize as Tensor];
-    runKernelInto(
-      rpropKernel(p, grad, group.maximize),
-      [p, grad, prev, stepSize],
-      [p, prev, stepSize],
-      [...group.etas, ...group.stepSizes],
-    );
+  /** The previous gradient (zeros at first) and the step sizes (the group's lr at first). */
+  protected stateNames(): Memory[] {
+    return ["prev", "stepSize"];
+  }
+
+  /** Every step size starts at the group's lr; the previous gradient at 0. */
+  protected override initialValue(name: Memory, group: RpropOptions): number {
+    return name === "stepSize" ? group.lr : 0;
+  }
+
+  /** The etas and the step size bounds. */
+  protected scalars(group: RpropOptions): Record<Scalar, number> {
+    const [etaMinus, etaPlus] = group.etas;
+    const [stepMin, stepMax] = group.stepSizes;
+    return { etaMinus, etaPlus, stepMin, stepMax };
+  }
+
+  /**
+   * s = d·prev; a step size grows by η+ where s > 0 and shrinks by η− where s < 0 (within the bounds); where the
+   * sign flipped the gradient is forgotten (prev = 0, no move); p −= sign(d)·size.
+   */
+  protected rule(structure: RpropStructure, x: UpdateTerms<Memory, Scalar>): UpdateResult<Memory> {
+    const { etaMinus, etaPlus, stepMin, stepMax } = x.scalars;
+    const t = x.param.dtype;
+    const d = structure.maximize ? ir.neg(ir.cast(x.grad, t)) : ir.cast(x.grad, t);
+    const s = ir.mul(d, x.state.prev!);
+    const flipped = ir.lt(s, 0);
+    const factor = ir.where(ir.gt(s, 0), etaPlus, ir.where(flipped, etaMinus, ir.constant(1, t)));
+    const size = ir.min(ir.max(ir.mul(x.state.stepSize!, factor), stepMin), stepMax);
+    const kept = ir.where(flipped, ir.constant(0, t), d);
+    return {
+      param: ir.add(x.param, ir.mul(ir.neg(sign(kept)), size)),
+      state: { prev: kept, stepSize: size },
+    };
   }
 }

@@ -4,10 +4,13 @@
  * @module
  */
 import * as ir from "../backends/kernel_ir.ts";
-import { cachedKernel, runKernelInto } from "../tensor/elementwise.ts";
-import type { Tensor } from "../tensor/tensor.ts";
-import { zerosLike } from "../tensor/creation.ts";
-import { check, Optimizer, type ParamGroup, type Params, type State } from "./optimizer.ts";
+import {
+  ElementwiseOptimizer,
+  type StepContext,
+  type UpdateResult,
+  type UpdateTerms,
+} from "./elementwise_optimizer.ts";
+import { check, type Params } from "./optimizer.ts";
 
 /** SGD's hyperparameters (PyTorch's defaults: lr 1e-3, everything else off). */
 export interface SGDOptions {
@@ -25,30 +28,16 @@ export interface SGDOptions {
   maximize: boolean;
 }
 
-/**
- * The one fused update: d = ±g (+ wd·p); with momentum, buf = first ? d : momentum·buf + (1 − dampening)·d and
- * d = nesterov ? d + momentum·buf : buf; then p −= lr·d. Options that PyTorch skips when zero or off are
- * compile-time; numbers are runtime scalars.
- */
-function sgdKernel(p: Tensor, g: Tensor, group: SGDOptions): ir.Kernel {
-  const useMomentum = group.momentum !== 0;
-  const decay = group.weightDecay !== 0;
-  const key = `sgd:${p.dtype}:${g.dtype}:${useMomentum}:${decay}:${group.nesterov}:${group.maximize}`;
-  return cachedKernel(key, () =>
-    ir.defineKernel(
-      useMomentum ? [p.dtype, g.dtype, p.dtype] : [p.dtype, g.dtype],
-      [p.dtype, p.dtype, p.dtype, p.dtype, p.dtype],
-      ([param, grad, buf], [lr, momentum, oneMinusDampening, weightDecay, first]) => {
-        let d = ir.cast(grad, p.dtype);
-        if (group.maximize) d = ir.neg(d);
-        if (decay) d = ir.add(d, ir.mul(weightDecay, param));
-        if (!useMomentum) return [ir.sub(param, ir.mul(lr, d))];
-        const nextBuf = ir.where(first, d, ir.add(ir.mul(buf, momentum), ir.mul(oneMinusDampening, d)));
-        const step = group.nesterov ? ir.add(d, ir.mul(momentum, nextBuf)) : nextBuf;
-        return [ir.sub(param, ir.mul(lr, step)), nextBuf];
-      },
-    ));
+/** What SGD's rule reads of a group: options PyTorch skips when zero or off are compile-time. */
+interface SGDStructure {
+  [choice: string]: boolean;
+  momentum: boolean;
+  decay: boolean;
+  nesterov: boolean;
+  maximize: boolean;
 }
+
+type Scalar = "lr" | "momentum" | "oneMinusDampening" | "weightDecay" | "first";
 
 /**
  * Stochastic gradient descent (optionally with momentum), as `torch.optim.SGD`, in one fused kernel per parameter.
@@ -61,7 +50,7 @@ function sgdKernel(p: Tensor, g: Tensor, group: SGDOptions): ir.Kernel {
  * const optimizer = new SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
  * ```
  */
-export class SGD extends Optimizer<SGDOptions> {
+export class SGD extends ElementwiseOptimizer<SGDOptions, SGDStructure, "momentumBuffer", Scalar> {
   /** An optimizer of `params` with the given hyperparameters (PyTorch's defaults otherwise). */
   constructor(params: Params<SGDOptions>, options: Partial<SGDOptions> = {}) {
     super(params, {
@@ -89,21 +78,51 @@ export class SGD extends Optimizer<SGDOptions> {
     );
   }
 
-  /** No state until the first update with momentum creates the buffer. */
-  protected initState(): State {
-    return {};
+  /** PyTorch's SGD state has no step count. */
+  protected override readonly countsSteps = false;
+
+  /** Whether momentum, weight decay, Nesterov and maximize are on. */
+  protected structure(group: SGDOptions): SGDStructure {
+    const { nesterov, maximize } = group;
+    return { momentum: group.momentum !== 0, decay: group.weightDecay !== 0, nesterov, maximize };
   }
 
-  /** One fused kernel: the parameter (and the momentum buffer) updated in place. */
-  protected update(p: Tensor, grad: Tensor, group: ParamGroup<SGDOptions>, state: State): void {
-    const kernel = sgdKernel(p, grad, group);
-    const scalars = [group.lr, group.momentum, 1 - group.dampening, group.weightDecay];
-    if (group.momentum === 0) {
-      runKernelInto(kernel, [p, grad], [p], [...scalars, 0]);
-      return;
-    }
-    const first = state.momentumBuffer === undefined;
-    const buf = first ? (state.momentumBuffer = zerosLike(p)) as Tensor : state.momentumBuffer as Tensor;
-    runKernelInto(kernel, [p, grad, buf], [p, buf], [...scalars, first ? 1 : 0]);
+  /** The momentum buffer, with momentum (created by the first step, which it takes as the gradient). */
+  protected stateNames(structure: SGDStructure): "momentumBuffer"[] {
+    return structure.momentum ? ["momentumBuffer"] : [];
+  }
+
+  /** The hyperparameters, and whether this step created the momentum buffer. */
+  protected scalars(group: SGDOptions, context: StepContext): Record<Scalar, number> {
+    const { lr, momentum, weightDecay } = group;
+    return {
+      lr,
+      momentum,
+      oneMinusDampening: 1 - group.dampening,
+      weightDecay,
+      first: context.fresh ? 1 : 0,
+    };
+  }
+
+  /**
+   * d = ±g (+ wd·p); with momentum, buf = first ? d : momentum·buf + (1 − dampening)·d and
+   * d = nesterov ? d + momentum·buf : buf; then p −= lr·d.
+   */
+  protected rule(
+    structure: SGDStructure,
+    x: UpdateTerms<"momentumBuffer", Scalar>,
+  ): UpdateResult<"momentumBuffer"> {
+    const s = x.scalars;
+    let d = ir.cast(x.grad, x.param.dtype);
+    if (structure.maximize) d = ir.neg(d);
+    if (structure.decay) d = ir.add(d, ir.mul(s.weightDecay, x.param));
+    if (!structure.momentum) return { param: ir.sub(x.param, ir.mul(s.lr, d)), state: {} };
+    const buf = ir.where(
+      s.first,
+      d,
+      ir.add(ir.mul(x.state.momentumBuffer!, s.momentum), ir.mul(s.oneMinusDampening, d)),
+    );
+    const step = structure.nesterov ? ir.add(d, ir.mul(s.momentum, buf)) : buf;
+    return { param: ir.sub(x.param, ir.mul(s.lr, step)), state: { momentumBuffer: buf } };
   }
 }
