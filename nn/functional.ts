@@ -111,7 +111,7 @@ export interface NLLOptions {
  * ```ts
  * import { nllLoss } from "@gradstep/gradstep/nn";
  * import { randn, tensor } from "@gradstep/gradstep";
- * const loss = nllLoss(randn([3, 5]).logSoftmax(1), tensor([1, 0, 4]));
+ * const loss = nllLoss(randn([3, 5]).logSoftmax(1), tensor([1, 0, 4], { dtype: "int32" }));
  * ```
  */
 export function nllLoss(input: Tensor, target: Tensor, options: NLLOptions = {}): Tensor {
@@ -150,7 +150,7 @@ export interface CrossEntropyOptions extends NLLOptions {
  * ```ts
  * import { crossEntropy } from "@gradstep/gradstep/nn";
  * import { randn, tensor } from "@gradstep/gradstep";
- * const loss = crossEntropy(randn([4, 10]), tensor([3, 1, 4, 1]), { labelSmoothing: 0.1 });
+ * const loss = crossEntropy(randn([4, 10]), tensor([3, 1, 4, 1], { dtype: "int32" }), { labelSmoothing: 0.1 });
  * ```
  */
 export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
@@ -212,7 +212,7 @@ export function warnOnBroadcast(input: Tensor, target: Tensor): void {
  * ```ts
  * import { mseLoss } from "@gradstep/gradstep/nn";
  * import { tensor } from "@gradstep/gradstep";
- * const loss = mseLoss(tensor([1, 2, 3]).float(), tensor([1, 2, 5]).float()); // (0 + 0 + 4) / 3
+ * const loss = mseLoss(tensor([1, 2, 3]), tensor([1, 2, 5])); // (0 + 0 + 4) / 3
  * ```
  */
 export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {

@@ -91,7 +91,9 @@ export function promoteTypes(a: DType, b: DType): DType {
 /**
  * The dtype of an operation between tensors and plain numbers, following PyTorch: a 0-d tensor or a number only
  * changes the result when it belongs to a higher category (bool < integer < floating point) than every
- * dimensioned tensor.
+ * dimensioned tensor. A number counts as an integer when it is integer-valued (JavaScript cannot tell `1.0` from
+ * `1`), so `intTensor.add(1)` stays int32 and `intTensor.add(1.5)` is float32, as `int_tensor + 1` and
+ * `int_tensor + 1.5` are in PyTorch; creation differs on purpose: `tensor([1, 2])` is float32.
  *
  * @param tensors dtype and rank of each tensor operand
  * @param numbers the plain number operands

@@ -55,7 +55,7 @@ function walked(index: Tensor): readonly number[] {
  * @example
  * ```ts
  * import { gather, tensor } from "@gradstep/gradstep";
- * const picked = gather(tensor([[1, 2], [3, 4]]), 1, tensor([[1], [0]])); // [[2], [3]]
+ * const picked = gather(tensor([[1, 2], [3, 4]]), 1, tensor([[1], [0]], { dtype: "int32" })); // [[2], [3]]
  * ```
  */
 export function gather(t: Tensor, dim: number, index: Tensor): Tensor {
@@ -73,7 +73,7 @@ export function gather(t: Tensor, dim: number, index: Tensor): Tensor {
  * @example
  * ```ts
  * import { indexSelect, tensor } from "@gradstep/gradstep";
- * const rows = indexSelect(tensor([[1, 2], [3, 4], [5, 6]]), 0, tensor([2, 0])); // [[5, 6], [1, 2]]
+ * const rows = indexSelect(tensor([[1, 2], [3, 4], [5, 6]]), 0, tensor([2, 0], { dtype: "int32" })); // [[5, 6], [1, 2]]
  * ```
  */
 export function indexSelect(t: Tensor, dim: number, index: Tensor): Tensor {
@@ -94,7 +94,7 @@ export function indexSelect(t: Tensor, dim: number, index: Tensor): Tensor {
  * @example
  * ```ts
  * import { scatterAdd, tensor, zeros } from "@gradstep/gradstep";
- * const counts = scatterAdd(zeros([3]), 0, tensor([0, 2, 2]), tensor([1, 1, 1])); // [1, 0, 2]
+ * const counts = scatterAdd(zeros([3]), 0, tensor([0, 2, 2], { dtype: "int32" }), tensor([1, 1, 1])); // [1, 0, 2]
  * ```
  */
 export function scatterAdd(t: Tensor, dim: number, index: Tensor, values: Tensor): Tensor {
