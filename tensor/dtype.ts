@@ -41,6 +41,17 @@ export function isFloating(dtype: DType): boolean {
   return dtype === "float32" || dtype === "float16";
 }
 
+/**
+ * The end of an error about a floating-point tensor where int32 indices belong (class labels, gather indices,
+ * embedding ids): how to make them, as JavaScript numbers give float32. Empty for other dtypes.
+ */
+export function int32Hint(dtype: DType): string {
+  return isFloating(dtype)
+    ? ' (indices are made with tensor(values, { dtype: "int32" }) or from an Int32Array, as JavaScript numbers ' +
+      "give float32)"
+    : "";
+}
+
 /** Allocates a zeroed host array for `length` elements of `dtype`. */
 export function hostArray(dtype: DType, length: number): TypedArray {
   switch (dtype) {

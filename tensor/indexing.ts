@@ -6,13 +6,16 @@
  */
 import { record } from "../autograd/node.ts";
 import type { View } from "../backends/backend.ts";
+import { int32Hint } from "./dtype.ts";
 import { commonDevice, copyInto } from "./elementwise.ts";
 import { empty, expand, narrow, normalizeDim, reshape } from "./shape.ts";
 import type { Tensor } from "./tensor.ts";
 
 function checkIndex(name: string, t: Tensor, dim: number, index: Tensor): void {
   if (index.dtype !== "int32") {
-    throw new TypeError(`${name}(): Expected dtype int32 for index, got ${index.dtype}`);
+    throw new TypeError(
+      `${name}(): Expected dtype int32 for index, got ${index.dtype}${int32Hint(index.dtype)}`,
+    );
   }
   if (index.ndim !== t.ndim) {
     throw new Error(

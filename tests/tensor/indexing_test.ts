@@ -44,6 +44,11 @@ testOnDevices("gather and indexSelect reject malformed indices", (dev) => {
     "gather(): Expected dtype int32 for index, got float32",
   );
   assertThrows(
+    () => x.indexSelect(1, tensor([0, 2], { device: dev })),
+    TypeError,
+    'got float32 (indices are made with tensor(values, { dtype: "int32" }) or from an Int32Array',
+  );
+  assertThrows(
     () => x.gather(1, tensor([0, 1], { dtype: "int32", device: dev })),
     Error,
     "Index tensor must have the same number of dimensions as input tensor (1 vs 2)",
