@@ -7,7 +7,7 @@
  * import { Adam, CrossEntropyLoss, Flatten, Linear, ReLU, Sequential, randn, tensor } from "@gradstep/gradstep";
  * const model = new Sequential(new Flatten(), new Linear(784, 128), new ReLU(), new Linear(128, 10));
  * const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
- * const loss = new CrossEntropyLoss().forward(model.forward(randn([64, 1, 28, 28])), tensor([3, 1, 4, 1, 5, 9, 2, 6]).indexSelect(0, tensor(new Int32Array(64).map((_, i) => i % 8))));
+ * const loss = new CrossEntropyLoss().forward(model.forward(randn([64, 1, 28, 28])), tensor([3, 1, 4, 1, 5, 9, 2, 6], { dtype: "int32" }).indexSelect(0, tensor(new Int32Array(64).map((_, i) => i % 8))));
  * optimizer.zeroGrad();
  * loss.backward();
  * optimizer.step();

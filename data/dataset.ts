@@ -18,7 +18,7 @@ export type Sample = readonly (Tensor | number)[];
  * ```ts
  * import type { Dataset, Sample } from "@gradstep/gradstep/data";
  * import { tensor } from "@gradstep/gradstep";
- * const squares: Dataset = { length: 10, get: (i: number): Sample => [tensor([i]).float(), i * i] };
+ * const squares: Dataset = { length: 10, get: (i: number): Sample => [tensor([i]), i * i] };
  * ```
  */
 export interface Dataset {
@@ -78,7 +78,7 @@ export class TensorDataset implements Dataset {
    * ```ts
    * import { TensorDataset } from "@gradstep/gradstep/data";
    * import { arange, tensor } from "@gradstep/gradstep";
-   * const data = new TensorDataset(arange(12).reshape([6, 2]), tensor([0, 1, 0, 1, 0, 1]));
+   * const data = new TensorDataset(arange(12).reshape([6, 2]), tensor([0, 1, 0, 1, 0, 1], { dtype: "int32" }));
    * const [x, y] = data.getBatch(new Int32Array([4, 1])); // [[8, 9], [2, 3]] and [0, 1]
    * ```
    */

@@ -55,8 +55,8 @@ export interface BCEWithLogitsOptions {
  * ```ts
  * import { binaryCrossEntropyWithLogits } from "@gradstep/gradstep/nn";
  * import { randn, tensor } from "@gradstep/gradstep";
- * const loss = binaryCrossEntropyWithLogits(randn([2, 3]), tensor([[0, 1, 1], [1, 0, 0]]).float(), {
- *   posWeight: tensor([1, 2, 3]).float(),
+ * const loss = binaryCrossEntropyWithLogits(randn([2, 3]), tensor([[0, 1, 1], [1, 0, 0]]), {
+ *   posWeight: tensor([1, 2, 3]),
  * });
  * ```
  */
@@ -109,7 +109,7 @@ function checkProbabilities(input: Tensor): void {
  * ```ts
  * import { binaryCrossEntropy } from "@gradstep/gradstep/nn";
  * import { randn, tensor } from "@gradstep/gradstep";
- * const loss = binaryCrossEntropy(randn([4]).sigmoid(), tensor([0, 1, 1, 0]).float());
+ * const loss = binaryCrossEntropy(randn([4]).sigmoid(), tensor([0, 1, 1, 0]));
  * ```
  */
 export function binaryCrossEntropy(

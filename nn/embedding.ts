@@ -10,6 +10,7 @@ import { noGrad } from "../autograd/node.ts";
 import { getDefaultDevice } from "../backends/device.ts";
 import * as ir from "../backends/kernel_ir.ts";
 import { ones, zeros } from "../tensor/creation.ts";
+import { int32Hint } from "../tensor/dtype.ts";
 import { cachedKernel, runKernel } from "../tensor/elementwise.ts";
 import { indexSelect, scatterAdd } from "../tensor/indexing.ts";
 import { tidy } from "../tensor/memory.ts";
@@ -45,7 +46,9 @@ function paddingRow(paddingIdx: number | null, rows: number): number | null {
 function checkIndices(input: Tensor, rows: number): void {
   if (input.dtype !== "int32") {
     throw new TypeError(
-      `Expected tensor for argument #1 'indices' to have one of the following scalar types: int32; but got ${input.dtype} instead (while checking arguments for embedding)`,
+      `Expected tensor for argument #1 'indices' to have one of the following scalar types: int32; but got ${input.dtype} instead (while checking arguments for embedding)${
+        int32Hint(input.dtype)
+      }`,
     );
   }
   // As the losses check their targets: where memory is host memory, without a device round-trip.

@@ -6,7 +6,7 @@
  * @module
  */
 import { noGrad } from "../autograd/node.ts";
-import { isFloating } from "../tensor/dtype.ts";
+import { int32Hint, isFloating } from "../tensor/dtype.ts";
 import { autocastArgs } from "../tensor/autocast_policy.ts";
 import { where } from "../tensor/elementwise.ts";
 import { sameShape } from "../tensor/shape.ts";
@@ -51,13 +51,19 @@ function flattenClasses(
   return { logits: moved.reshape([-1, classes]), labels: target.reshape([-1]), shape: target.shape };
 }
 
+/** The shape of class-index targets for `input`: its shape without the class dimension. */
+function indexTargetShape(input: Tensor): readonly number[] {
+  return input.ndim === 1 ? [] : [input.shape[0], ...input.shape.slice(2)];
+}
+
 function checkTargets(input: Tensor, target: Tensor, ignoreIndex: number): void {
   if (target.dtype !== "int32") {
     throw new TypeError(
-      `Expected class-index targets of dtype int32 (or float class probabilities), got ${target.dtype}`,
+      `Expected class-index targets of dtype int32 (or float class probabilities), got ${target.dtype}` +
+        int32Hint(target.dtype),
     );
   }
-  const expected = input.ndim === 1 ? [] : [input.shape[0], ...input.shape.slice(2)];
+  const expected = indexTargetShape(input);
   if (!sameShape(target.shape, expected)) {
     throw new Error(
       `Expected target size [${expected}], got [${target.shape}] for input of size [${input.shape}]`,
@@ -111,7 +117,7 @@ export interface NLLOptions {
  * ```ts
  * import { nllLoss } from "@gradstep/gradstep/nn";
  * import { randn, tensor } from "@gradstep/gradstep";
- * const loss = nllLoss(randn([3, 5]).logSoftmax(1), tensor([1, 0, 4]));
+ * const loss = nllLoss(randn([3, 5]).logSoftmax(1), tensor([1, 0, 4], { dtype: "int32" }));
  * ```
  */
 export function nllLoss(input: Tensor, target: Tensor, options: NLLOptions = {}): Tensor {
@@ -150,7 +156,7 @@ export interface CrossEntropyOptions extends NLLOptions {
  * ```ts
  * import { crossEntropy } from "@gradstep/gradstep/nn";
  * import { randn, tensor } from "@gradstep/gradstep";
- * const loss = crossEntropy(randn([4, 10]), tensor([3, 1, 4, 1]), { labelSmoothing: 0.1 });
+ * const loss = crossEntropy(randn([4, 10]), tensor([3, 1, 4, 1], { dtype: "int32" }), { labelSmoothing: 0.1 });
  * ```
  */
 export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
@@ -164,7 +170,10 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   const weightShape = input.shape.map((s, i) => (i === classDim ? s : 1));
   if (isFloating(target.dtype)) {
     if (!sameShape(target.shape, input.shape)) {
-      throw new Error(`Expected class-probability target of size [${input.shape}], got [${target.shape}]`);
+      const indices = sameShape(target.shape, indexTargetShape(input)) ? int32Hint(target.dtype) : "";
+      throw new Error(
+        `Expected class-probability target of size [${input.shape}], got [${target.shape}]${indices}`,
+      );
     }
     const smoothed = labelSmoothing > 0
       ? target.mul(1 - labelSmoothing).add(labelSmoothing / classes)
@@ -212,7 +221,7 @@ export function warnOnBroadcast(input: Tensor, target: Tensor): void {
  * ```ts
  * import { mseLoss } from "@gradstep/gradstep/nn";
  * import { tensor } from "@gradstep/gradstep";
- * const loss = mseLoss(tensor([1, 2, 3]).float(), tensor([1, 2, 5]).float()); // (0 + 0 + 4) / 3
+ * const loss = mseLoss(tensor([1, 2, 3]), tensor([1, 2, 5])); // (0 + 0 + 4) / 3
  * ```
  */
 export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {

@@ -40,7 +40,7 @@ import {
  * import { CrossEntropyLoss } from "@gradstep/gradstep/nn";
  * import { randn, tensor } from "@gradstep/gradstep";
  * const criterion = new CrossEntropyLoss({ labelSmoothing: 0.1 });
- * const loss = criterion.forward(randn([2, 10]), tensor([3, 7]));
+ * const loss = criterion.forward(randn([2, 10]), tensor([3, 7], { dtype: "int32" }));
  * ```
  */
 export class CrossEntropyLoss extends Module {
@@ -63,7 +63,7 @@ export class CrossEntropyLoss extends Module {
  * ```ts
  * import { NLLLoss } from "@gradstep/gradstep/nn";
  * import { randn, tensor } from "@gradstep/gradstep";
- * const loss = new NLLLoss().forward(randn([2, 10]).logSoftmax(1), tensor([3, 7]));
+ * const loss = new NLLLoss().forward(randn([2, 10]).logSoftmax(1), tensor([3, 7], { dtype: "int32" }));
  * ```
  */
 export class NLLLoss extends Module {
@@ -107,8 +107,8 @@ export class MSELoss extends Module {
  * ```ts
  * import { BCEWithLogitsLoss } from "@gradstep/gradstep/nn";
  * import { randn, tensor } from "@gradstep/gradstep";
- * const criterion = new BCEWithLogitsLoss({ posWeight: tensor([3, 1]).float() });
- * const loss = criterion.forward(randn([4, 2]), tensor([[1, 0], [0, 0], [1, 1], [0, 1]]).float());
+ * const criterion = new BCEWithLogitsLoss({ posWeight: tensor([3, 1]) });
+ * const loss = criterion.forward(randn([4, 2]), tensor([[1, 0], [0, 0], [1, 1], [0, 1]]));
  * ```
  */
 export class BCEWithLogitsLoss extends Module {
@@ -136,7 +136,7 @@ export class BCEWithLogitsLoss extends Module {
  * ```ts
  * import { BCELoss } from "@gradstep/gradstep/nn";
  * import { randn, tensor } from "@gradstep/gradstep";
- * const loss = new BCELoss().forward(randn([3]).sigmoid(), tensor([1, 0, 1]).float());
+ * const loss = new BCELoss().forward(randn([3]).sigmoid(), tensor([1, 0, 1]));
  * ```
  */
 export class BCELoss extends Module {

@@ -147,7 +147,7 @@ const L1: LossKernel = {
  * ```ts
  * import { l1Loss } from "@gradstep/gradstep/nn";
  * import { tensor } from "@gradstep/gradstep";
- * const loss = l1Loss(tensor([1, 2, 3]).float(), tensor([1, 2, 5]).float()); // (0 + 0 + 2) / 3
+ * const loss = l1Loss(tensor([1, 2, 3]), tensor([1, 2, 5])); // (0 + 0 + 2) / 3
  * ```
  */
 export function l1Loss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {

@@ -14,7 +14,7 @@ import { Tensor } from "./tensor.ts";
 
 /** Where and how a new tensor is made. */
 export interface TensorOptions {
-  /** The element type (default: inferred from the data, else float32). */
+  /** The element type (default: float32 for JavaScript numbers, bool for booleans, a typed array's own kind). */
   dtype?: DType;
   /** The device (default: {@link getDefaultDevice}). */
   device?: Device;
@@ -74,15 +74,22 @@ function fromValues(
 }
 
 /**
- * A tensor from a number, nested arrays, or a typed array with an optional `shape`. Like PyTorch, integer data
- * gives int32, booleans give bool, and anything else float32, unless `dtype` says otherwise.
+ * A tensor from a number, nested arrays, or a typed array with an optional `shape`.
+ *
+ * JavaScript numbers give float32 unless `dtype` says otherwise: JavaScript has no float literal (`1.0` is `1`),
+ * so `tensor([1, 2, 3])` is PyTorch's `torch.tensor([1., 2., 3.])` and can require gradients. Booleans give
+ * bool. A typed array keeps its kind: an `Int32Array` (or any integer array) gives int32, a `Float16Array`
+ * float16, a `Float32Array` or `Float64Array` float32. Class labels and indices are therefore made with
+ * `{ dtype: "int32" }` or from an `Int32Array`.
  *
  * @example
  * ```ts
  * import { tensor } from "@gradstep/gradstep";
- * const a = tensor([[1.5, 2], [3, 4]]); // float32, shape [2, 2]
+ * const a = tensor([[1, 2], [3, 4]]); // float32, shape [2, 2]
+ * const w = tensor([1, 2, 3], { requiresGrad: true }); // float32, a leaf autograd tracks
  * const b = tensor(new Float32Array(6), { shape: [2, 3] });
- * const labels = tensor([3, 1, 4]); // int32
+ * const labels = tensor([3, 1, 4], { dtype: "int32" }); // int32
+ * const indices = tensor(new Int32Array([0, 2])); // int32, as the typed array is
  * ```
  */
 export function tensor(
@@ -106,25 +113,26 @@ export function tensor(
     return fromValues(data, shape, dtype, options);
   }
   if (options.shape !== undefined) throw new Error("tensor(): the shape option is for typed-array data only");
-  const { shape, values, allIntegers, allBooleans } = fromNested(data);
-  const inferred: DType = allBooleans ? "bool" : allIntegers && values.length > 0 ? "int32" : "float32";
-  return fromValues(values, shape, options.dtype ?? inferred, options);
+  const { shape, values, allBooleans } = fromNested(data);
+  return fromValues(values, shape, options.dtype ?? (allBooleans ? "bool" : "float32"), options);
 }
 
 /**
- * A tensor of `shape` filled with `value`; its dtype follows the value like PyTorch's `full` (integer: int32,
- * boolean: bool, else float32) unless given.
+ * A tensor of `shape` filled with `value`: float32 for a number (JavaScript cannot tell `1` from `1.0`, so
+ * unlike PyTorch's `full` an integer value does not give an integer tensor), bool for a boolean, unless `dtype`
+ * is given.
  *
  * @example
  * ```ts
  * import { full } from "@gradstep/gradstep";
- * const t = full([2, 3], 0.5);
+ * const t = full([2, 3], 0.5); // float32
+ * const n = full([2], 7, { dtype: "int32" }); // int32
+ * const mask = full([2, 2], true); // bool
  * ```
  */
 export function full(shape: readonly number[], value: number | boolean, options: TensorOptions = {}): Tensor {
   checkShape(shape);
-  const dtype = options.dtype ??
-    (typeof value === "boolean" ? "bool" : Number.isInteger(value) ? "int32" : "float32");
+  const dtype = options.dtype ?? (typeof value === "boolean" ? "bool" : "float32");
   const values = hostArray(dtype, numel(shape)).fill(Number(value));
   return fromValues(values, shape, dtype, options);
 }
@@ -183,13 +191,15 @@ export function onesLike(t: Tensor, options: TensorOptions = {}): Tensor {
 
 /**
  * `start, start + step, …` up to but excluding `end`, as PyTorch's `arange`: `arange(end)` or
- * `arange(start, end, step?)`. Integer arguments give int32, others float32.
+ * `arange(start, end, step?)`. Integer arguments give int32 (PyTorch's `arange` of integers is integral), any
+ * fractional argument float32, unless `dtype` is given.
  *
  * @example
  * ```ts
  * import { arange } from "@gradstep/gradstep";
- * arange(5); // [0, 1, 2, 3, 4]
- * arange(0, 1, 0.25); // [0, 0.25, 0.5, 0.75]
+ * arange(5); // int32 [0, 1, 2, 3, 4]
+ * arange(0, 1, 0.25); // float32 [0, 0.25, 0.5, 0.75]
+ * arange(0, 3, 1, { dtype: "float32" }); // float32 [0, 1, 2]
  * ```
  */
 export function arange(start: number, end?: number, step = 1, options: TensorOptions = {}): Tensor {

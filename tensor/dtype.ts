@@ -41,6 +41,17 @@ export function isFloating(dtype: DType): boolean {
   return dtype === "float32" || dtype === "float16";
 }
 
+/**
+ * The end of an error about a floating-point tensor where int32 indices belong (class labels, gather indices,
+ * embedding ids): how to make them, as JavaScript numbers give float32. Empty for other dtypes.
+ */
+export function int32Hint(dtype: DType): string {
+  return isFloating(dtype)
+    ? ' (indices are made with tensor(values, { dtype: "int32" }) or from an Int32Array, as JavaScript numbers ' +
+      "give float32)"
+    : "";
+}
+
 /** Allocates a zeroed host array for `length` elements of `dtype`. */
 export function hostArray(dtype: DType, length: number): TypedArray {
   switch (dtype) {
@@ -91,7 +102,9 @@ export function promoteTypes(a: DType, b: DType): DType {
 /**
  * The dtype of an operation between tensors and plain numbers, following PyTorch: a 0-d tensor or a number only
  * changes the result when it belongs to a higher category (bool < integer < floating point) than every
- * dimensioned tensor.
+ * dimensioned tensor. A number counts as an integer when it is integer-valued (JavaScript cannot tell `1.0` from
+ * `1`), so `intTensor.add(1)` stays int32 and `intTensor.add(1.5)` is float32, as `int_tensor + 1` and
+ * `int_tensor + 1.5` are in PyTorch; creation differs on purpose: `tensor([1, 2])` is float32.
  *
  * @param tensors dtype and rank of each tensor operand
  * @param numbers the plain number operands

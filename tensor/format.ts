@@ -23,11 +23,10 @@ export function toNested(
 /** The shape and row-major values of nested arrays of numbers or booleans, with an error for ragged input. */
 export function fromNested(
   data: unknown,
-): { shape: number[]; values: number[]; allIntegers: boolean; allBooleans: boolean } {
+): { shape: number[]; values: number[]; allBooleans: boolean } {
   const shape: number[] = [];
   for (let level: unknown = data; Array.isArray(level); level = level[0]) shape.push(level.length);
   const values: number[] = [];
-  let allIntegers = true;
   let allBooleans = true;
   const walk = (node: unknown, d: number, path: string): void => {
     if (d === shape.length) {
@@ -39,7 +38,6 @@ export function fromNested(
         throw new TypeError(`tensor(): expected a number at ${path || "the top level"}, got ${typeof node}`);
       }
       allBooleans = false;
-      if (!Number.isInteger(node)) allIntegers = false;
       values.push(node);
       return;
     }
@@ -55,5 +53,5 @@ export function fromNested(
   };
   walk(data, 0, "");
   if (values.length === 0) allBooleans = false;
-  return { shape, values, allIntegers, allBooleans };
+  return { shape, values, allBooleans };
 }

@@ -6,13 +6,16 @@
  */
 import { record } from "../autograd/node.ts";
 import type { View } from "../backends/backend.ts";
+import { int32Hint } from "./dtype.ts";
 import { commonDevice, copyInto } from "./elementwise.ts";
 import { empty, expand, narrow, normalizeDim, reshape } from "./shape.ts";
 import type { Tensor } from "./tensor.ts";
 
 function checkIndex(name: string, t: Tensor, dim: number, index: Tensor): void {
   if (index.dtype !== "int32") {
-    throw new TypeError(`${name}(): Expected dtype int32 for index, got ${index.dtype}`);
+    throw new TypeError(
+      `${name}(): Expected dtype int32 for index, got ${index.dtype}${int32Hint(index.dtype)}`,
+    );
   }
   if (index.ndim !== t.ndim) {
     throw new Error(
@@ -55,7 +58,7 @@ function walked(index: Tensor): readonly number[] {
  * @example
  * ```ts
  * import { gather, tensor } from "@gradstep/gradstep";
- * const picked = gather(tensor([[1, 2], [3, 4]]), 1, tensor([[1], [0]])); // [[2], [3]]
+ * const picked = gather(tensor([[1, 2], [3, 4]]), 1, tensor([[1], [0]], { dtype: "int32" })); // [[2], [3]]
  * ```
  */
 export function gather(t: Tensor, dim: number, index: Tensor): Tensor {
@@ -73,7 +76,7 @@ export function gather(t: Tensor, dim: number, index: Tensor): Tensor {
  * @example
  * ```ts
  * import { indexSelect, tensor } from "@gradstep/gradstep";
- * const rows = indexSelect(tensor([[1, 2], [3, 4], [5, 6]]), 0, tensor([2, 0])); // [[5, 6], [1, 2]]
+ * const rows = indexSelect(tensor([[1, 2], [3, 4], [5, 6]]), 0, tensor([2, 0], { dtype: "int32" })); // [[5, 6], [1, 2]]
  * ```
  */
 export function indexSelect(t: Tensor, dim: number, index: Tensor): Tensor {
@@ -94,7 +97,7 @@ export function indexSelect(t: Tensor, dim: number, index: Tensor): Tensor {
  * @example
  * ```ts
  * import { scatterAdd, tensor, zeros } from "@gradstep/gradstep";
- * const counts = scatterAdd(zeros([3]), 0, tensor([0, 2, 2]), tensor([1, 1, 1])); // [1, 0, 2]
+ * const counts = scatterAdd(zeros([3]), 0, tensor([0, 2, 2], { dtype: "int32" }), tensor([1, 1, 1])); // [1, 0, 2]
  * ```
  */
 export function scatterAdd(t: Tensor, dim: number, index: Tensor, values: Tensor): Tensor {

@@ -264,7 +264,7 @@ export class Tensor {
    * @example
    * ```ts
    * import { tensor } from "@gradstep/gradstep";
-   * const values = tensor([1, 2, 3]).dataSync(); // Int32Array [1, 2, 3]
+   * const values = tensor([1, 2, 3]).dataSync(); // Float32Array [1, 2, 3]
    * ```
    */
   dataSync(): TypedArray {
@@ -327,7 +327,7 @@ export class Tensor {
    * @example
    * ```ts
    * import { tensor } from "@gradstep/gradstep";
-   * const x = tensor([1, 2]).float(); // float32 [1, 2]
+   * const x = tensor([1, 2], { dtype: "int32" }).float(); // float32 [1, 2]
    * ```
    */
   float(): Tensor {
@@ -523,7 +523,7 @@ export class Tensor {
    * @example
    * ```ts
    * import { tensor } from "@gradstep/gradstep";
-   * const y = tensor([4, 9]).float().sqrt(); // [2, 3]
+   * const y = tensor([4, 9]).sqrt(); // [2, 3]
    * ```
    */
   sqrt(): Tensor {
@@ -940,7 +940,7 @@ export class Tensor {
    * ```ts
    * import { tensor } from "@gradstep/gradstep";
    * const logp = tensor([[0.1, 0.2, 0.7], [0.5, 0.3, 0.2]]);
-   * const picked = logp.gather(1, tensor([[2], [0]])); // [[0.7], [0.5]]
+   * const picked = logp.gather(1, tensor([[2], [0]], { dtype: "int32" })); // [[0.7], [0.5]]
    * ```
    */
   gather(dim: number, index: Tensor): Tensor {
@@ -953,7 +953,7 @@ export class Tensor {
    * ```ts
    * import { tensor } from "@gradstep/gradstep";
    * const table = tensor([[1, 2], [3, 4], [5, 6]]);
-   * const rows = table.indexSelect(0, tensor([2, 0])); // [[5, 6], [1, 2]]
+   * const rows = table.indexSelect(0, tensor([2, 0], { dtype: "int32" })); // [[5, 6], [1, 2]]
    * ```
    */
   indexSelect(dim: number, index: Tensor): Tensor {

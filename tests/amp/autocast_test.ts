@@ -49,8 +49,9 @@ const OPS: Record<string, (dtype: DType, dev: Device) => Tensor> = {
   pow: (d, dev) => randn([4, 6], { device: dev }).to(d).pow(2),
   sum: (d, dev) => randn([4, 6], { device: dev }).to(d).sum(),
   crossEntropy: (d, dev) =>
-    crossEntropy(randn([4, 6], { device: dev }).to(d), tensor([0, 5, 2, 1], { device: dev })),
-  nllLoss: (d, dev) => nllLoss(randn([4, 6], { device: dev }).to(d), tensor([0, 5, 2, 1], { device: dev })),
+    crossEntropy(randn([4, 6], { device: dev }).to(d), tensor([0, 5, 2, 1], { dtype: "int32", device: dev })),
+  nllLoss: (d, dev) =>
+    nllLoss(randn([4, 6], { device: dev }).to(d), tensor([0, 5, 2, 1], { dtype: "int32", device: dev })),
   mean: (d, dev) => randn([4, 6], { device: dev }).to(d).mean(),
   relu: (d, dev) => randn([4, 6], { device: dev }).to(d).relu(),
   add: (d, dev) => randn([4, 6], { device: dev }).to(d).add(randn([4, 6], { device: dev }).to(d)),
@@ -108,7 +109,7 @@ testOnDevices(
     const loss = autocast(() => {
       const y = linear(h, w, b);
       assertEquals(y.dtype, "float16");
-      return crossEntropy(y, tensor([0, 4, 2, 1], { device: dev }));
+      return crossEntropy(y, tensor([0, 4, 2, 1], { dtype: "int32", device: dev }));
     });
     assertEquals(loss.dtype, "float32");
     loss.backward();

@@ -121,8 +121,8 @@ testOnDevices("requiresGrad_ on a non-leaf throws and points to detach()", (dev)
 
 testOnDevices("int32 and bool tensors cannot require grad", (dev) => {
   const message = "Only tensors of floating point dtype can require gradients, got int32";
-  assertThrows(() => tensor([1, 2], { device: dev, requiresGrad: true }), TypeError, message);
-  assertThrows(() => tensor([1, 2], { device: dev }).requiresGrad_(), TypeError, message);
+  assertThrows(() => tensor([1, 2], { dtype: "int32", device: dev, requiresGrad: true }), TypeError, message);
+  assertThrows(() => tensor([1, 2], { dtype: "int32", device: dev }).requiresGrad_(), TypeError, message);
   assertThrows(() => tensor([true], { device: dev }).requiresGrad_(), TypeError, "got bool");
   const x = tensor([1.5, -2.5], { device: dev, requiresGrad: true });
   assert(!x.int().requiresGrad && !x.gt(0).requiresGrad && !x.argmax().requiresGrad);
@@ -151,7 +151,11 @@ testOnDevices("assigning .grad checks its shape and dtype", (dev) => {
     Error,
     "assigned grad has data of a different size: [3], expected [2]",
   );
-  assertThrows(() => (x.grad = tensor([1, 2], { device: dev })), TypeError, "int32, expected float32");
+  assertThrows(
+    () => (x.grad = tensor([1, 2], { dtype: "int32", device: dev })),
+    TypeError,
+    "int32, expected float32",
+  );
 });
 
 testOnDevices("backward() keeps only the new leaf gradients alive", (dev) => {

@@ -153,7 +153,7 @@ Deno.test("DataLoader over MNIST: getBatch() equals collating get()", async () =
 
 Deno.test("TensorDataset gives rows of its tensors and rejects tensors of different lengths", async () => {
   const x = randn([5, 2]);
-  const data = new TensorDataset(x, tensor([0, 1, 2, 3, 4]));
+  const data = new TensorDataset(x, tensor([0, 1, 2, 3, 4], { dtype: "int32" }));
   assertEquals(data.length, 5);
   const [row, label] = data.get(3) as Tensor[];
   assertEquals(row.shape, [2]);

@@ -131,13 +131,14 @@ Deno.test("MNIST with toTensor and normalize matches torchvision's ToTensor and 
   await assertTableValues(raw, plain, fixture.byteTable.toTensor);
 });
 
-Deno.test("MNIST.getBatch() equals collating get()", async () => {
+Deno.test("MNIST.getBatch() equals collating get(), labels int32", async () => {
   for (const transform of [undefined, normalizeMnist()]) {
     const train = await MNIST.load({ root: folder("gzip"), transform });
     const indices = Int32Array.from([3, 0, 2, 0]);
     const fast = train.getBatch(indices);
     const slow = collate([...indices].map((i) => train.get(i)));
     assertEquals(fast.length, slow.length);
+    assertEquals(fast[1].dtype, "int32");
     for (let f = 0; f < fast.length; f++) {
       assertEquals(fast[f].shape, slow[f].shape);
       assertEquals(fast[f].dtype, slow[f].dtype);

@@ -92,6 +92,11 @@ testOnDevices("bad embedding arguments are Errors naming the value, in PyTorch's
     "'indices' to have one of the following scalar types: int32; but got float32",
   );
   assertThrows(
+    () => layer.forward(tensor([1, 2], { device: dev })),
+    TypeError,
+    'but got float32 instead (while checking arguments for embedding) (indices are made with tensor(values, { dtype: "int32" })',
+  );
+  assertThrows(
     () => embedding(tensor([1], { dtype: "int32", device: dev }), randn([3], { device: dev })),
     Error,
     "'weight' must be 2-D",

@@ -166,7 +166,7 @@ Deno.test("BCEWithLogitsLoss keeps weight and posWeight as PyTorch's buffers", (
 
 Deno.test("Elementwise losses reject a target of another dtype instead of computing in the wrong one", () => {
   assertThrows(
-    () => l1Loss(tensor([1, 2]).float(), tensor([1, 2])),
+    () => l1Loss(tensor([1, 2]), tensor([1, 2], { dtype: "int32" })),
     TypeError,
     "Found dtype int32 for target",
   );

@@ -77,7 +77,7 @@ testOnDevices(
     const b = tensor([true, false], { device: dev });
     assertThrows(() => b.add(b), TypeError, "add() is not supported for two bool operands");
     assertThrows(() => b.neg(), TypeError, "neg() is not supported for bool tensors");
-    const i = tensor([1, 2], { device: dev });
+    const i = tensor([1, 2], { dtype: "int32", device: dev });
     assertThrows(
       () => i.add(i, { alpha: 0.5 }),
       TypeError,

@@ -26,7 +26,7 @@ const table: Record<string, OpEntry> = {
 testOps("inplace", table);
 
 testOnDevices("in-place ops refuse results their tensor's dtype cannot hold", (dev) => {
-  const i = tensor([1, 2, 3], { device: dev });
+  const i = tensor([1, 2, 3], { dtype: "int32", device: dev });
   const message = "result type float32 can't be cast to the desired output type int32";
   assertThrows(() => i.add_(0.5), TypeError, message);
   assertThrows(() => i.mul_(tensor([1.5, 2, 3], { device: dev })), TypeError, message);

@@ -34,7 +34,7 @@ testOnDevices("matmul needs tensors of at least one dimension", (dev) => {
 
 testOnDevices("matmul refuses operands of different dtypes and integer operands", (dev) => {
   const f = tensor([[1, 2], [3, 4]], { dtype: "float32", device: dev });
-  const i = tensor([[1, 2], [3, 4]], { device: dev });
+  const i = tensor([[1, 2], [3, 4]], { dtype: "int32", device: dev });
   assertThrows(
     () => f.matmul(i),
     TypeError,

@@ -62,7 +62,7 @@ testOnDevices("max, min and their positions need elements to choose from", (dev)
 
 testOnDevices("mean of an integer tensor is a dtype error, as in PyTorch", (dev) => {
   assertThrows(
-    () => tensor([1, 2], { device: dev }).mean(),
+    () => tensor([1, 2], { dtype: "int32", device: dev }).mean(),
     TypeError,
     "Input dtype must be either a floating",
   );

@@ -109,7 +109,7 @@ testOnDevices("multinomial rejects bad weights and sample counts with PyTorch's 
     "cannot sample n_sample <= 0 samples",
   );
   assertThrows(
-    () => multinomial(tensor([1, 2], { device: dev }), 1),
+    () => multinomial(tensor([1, 2], { dtype: "int32", device: dev }), 1),
     TypeError,
     "multinomial only supports floating-point dtypes for input, got: int32",
   );
