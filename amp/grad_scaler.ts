@@ -78,7 +78,7 @@ const FIX = "This may indicate your script did not use scaler.scale(loss) earlie
  * const criterion = new CrossEntropyLoss();
  * for (let step = 0; step < 3; step++) {
  *   optimizer.zeroGrad();
- *   const loss = autocast(() => criterion.forward(model.forward(randn([8, 16])), tensor([0, 1, 2, 3, 0, 1, 2, 3])));
+ *   const loss = autocast(() => criterion.forward(model.forward(randn([8, 16])), tensor([0, 1, 2, 3, 0, 1, 2, 3], { dtype: "int32" })));
  *   scaler.scale(loss).backward();
  *   scaler.step(optimizer);
  *   scaler.update();
