@@ -61,6 +61,8 @@ export interface DeviceStats {
   submits: number;
   /** Device-to-host reads. */
   readbacks: number;
+  /** Host-to-device writes (uploads of tensor data). */
+  writes: number;
   /** Kernels (WebGPU pipelines) compiled. */
   pipelines: number;
   /** Buffers allocated. */
@@ -79,7 +81,15 @@ export interface DeviceStats {
  * ```
  */
 export function zeroStats(): DeviceStats {
-  return { dispatches: 0, submits: 0, readbacks: 0, pipelines: 0, allocations: 0, bytesAllocated: 0 };
+  return {
+    dispatches: 0,
+    submits: 0,
+    readbacks: 0,
+    writes: 0,
+    pipelines: 0,
+    allocations: 0,
+    bytesAllocated: 0,
+  };
 }
 
 /**

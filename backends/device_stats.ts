@@ -9,7 +9,7 @@ import { type Device, getDefaultDevice } from "./device.ts";
 
 /**
  * A frozen snapshot of the work counters of `device` (the default device unless given) since it was created:
- * `dispatches`, `submits`, `readbacks`, `pipelines` (kernels compiled), `allocations` and `bytesAllocated`;
+ * `dispatches`, `submits`, `readbacks`, `writes` (uploads), `pipelines` (kernels compiled), `allocations` and `bytesAllocated`;
  * {@link DeviceStats} says what each counts on the CPU and on WebGPU. The counters only grow: the work a piece of
  * code does is the field-by-field difference of a snapshot taken after it and one taken before.
  *

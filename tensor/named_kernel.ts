@@ -110,7 +110,9 @@ export function runNamedKernel<I extends string, S extends string, O extends str
   checkNames("scalars", k.scalars, scalars);
   k.inputs.forEach((n, i) => {
     if (inputs[n].dtype !== k.kernel.inputs[i]) {
-      throw new TypeError(`Kernel input ${n} is ${k.kernel.inputs[i]}, got a ${inputs[n].dtype} tensor`);
+      throw new TypeError(
+        `Kernel input ${n} is ${k.kernel.inputs[i]}, got a tensor of dtype ${inputs[n].dtype}`,
+      );
     }
   });
   k.scalars.forEach((n) => {

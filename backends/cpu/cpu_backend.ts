@@ -83,6 +83,7 @@ export class CpuBackend implements Backend {
 
   /** Copies `data` into the buffer from element `offset` on. */
   write(buffer: DeviceBuffer, data: TypedArray, offset = 0): void {
+    this.stats.writes++;
     arrayOf(buffer).set(data, offset);
   }
 

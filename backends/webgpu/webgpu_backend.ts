@@ -178,6 +178,7 @@ export class WebGpuBackend implements Backend {
    */
   write(buffer: DeviceBuffer, data: TypedArray, offset = 0): void {
     this.#check();
+    this.stats.writes++;
     const gpu = gpuOf(buffer);
     if (offset === 0 && data.length >= gpu.length) this.#unzeroed.delete(gpu.gpu);
     this.#zero([gpu.gpu]);
