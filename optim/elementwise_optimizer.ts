@@ -10,11 +10,12 @@
  */
 import { evaluateOnHost } from "../backends/kernel_eval.ts";
 import * as ir from "../backends/kernel_ir.ts";
-import { full } from "../tensor/creation.ts";
+import { full, zeros } from "../tensor/creation.ts";
+import { keep } from "../tensor/memory.ts";
 import type { DType } from "../tensor/dtype.ts";
-import { namedKernel, runNamedKernel } from "../tensor/named_kernel.ts";
+import { type NamedKernel, namedKernel, runNamedKernel } from "../tensor/named_kernel.ts";
 import { Tensor } from "../tensor/tensor.ts";
-import { advanceUnlessFound, deviceStep, withNothingFound } from "./device_step.ts";
+import { deviceStep, withNothingFound } from "./device_step.ts";
 import { Optimizer, type ParamGroup, type State } from "./optimizer.ts";
 
 /** The compile-time choices of an update rule: all that its kernel may read of a group (flags and modes). */
@@ -55,11 +56,6 @@ function classId(constructor: object & { name: string }): string {
   return id;
 }
 let nextId = 0;
-
-/** The step count as the device path keeps it, and the count of the step being taken, as kernel expressions. */
-function countOf(step: ir.Expr): ir.Expr {
-  return ir.add(ir.cast(step, "float32"), 1);
-}
 
 /**
  * An optimizer whose update is one elementwise rule. Extend it with the type of the options `O`, of its structure
@@ -142,6 +138,10 @@ export abstract class ElementwiseOptimizer<
     return this.countsSteps ? { step: 0 } : {};
   }
 
+  /** The kernels built for each structure and dtypes, by key (building one costs more than running it). */
+  readonly #hostPlans = new Map<string, HostPlan>();
+  readonly #devicePlans = new Map<string, DevicePlan>();
+
   /** The rule in one fused kernel, with the step count on the host (or on the device, if a skip put it there). */
   protected update(p: Tensor, grad: Tensor, group: ParamGroup<O>, state: State): void {
     if (state.step instanceof Tensor) {
@@ -149,34 +149,33 @@ export abstract class ElementwiseOptimizer<
     }
     const structure = this.structure(group);
     const { tensors, fresh } = this.#stateTensors(p, group, structure, state);
-    const scalars = this.scalars(group, { fresh });
-    const names = Object.keys(scalars) as S[];
-    const factors = {} as Record<C, number>;
+    const scalars: Record<string, number> = this.scalars(group, { fresh });
+    const plan = cached(this.#hostPlans, `${JSON.stringify(structure)}:${p.dtype}:${grad.dtype}`, () => {
+      const names = Object.keys(scalars) as S[];
+      const factors: Record<string, ir.Expr> = this.countsSteps
+        ? this.stepFactors(structure, placeholders(names), ir.input(0, "float32"))
+        : {};
+      const kernel = namedKernel(
+        `${classId(this.constructor)}:host:${JSON.stringify(structure)}`,
+        { param: p.dtype, grad: grad.dtype, ...dtypes(tensors) },
+        floats([...names, ...Object.keys(factors)]),
+        (x, s) => flatten(this.rule(structure, terms(x, s, Object.keys(tensors) as T[]))),
+      );
+      return { kernel, factors: Object.entries(factors) };
+    });
     if (this.countsSteps) {
       const step = (state.step as number) + 1;
       state.step = step;
-      const exprs = this.stepFactors(structure, placeholders(names), ir.input(0, "float32"));
-      const values = names.map((n) => scalars[n]);
-      for (const [name, e] of Object.entries<ir.Expr>(exprs)) {
-        factors[name as C] = evaluateOnHost(e, [step], values);
-      }
+      const values = Object.values(scalars);
+      for (const [name, e] of plan.factors) scalars[name] = evaluateOnHost(e, [step], values);
     }
-    const scalarNames = [...names, ...Object.keys(factors)];
-    const kernel = namedKernel(
-      `${classId(this.constructor)}:host:${JSON.stringify(structure)}`,
-      { param: p.dtype, grad: grad.dtype, ...dtypes(tensors) },
-      Object.fromEntries(scalarNames.map((n) => [n, "float32" as DType])) as Record<S | C, DType>,
-      (x, s) => flatten(this.rule(structure, terms(x, s, Object.keys(tensors) as T[]))),
-    );
-    runNamedKernel(kernel, { param: p, grad, ...tensors }, { param: p, ...tensors }, {
-      ...scalars,
-      ...factors,
-    });
+    runNamedKernel(plan.kernel, { param: p, grad, ...tensors }, { param: p, ...tensors }, scalars);
   }
 
   /**
-   * The rule kept only where `foundInf` is non-zero, in one kernel with the step count on the device (it grows
-   * only where the step is kept, so later steps' factors count only the steps taken, as in PyTorch).
+   * The rule kept only where `foundInf` is non-zero, with the step count on the device (it grows only where the
+   * step is kept, so later steps' factors count only the steps taken, as in PyTorch): one 0-d kernel advances the
+   * count and computes the step factors from it, one fused kernel applies the rule.
    */
   protected override updateUnless(
     p: Tensor,
@@ -187,39 +186,66 @@ export abstract class ElementwiseOptimizer<
   ): void {
     const structure = this.structure(group);
     const { tensors, fresh } = this.#stateTensors(p, group, structure, state);
-    const scalars = this.scalars(group, { fresh });
-    const names = Object.keys(scalars) as S[];
-    const stateNames = Object.keys(tensors) as T[];
-    const count: Record<string, Tensor> = {};
-    if (this.countsSteps) {
-      if (typeof state.step === "number") state.step = deviceStep(state.step, p.device);
-      count.step = state.step as Tensor;
-    }
-    const kernel = namedKernel(
-      `${classId(this.constructor)}:device:${JSON.stringify(structure)}`,
-      {
-        param: p.dtype,
-        grad: grad.dtype,
-        found: foundInf.dtype,
-        ...dtypes(tensors),
-        ...dtypes(count),
-      } as Record<string, DType>,
-      Object.fromEntries(names.map((n) => [n, "float32" as DType])) as Record<S, DType>,
-      (x, s) => {
-        const factors = this.countsSteps ? this.stepFactors(structure, s, countOf(x.step)) : {};
-        const next = flatten(this.rule(structure, terms(x, { ...s, ...factors }, stateNames)));
-        return Object.fromEntries(
-          Object.entries(next).map(([name, e]) => [name, ir.where(x.found, x[name], e)]),
-        );
+    const scalars: Record<string, number> = this.scalars(group, { fresh });
+    const found = foundInf.dtype;
+    const plan = cached(
+      this.#devicePlans,
+      `${JSON.stringify(structure)}:${p.dtype}:${grad.dtype}:${found}`,
+      () => {
+        const names = Object.keys(scalars) as S[];
+        const id = `${classId(this.constructor)}:${JSON.stringify(structure)}`;
+        const factorNames = this.countsSteps
+          ? Object.keys(this.stepFactors(structure, placeholders(names), ir.input(0, "float32")))
+          : [];
+        const counter = this.countsSteps
+          ? namedKernel(`${id}:count`, { step: "int32", found }, floats(names), (x, s) => ({
+            step: ir.add(x.step, ir.where(x.found, ir.constant(0, "int32"), ir.constant(1, "int32"))),
+            ...this.stepFactors(structure, s, ir.add(ir.cast(x.step, "float32"), 1)),
+          }))
+          : undefined;
+        const inputs: Record<string, DType> = {
+          param: p.dtype,
+          grad: grad.dtype,
+          ...dtypes(tensors),
+          ...floats(factorNames),
+          found,
+        };
+        const kernel = namedKernel(`${id}:device`, inputs, floats(names), (x, s) => {
+          const factors = Object.fromEntries(factorNames.map((n) => [n, x[n]]));
+          const next = flatten(
+            this.rule(structure, terms(x, { ...s, ...factors }, Object.keys(tensors) as T[])),
+          );
+          return Object.fromEntries(
+            Object.entries(next).map(([name, e]) => [name, ir.where(x.found, x[name], e)]),
+          );
+        });
+        return { kernel, counter, factorNames };
       },
     );
+    const factors = this.#factorTensors(p, state, plan.factorNames);
+    if (plan.counter !== undefined) {
+      if (typeof state.step === "number") state.step = deviceStep(state.step, p.device);
+      const step = state.step as Tensor;
+      runNamedKernel(plan.counter, { step, found: foundInf }, { step, ...factors }, scalars);
+    }
     runNamedKernel(
-      kernel,
-      { param: p, grad, ...tensors, ...count, found: foundInf },
+      plan.kernel,
+      { param: p, grad, ...tensors, ...factors, found: foundInf },
       { param: p, ...tensors },
       scalars,
     );
-    if (this.countsSteps) advanceUnlessFound(count.step, foundInf).dispose();
+  }
+
+  /** 0-d float32 tensors, one per step factor, that the count's kernel writes and the rule's reads. */
+  readonly #factors = new WeakMap<State, Record<string, Tensor>>();
+
+  #factorTensors(p: Tensor, state: State, names: readonly string[]): Record<string, Tensor> {
+    let factors = this.#factors.get(state);
+    if (factors === undefined || names.some((n) => !(n in factors!))) {
+      factors = Object.fromEntries(names.map((n) => [n, keep(zeros([], { device: p.device }))]));
+      this.#factors.set(state, factors);
+    }
+    return factors;
   }
 
   /** `state`'s tensors that `structure` uses, creating those it lacks; `fresh` when any was created. */
@@ -240,6 +266,33 @@ export abstract class ElementwiseOptimizer<
     }
     return { tensors, fresh };
   }
+}
+
+/** The host path's kernel of one structure and dtypes, and its step factors. */
+interface HostPlan {
+  kernel: NamedKernel<string, string, string>;
+  /** The step factors as expressions of the count (input 0) and the scalars, evaluated on the host. */
+  factors: [string, ir.Expr][];
+}
+
+/** The device path's kernels of one structure and dtypes. */
+interface DevicePlan {
+  kernel: NamedKernel<string, string, string>;
+  /** The kernel that advances the device count and writes the step factors (none without a count). */
+  counter: NamedKernel<string, string, string> | undefined;
+  factorNames: string[];
+}
+
+/** The value cached in `map` under `key`, made by `make` on first use. */
+function cached<V>(map: Map<string, V>, key: string, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) map.set(key, value = make());
+  return value;
+}
+
+/** Float32 for each of `names`: the dtype of every scalar and step factor. */
+function floats(names: readonly string[]): Record<string, DType> {
+  return Object.fromEntries(names.map((n) => [n, "float32" as DType]));
 }
 
 /** Scalar expressions standing for the host values of `names`, in order, for {@link evaluateOnHost}. */

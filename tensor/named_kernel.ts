@@ -70,17 +70,25 @@ function byName<N extends string>(names: readonly N[], values: ir.Expr[]): Recor
   return Object.fromEntries(names.map((n, i) => [n, values[i]])) as Record<N, ir.Expr>;
 }
 
-function checkNames(what: string, want: readonly string[], got: object): void {
-  const given = Object.keys(got);
-  const missing = want.filter((n) => !(n in got));
-  const extra = given.filter((n) => !want.includes(n));
-  if (missing.length > 0 || extra.length > 0) {
-    throw new TypeError(
-      `Kernel ${what} are [${want}], got [${given}]` +
-        (missing.length > 0 ? ` (missing ${missing})` : "") +
-        (extra.length > 0 ? ` (unexpected ${extra})` : ""),
-    );
+/** `record`'s values in the order of `names`; throws, naming what is missing or unexpected, unless it has exactly them. */
+function inOrder<V>(what: string, names: readonly string[], record: Readonly<Record<string, V>>): V[] {
+  const values: V[] = [];
+  for (const n of names) {
+    const v = record[n];
+    if (v === undefined) break;
+    values.push(v);
   }
+  let size = 0;
+  for (const _ in record) size++;
+  if (values.length === names.length && size === names.length) return values;
+  const given = Object.keys(record);
+  const missing = names.filter((n) => record[n] === undefined);
+  const extra = given.filter((n) => !names.includes(n));
+  throw new TypeError(
+    `Kernel ${what} are [${names}], got [${given}]` +
+      (missing.length > 0 ? ` (missing ${missing})` : "") +
+      (extra.length > 0 ? ` (unexpected ${extra})` : ""),
+  );
 }
 
 /**
@@ -105,25 +113,20 @@ export function runNamedKernel<I extends string, S extends string, O extends str
   outputs: Readonly<Record<O, Tensor>>,
   scalars: Readonly<Record<S, number>>,
 ): void {
-  checkNames("inputs", k.inputs, inputs);
-  checkNames("outputs", k.outputs, outputs);
-  checkNames("scalars", k.scalars, scalars);
-  k.inputs.forEach((n, i) => {
-    if (inputs[n].dtype !== k.kernel.inputs[i]) {
+  const ins = inOrder("inputs", k.inputs, inputs);
+  const outs = inOrder("outputs", k.outputs, outputs);
+  const values = inOrder("scalars", k.scalars, scalars);
+  for (let i = 0; i < ins.length; i++) {
+    if (ins[i].dtype !== k.kernel.inputs[i]) {
       throw new TypeError(
-        `Kernel input ${n} is ${k.kernel.inputs[i]}, got a tensor of dtype ${inputs[n].dtype}`,
+        `Kernel input ${k.inputs[i]} is ${k.kernel.inputs[i]}, got a tensor of dtype ${ins[i].dtype}`,
       );
     }
-  });
-  k.scalars.forEach((n) => {
-    if (typeof scalars[n] !== "number") {
-      throw new TypeError(`Kernel scalar ${n} must be a number, got ${typeof scalars[n]}`);
+  }
+  for (let i = 0; i < values.length; i++) {
+    if (typeof values[i] !== "number") {
+      throw new TypeError(`Kernel scalar ${k.scalars[i]} must be a number, got ${typeof values[i]}`);
     }
-  });
-  runKernelInto(
-    k.kernel,
-    k.inputs.map((n) => inputs[n]),
-    k.outputs.map((n) => outputs[n]),
-    k.scalars.map((n) => scalars[n]),
-  );
+  }
+  runKernelInto(k.kernel, ins, outs, values);
 }
