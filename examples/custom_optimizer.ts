@@ -1,7 +1,7 @@
 /**
- * The seed's exercise 3: a custom optimizer made by extending `Optimizer` — Nesterov Accelerated Gradient — trained
- * on MNIST beside the built-in `SGD({ momentum, nesterov: true })`, from the same initial weights on the same
- * batches. Every `--every` steps it prints both mean losses and the largest |Δparam| between the two models over
+ * The seed's exercise 3: a custom optimizer made by extending `ElementwiseOptimizer` — Nesterov Accelerated
+ * Gradient — trained on MNIST beside the built-in `SGD({ momentum, nesterov: true })`, from the same initial
+ * weights on the same batches. Every `--every` steps it prints both mean losses and the largest |Δparam| between the two models over
  * those steps (computed on the device at every step), then both test accuracies.
  *
  *   deno run --allow-read examples/custom_optimizer.ts [--steps 300] [--lr 0.01] [--momentum 0.9] [--every 25]
@@ -19,17 +19,16 @@ import {
   manualSeed,
   type Module,
   noGrad,
-  Optimizer,
-  type ParamGroup,
+  type Optimizer,
   type Params,
   ReLU,
   Sequential,
   SGD,
-  type State,
   type Tensor,
   zeros,
-  zerosLike,
 } from "../mod.ts";
+import { add, cast, mul, sub } from "../backends/mod.ts";
+import { ElementwiseOptimizer, type Structure, type UpdateResult, type UpdateTerms } from "../optim/mod.ts";
 import { openDevice, seedMnist } from "./setup.ts";
 
 /** NAG's hyperparameters. */
@@ -47,7 +46,9 @@ export interface NAGOptions {
  *   p   ← p − lr·(g + momentum·buf)
  *
  * In PyTorch this is a `torch.optim.Optimizer` subclass whose `step()` loops over `param_groups` and
- * `self.state[p]`; gradstep's base class runs that loop and asks for three pieces instead.
+ * `self.state[p]`; gradstep's `ElementwiseOptimizer` runs that loop and asks for the pieces that are NAG's: its
+ * validation, its state tensors, its scalars and its update written once as kernel expressions, which it runs as
+ * one fused kernel per parameter (and which a `GradScaler` can skip on the device).
  *
  * @example
  * ```ts
@@ -59,11 +60,14 @@ export interface NAGOptions {
  * optimizer.step();
  * ```
  */
-export class NAG extends Optimizer<NAGOptions> {
+export class NAG extends ElementwiseOptimizer<NAGOptions, Structure, "momentumBuffer", "lr" | "momentum"> {
   /** An optimizer of `params`; lr 0.01 and momentum 0.9 unless given. */
   constructor(params: Params<NAGOptions>, options: Partial<NAGOptions> = {}) {
     super(params, { lr: 0.01, momentum: 0.9, ...options });
   }
+
+  /** NAG's state has no step count (as SGD's). */
+  protected override readonly countsSteps = false;
 
   /** Runs for the defaults and for every param group: throw on bad hyperparameters. */
   protected validate({ lr, momentum }: NAGOptions): void {
@@ -71,15 +75,31 @@ export class NAG extends Optimizer<NAGOptions> {
     if (!(momentum > 0)) throw new RangeError(`Invalid momentum: ${momentum} (expected momentum > 0)`);
   }
 
-  /** Runs once per parameter, before its first update: PyTorch's `if len(state) == 0:` block. */
-  protected initState(p: Tensor): State {
-    return { momentumBuffer: zerosLike(p) };
+  /** The compile-time choices the rule reads: none (SGD's would be maximize, weight decay, …). */
+  protected structure(): Structure {
+    return {};
   }
 
-  /** Runs inside `noGrad` for every parameter that has a gradient: the update, with in-place tensor ops. */
-  protected update(p: Tensor, grad: Tensor, { lr, momentum }: ParamGroup<NAGOptions>, state: State): void {
-    const buf = (state.momentumBuffer as Tensor).mul_(momentum).add_(grad); // buf.mul_(momentum).add_(grad)
-    p.sub_(grad.add(buf, { alpha: momentum }), { alpha: lr }); // p.add_(grad.add(buf, alpha=momentum), alpha=-lr)
+  /** The state tensors, shaped like the parameter and zero before its first step. */
+  protected stateNames(): "momentumBuffer"[] {
+    return ["momentumBuffer"];
+  }
+
+  /** The numbers of one step, by name: kernel scalars, so a new lr each step compiles nothing. */
+  protected scalars({ lr, momentum }: NAGOptions): Record<"lr" | "momentum", number> {
+    return { lr, momentum };
+  }
+
+  /** The update as kernel expressions: one fused kernel per parameter, also skippable by a GradScaler. */
+  protected rule(
+    _: Structure,
+    x: UpdateTerms<"momentumBuffer", "lr" | "momentum">,
+  ): UpdateResult<"momentumBuffer"> {
+    const { lr, momentum } = x.scalars;
+    const g = cast(x.grad, x.param.dtype);
+    const buf = add(mul(x.state.momentumBuffer!, momentum), g); // buf.mul_(momentum).add_(grad)
+    const param = sub(x.param, mul(lr, add(g, mul(momentum, buf)))); // p.add_(grad.add(buf, alpha=momentum), alpha=-lr)
+    return { param, state: { momentumBuffer: buf } };
   }
 }
 
