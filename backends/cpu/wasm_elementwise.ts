@@ -27,7 +27,8 @@ const FORMULA_SHARED_MIN = 1 << 15;
 
 /** The scratch block in the arena (scalars, one chunk per operand, staged inputs) and its size in bytes. */
 let scratch = { at: -1, bytes: 0 };
-let view = new Float32Array(new SharedArrayBuffer(0));
+/** A float32 view of the arena's memory, remade when the memory grows (made on first use). */
+let view: Float32Array<SharedArrayBuffer> | undefined;
 
 /**
  * The scratch block's address, with room for `operands` chunks and `staged` bytes after them, and a float32 view
@@ -43,7 +44,7 @@ function reserve(operands: number, staged = 0): { at: number; mem: Float32Array<
     if (at === null) throw new Error("The CPU backend's WebAssembly memory is full (4 GiB)");
     scratch = { at, bytes: size };
   }
-  if (view.buffer !== arena.buffer) view = new Float32Array(arena.buffer);
+  if (view?.buffer !== arena.buffer) view = new Float32Array(arena.buffer);
   return { at: scratch.at, mem: view };
 }
 

@@ -3,18 +3,23 @@
  * the rest. Memory-bound kernels (an optimizer's update, an elementwise op over millions of elements) are limited by
  * how fast one core can stream memory; two cores stream nearly twice as fast.
  *
- * The helper is a `node:worker_threads` worker, unref'd so it never keeps the process alive. It shares the arena's
- * memory and a control block: the main thread writes a job (the kernel's id, its module bytes the first time, its
- * arguments), wakes the helper with `Atomics.notify` and, after its own part, waits for the helper's done count to
- * move. Nothing goes through messages after the start, so a job costs microseconds.
+ * The helper is the host's thread: a `node:worker_threads` worker where the runtime has Node's built-in modules
+ * (Deno, Node; unref'd so it never keeps the process alive), else a Web Worker (browsers). Nothing here is
+ * imported at load time, so the module loads anywhere. It shares the arena's memory and a control block: the main
+ * thread writes a job (the kernel's id, its module bytes the first time, its arguments), wakes the helper with
+ * `Atomics.notify` and, after its own part, waits for the helper's done count to move. Nothing goes through
+ * messages after the start, so a job costs microseconds. A page that is not cross-origin isolated has no
+ * SharedArrayBuffer: there every kernel runs on the one core.
  *
  * @module
  */
-import { Worker } from "node:worker_threads";
 import { sharedArena } from "./wasm_arena.ts";
 
-/** Control block slots (int32): go flag, done count, kernel id, module byte length (0: known), argument count. */
-const [GO, DONE, ID, LENGTH, COUNT, FAILED, ARGS] = [0, 1, 2, 3, 4, 5, 6];
+/**
+ * Control block slots (int32): go flag, done count, kernel id, module byte length (0: known), argument count,
+ * failure flag, ready flag (set once the helper listens), then the arguments.
+ */
+const [GO, DONE, ID, LENGTH, COUNT, FAILED, READY, ARGS] = [0, 1, 2, 3, 4, 5, 6, 7];
 /** The most arguments a job passes. */
 const MAX_ARGS = 64;
 /** Bytes the mailbox holds for a kernel's module. */
@@ -22,12 +27,13 @@ const MAILBOX_BYTES = 1 << 18;
 /** How long the main thread waits for the helper before it gives up on it, in milliseconds. */
 const TIMEOUT_MS = 60_000;
 
-const SOURCE = `
-const { parentPort } = require("node:worker_threads");
-parentPort.once("message", ({ memory, control, mailbox }) => {
+/** The helper's loop, given the first message's memory, control block and mailbox. */
+const RUN = `({ memory, control, mailbox }) => {
   const ctl = new Int32Array(control);
   const box = new Uint8Array(mailbox);
   const kernels = new Map();
+  Atomics.store(ctl, ${READY}, 1);
+  Atomics.notify(ctl, ${READY});
   for (;;) {
     Atomics.wait(ctl, ${GO}, 0);
     try {
@@ -45,8 +51,62 @@ parentPort.once("message", ({ memory, control, mailbox }) => {
     Atomics.add(ctl, ${DONE}, 1);
     Atomics.notify(ctl, ${DONE});
   }
-});
-`;
+}`;
+
+/** The part of `node:worker_threads` used here. */
+interface NodeWorkerThreads {
+  Worker: new (
+    source: string,
+    options: { eval: true },
+  ) => { unref(): void; postMessage(message: unknown): void };
+}
+
+/**
+ * Starts the helper's loop on a new thread of the host and sends it `message`; throws where the host has none.
+ * Node's built-in modules are looked up at run time (`process.getBuiltinModule`), so nothing is imported where
+ * they do not exist.
+ */
+function spawn(message: unknown): void {
+  const host = globalThis as {
+    process?: { getBuiltinModule?: (id: string) => unknown };
+    Worker?: new (url: string, options: { type: "module" }) => { postMessage(message: unknown): void };
+  };
+  const threads = host.process?.getBuiltinModule?.("node:worker_threads") as NodeWorkerThreads | undefined;
+  if (threads !== undefined) {
+    const worker = new threads.Worker(
+      `require("node:worker_threads").parentPort.once("message", ${RUN});`,
+      { eval: true },
+    );
+    worker.unref();
+    worker.postMessage(message);
+    return;
+  }
+  if (host.Worker === undefined) throw new Error("no worker threads");
+  const source = `self.onmessage = ({ data }) => (${RUN})(data);`;
+  const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+  new host.Worker(url, { type: "module" }).postMessage(message);
+}
+
+/**
+ * Waits until `ctl[index]` is no longer `value` or `ms` milliseconds passed: `Atomics.wait` where the thread may
+ * block, else (a browser's main thread) by polling.
+ */
+function waitWhile(ctl: Int32Array, index: number, value: number, ms: number, block: boolean): boolean {
+  if (block) return Atomics.wait(ctl, index, value, ms) !== "timed-out";
+  const deadline = performance.now() + ms;
+  while (Atomics.load(ctl, index) === value) if (performance.now() > deadline) return false;
+  return true;
+}
+
+/** Whether this thread may block in `Atomics.wait` (a browser's main thread may not). */
+function mayBlock(ctl: Int32Array): boolean {
+  try {
+    Atomics.wait(ctl, DONE, -1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * The helper thread's side of a job: start one, then wait for it.
@@ -55,12 +115,20 @@ parentPort.once("message", ({ memory, control, mailbox }) => {
  * ```ts ignore
  * import { helperThread } from "./wasm_helper.ts";
  * const helper = helperThread(memory);
- * helper?.start(7, moduleBytes, [bytes, scalarsAt, ...addresses]);
- * // … the main thread's part …
- * helper?.finish();
+ * if (helper?.ready) {
+ *   helper.start(7, moduleBytes, [bytes, scalarsAt, ...addresses]);
+ *   // … the main thread's part …
+ *   helper.finish();
+ * }
  * ```
  */
 export interface HelperThread {
+  /**
+   * Whether the helper has started and listens for jobs (a thread takes a few milliseconds to start): where the
+   * calling thread may block it waits for the start; a browser's main thread must not, as the worker's start may
+   * need it, so there the kernels run on the main thread alone until then.
+   */
+  readonly ready: boolean;
   /**
    * Starts the exported `kernel` of the module `bytes` (over the arena's memory) with `args` on the helper;
    * `id` names the module, so its bytes cross only once.
@@ -71,8 +139,8 @@ export interface HelperThread {
 }
 
 /**
- * A helper thread over `memory`, or null where worker threads are unavailable (every kernel then runs on the main
- * thread alone).
+ * A helper thread over `memory`, or null where worker threads or SharedArrayBuffer are unavailable (every kernel
+ * then runs on the main thread alone). Start jobs only once it is {@link HelperThread.ready}.
  *
  * @example
  * ```ts ignore
@@ -81,16 +149,15 @@ export interface HelperThread {
  * ```
  */
 export function helperThread(memory: WebAssembly.Memory): HelperThread | null {
+  if (typeof SharedArrayBuffer === "undefined") return null; // not cross-origin isolated
   const ctl = new Int32Array(new SharedArrayBuffer(4 * (ARGS + MAX_ARGS)));
   const mailbox = new Uint8Array(new SharedArrayBuffer(MAILBOX_BYTES));
-  let worker: Worker;
   try {
-    worker = new Worker(SOURCE, { eval: true });
-    worker.unref();
-    worker.postMessage({ memory, control: ctl.buffer, mailbox: mailbox.buffer });
+    spawn({ memory, control: ctl.buffer, mailbox: mailbox.buffer });
   } catch {
     return null;
   }
+  const block = mayBlock(ctl);
   const known = new Set<number>();
   let started = -1;
   return {
@@ -111,8 +178,15 @@ export function helperThread(memory: WebAssembly.Memory): HelperThread | null {
       Atomics.store(ctl, GO, 1);
       Atomics.notify(ctl, GO);
     },
+    get ready(): boolean {
+      // A thread that may block waits for the helper's start, as it would wait for its first job.
+      if (block && !waitWhile(ctl, READY, 0, TIMEOUT_MS, true)) {
+        throw new Error(`The CPU backend's helper thread did not start within ${TIMEOUT_MS} ms`);
+      }
+      return Atomics.load(ctl, READY) === 1;
+    },
     finish(): void {
-      if (Atomics.wait(ctl, DONE, started, TIMEOUT_MS) === "timed-out") {
+      if (!waitWhile(ctl, DONE, started, TIMEOUT_MS, block)) {
         throw new Error(`The CPU backend's helper thread did not finish a kernel within ${TIMEOUT_MS} ms`);
       }
       if (ctl[FAILED] !== 0) throw new Error("A kernel failed on the CPU backend's helper thread");
@@ -125,8 +199,9 @@ let arenaHelper: HelperThread | null | undefined;
 let modules = 0;
 
 /**
- * The process's helper thread over the arena (wasm_arena.ts), started on first use; null where none can start. The
- * elementwise kernels and the matrix product share it, one job at a time.
+ * The process's helper thread over the arena (wasm_arena.ts), started on first use; null where none can start or
+ * until it is {@link HelperThread.ready}. The elementwise kernels and the matrix product share it, one job at a
+ * time.
  *
  * @example
  * ```ts ignore
@@ -136,7 +211,7 @@ let modules = 0;
  */
 export function sharedHelper(): HelperThread | null {
   if (arenaHelper === undefined) arenaHelper = helperThread(sharedArena().memory);
-  return arenaHelper;
+  return arenaHelper?.ready ? arenaHelper : null;
 }
 
 /**

@@ -116,6 +116,33 @@ for (const [name, kind] of [["plain", "plain"], ["gzipped", "gzip"]] as const) {
   });
 }
 
+for (const [name, kind] of [["plain", "plain"], ["gzipped", "gzip"]] as const) {
+  Deno.test(`MNIST.fromBytes() reads ${name} IDX bytes as load() reads the files`, async () => {
+    for (const [prefix, split] of [["train", fixture.train], ["t10k", fixture.t10k]] as const) {
+      const suffix = kind === "gzip" ? ".gz" : "";
+      const mnist = await MNIST.fromBytes({
+        images: await Deno.readFile(new URL(`${prefix}-images-idx3-ubyte${suffix}`, folder(kind))),
+        labels: await Deno.readFile(new URL(`${prefix}-labels-idx1-ubyte${suffix}`, folder(kind))),
+      });
+      assertEquals(mnist.length, split.labels.length);
+      await assertSameSamples(mnist, split);
+    }
+  });
+}
+
+Deno.test("MNIST.fromBytes() names the split whose counts disagree", async () => {
+  const bytes = (name: string): Promise<Uint8Array> => Deno.readFile(new URL(name, folder("count_mismatch")));
+  await assertRejects(
+    async () =>
+      await MNIST.fromBytes({
+        images: await bytes("train-images-idx3-ubyte"),
+        labels: await bytes("train-labels-idx1-ubyte"),
+      }),
+    Error,
+    "images holds",
+  );
+});
+
 Deno.test("MNIST with toTensor and normalize matches torchvision's ToTensor and Normalize", async () => {
   const train = await MNIST.load({ root: folder("plain"), transform: normalizeMnist() });
   const [image] = train.get(0);
