@@ -22,14 +22,19 @@ export interface AdadeltaOptions {
 }
 
 /** The choices every rule below reads: whether it maximizes and whether weights decay (an L2 penalty). */
-interface Choices {
+export interface AdadeltaStructure {
+  /** Every choice is a flag (a structure names a kernel, so it holds no numbers). */
   [choice: string]: boolean;
+  /** Whether the rule maximizes the objective. */
   maximize: boolean;
+  /** Whether weights decay (a weight decay other than 0). */
   decay: boolean;
 }
 
-type Average = "squareAvg" | "accDelta";
-type Scalar = "rho" | "oneMinusRho" | "eps" | "negLr" | "weightDecay";
+/** The names of Adadelta's state tensors. */
+export type AdadeltaStateName = "squareAvg" | "accDelta";
+/** The names of Adadelta's scalars. */
+export type AdadeltaScalar = "rho" | "oneMinusRho" | "eps" | "negLr" | "weightDecay";
 
 /**
  * Adadelta (Zeiler 2012), as `torch.optim.Adadelta`: steps sized by the ratio of running root-mean-squares of past
@@ -43,7 +48,8 @@ type Scalar = "rho" | "oneMinusRho" | "eps" | "negLr" | "weightDecay";
  * const optimizer = new Adadelta(model.parameters(), { rho: 0.95 });
  * ```
  */
-export class Adadelta extends ElementwiseOptimizer<AdadeltaOptions, Choices, Average, Scalar> {
+export class Adadelta
+  extends ElementwiseOptimizer<AdadeltaOptions, AdadeltaStructure, AdadeltaStateName, AdadeltaScalar> {
   /** An optimizer of `params` with the given hyperparameters (PyTorch's defaults otherwise). */
   constructor(params: Params<AdadeltaOptions>, options: Partial<AdadeltaOptions> = {}) {
     super(params, { lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false, ...options });
@@ -58,23 +64,26 @@ export class Adadelta extends ElementwiseOptimizer<AdadeltaOptions, Choices, Ave
   }
 
   /** Whether it maximizes and decays weights. */
-  protected structure(group: AdadeltaOptions): Choices {
+  protected structure(group: AdadeltaOptions): AdadeltaStructure {
     return { maximize: group.maximize, decay: group.weightDecay !== 0 };
   }
 
   /** The running averages of squared gradients and of squared deltas. */
-  protected stateNames(): Average[] {
+  protected stateNames(): AdadeltaStateName[] {
     return ["squareAvg", "accDelta"];
   }
 
   /** The hyperparameters, with 1 − rho and −lr. */
-  protected scalars(group: AdadeltaOptions): Record<Scalar, number> {
+  protected scalars(group: AdadeltaOptions): Record<AdadeltaScalar, number> {
     const { rho, eps, weightDecay } = group;
     return { rho, oneMinusRho: 1 - rho, eps, negLr: -group.lr, weightDecay };
   }
 
   /** d = ±g (+ wd·p); v = ρ·v + (1−ρ)·d²; δ = √(u + eps) / √(v + eps)·d; u = ρ·u + (1−ρ)·δ²; p += −lr·δ. */
-  protected rule(structure: Choices, x: UpdateTerms<Average, Scalar>): UpdateResult<Average> {
+  protected rule(
+    structure: AdadeltaStructure,
+    x: UpdateTerms<AdadeltaStateName, AdadeltaScalar>,
+  ): UpdateResult<AdadeltaStateName> {
     const s = x.scalars;
     let d = ir.cast(x.grad, x.param.dtype);
     if (structure.maximize) d = ir.neg(d);

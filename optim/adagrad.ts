@@ -29,13 +29,17 @@ export interface AdagradOptions {
 }
 
 /** The choices Adagrad's rule reads: whether it maximizes and whether weights decay (an L2 penalty). */
-interface Choices {
+export interface AdagradStructure {
+  /** Every choice is a flag (a structure names a kernel, so it holds no numbers). */
   [choice: string]: boolean;
+  /** Whether the rule maximizes the objective. */
   maximize: boolean;
+  /** Whether weights decay (a weight decay other than 0). */
   decay: boolean;
 }
 
-type Scalar = "lr" | "lrDecay" | "eps" | "weightDecay";
+/** The names of Adagrad's scalars. */
+export type AdagradScalar = "lr" | "lrDecay" | "eps" | "weightDecay";
 
 /**
  * Adagrad (Duchi et al. 2011), as `torch.optim.Adagrad`: per-coordinate steps scaled by the root of the summed
@@ -50,7 +54,8 @@ type Scalar = "lr" | "lrDecay" | "eps" | "weightDecay";
  * const optimizer = new Adagrad(model.parameters(), { lr: 0.01, lrDecay: 1e-4, initialAccumulatorValue: 0.1 });
  * ```
  */
-export class Adagrad extends ElementwiseOptimizer<AdagradOptions, Choices, "sum", Scalar, "negClr"> {
+export class Adagrad
+  extends ElementwiseOptimizer<AdagradOptions, AdagradStructure, "sum", AdagradScalar, "negClr"> {
   /** An optimizer of `params` with the given hyperparameters (PyTorch's defaults otherwise). */
   constructor(params: Params<AdagradOptions>, options: Partial<AdagradOptions> = {}) {
     super(params, {
@@ -102,7 +107,7 @@ export class Adagrad extends ElementwiseOptimizer<AdagradOptions, Choices, "sum"
   }
 
   /** Whether it maximizes and decays weights. */
-  protected structure(group: AdagradOptions): Choices {
+  protected structure(group: AdagradOptions): AdagradStructure {
     return { maximize: group.maximize, decay: group.weightDecay !== 0 };
   }
 
@@ -117,22 +122,25 @@ export class Adagrad extends ElementwiseOptimizer<AdagradOptions, Choices, "sum"
   }
 
   /** The hyperparameters. */
-  protected scalars(group: AdagradOptions): Record<Scalar, number> {
+  protected scalars(group: AdagradOptions): Record<AdagradScalar, number> {
     const { lr, lrDecay, eps, weightDecay } = group;
     return { lr, lrDecay, eps, weightDecay };
   }
 
   /** The decayed lr of step t, negated: −lr / (1 + (t − 1)·lrDecay). */
   protected override stepFactors(
-    _: Choices,
-    s: Record<Scalar, ir.Expr>,
+    _: AdagradStructure,
+    s: Record<AdagradScalar, ir.Expr>,
     step: ir.Expr,
   ): Record<"negClr", ir.Expr> {
     return { negClr: ir.neg(ir.div(s.lr, ir.add(1, ir.mul(ir.sub(step, 1), s.lrDecay)))) };
   }
 
   /** d = ±g (+ wd·p); sum += d²; p += −clr·d / (√sum + eps). */
-  protected rule(structure: Choices, x: UpdateTerms<"sum", Scalar | "negClr">): UpdateResult<"sum"> {
+  protected rule(
+    structure: AdagradStructure,
+    x: UpdateTerms<"sum", AdagradScalar | "negClr">,
+  ): UpdateResult<"sum"> {
     const s = x.scalars;
     let d = ir.cast(x.grad, x.param.dtype);
     if (structure.maximize) d = ir.neg(d);

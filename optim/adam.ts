@@ -27,14 +27,19 @@ export interface AdamOptions {
 }
 
 /** What Adam's rule reads of a group. */
-interface AdamStructure extends GradientOptions {
+export interface AdamStructure extends GradientOptions {
+  /** Every choice is a flag (a structure names a kernel, so it holds no numbers). */
   [choice: string]: boolean;
+  /** Whether the rule keeps the running maximum of the second moment (AMSGrad). */
   amsgrad: boolean;
 }
 
-type Moment = "expAvg" | "expAvgSq" | "maxExpAvgSq";
-type Scalar = "lr" | "beta1" | "oneMinusBeta1" | "beta2" | "oneMinusBeta2" | "eps" | "decayFactor";
-type Factor = "stepSize" | "bc2Sqrt";
+/** The names of Adam's state tensors. */
+export type AdamStateName = "expAvg" | "expAvgSq" | "maxExpAvgSq";
+/** The names of Adam's scalars. */
+export type AdamScalar = "lr" | "beta1" | "oneMinusBeta1" | "beta2" | "oneMinusBeta2" | "eps" | "decayFactor";
+/** The names of Adam's step factors. */
+export type AdamFactor = "stepSize" | "bc2Sqrt";
 
 /**
  * Adam, as `torch.optim.Adam`: one fused kernel per parameter updates the parameter and both moments.
@@ -47,7 +52,8 @@ type Factor = "stepSize" | "bc2Sqrt";
  * const optimizer = new Adam(model.parameters(), { lr: 1e-3, amsgrad: true });
  * ```
  */
-export class Adam extends ElementwiseOptimizer<AdamOptions, AdamStructure, Moment, Scalar, Factor> {
+export class Adam
+  extends ElementwiseOptimizer<AdamOptions, AdamStructure, AdamStateName, AdamScalar, AdamFactor> {
   /** An optimizer of `params` with the given hyperparameters (PyTorch's defaults otherwise). */
   constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> = {}) {
     super(params, {
@@ -80,12 +86,12 @@ export class Adam extends ElementwiseOptimizer<AdamOptions, AdamStructure, Momen
   }
 
   /** The moments, and their running maximum with AMSGrad. */
-  protected stateNames(structure: AdamStructure): Moment[] {
+  protected stateNames(structure: AdamStructure): AdamStateName[] {
     return structure.amsgrad ? ["expAvg", "expAvgSq", "maxExpAvgSq"] : ["expAvg", "expAvgSq"];
   }
 
   /** The rates and their complements, eps, and the weight decay factor (1 − lr·wd when decoupled). */
-  protected scalars(group: AdamOptions): Record<Scalar, number> {
+  protected scalars(group: AdamOptions): Record<AdamScalar, number> {
     const [beta1, beta2] = group.betas;
     const decayFactor = group.decoupledWeightDecay ? 1 - group.lr * group.weightDecay : group.weightDecay;
     const { lr, eps } = group;
@@ -95,9 +101,9 @@ export class Adam extends ElementwiseOptimizer<AdamOptions, AdamStructure, Momen
   /** The bias corrections: the step size lr / (1 − β₁ᵗ) and √(1 − β₂ᵗ). */
   protected override stepFactors(
     _: AdamStructure,
-    s: Record<Scalar, ir.Expr>,
+    s: Record<AdamScalar, ir.Expr>,
     step: ir.Expr,
-  ): Record<Factor, ir.Expr> {
+  ): Record<AdamFactor, ir.Expr> {
     return {
       stepSize: ir.div(s.lr, ir.sub(1, ir.pow(s.beta1, step))),
       bc2Sqrt: ir.sqrt(ir.sub(1, ir.pow(s.beta2, step))),
@@ -108,7 +114,10 @@ export class Adam extends ElementwiseOptimizer<AdamOptions, AdamStructure, Momen
    * PyTorch's order of operations: g = ±grad (+ wd·p); m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g·g;
    * [vmax = max(vmax, v)]; p = p − (stepSize·m) / (√v / √bc2 + eps).
    */
-  protected rule(structure: AdamStructure, x: UpdateTerms<Moment, Scalar | Factor>): UpdateResult<Moment> {
+  protected rule(
+    structure: AdamStructure,
+    x: UpdateTerms<AdamStateName, AdamScalar | AdamFactor>,
+  ): UpdateResult<AdamStateName> {
     const s = x.scalars;
     const { d, w } = decayedGradient(structure, x.param, x.grad, s.decayFactor);
     const [m, v] = adamMoments({ ...s, m: x.state.expAvg!, v: x.state.expAvgSq! }, d);

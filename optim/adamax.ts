@@ -22,14 +22,19 @@ export interface AdamaxOptions {
 }
 
 /** The choices every rule below reads: whether it maximizes and whether weights decay (an L2 penalty). */
-interface Choices {
+export interface AdamaxStructure {
+  /** Every choice is a flag (a structure names a kernel, so it holds no numbers). */
   [choice: string]: boolean;
+  /** Whether the rule maximizes the objective. */
   maximize: boolean;
+  /** Whether weights decay (a weight decay other than 0). */
   decay: boolean;
 }
 
-type Moment = "expAvg" | "expInf";
-type Scalar = "lr" | "beta1" | "oneMinusBeta1" | "beta2" | "eps" | "weightDecay";
+/** The names of Adamax's state tensors. */
+export type AdamaxStateName = "expAvg" | "expInf";
+/** The names of Adamax's scalars. */
+export type AdamaxScalar = "lr" | "beta1" | "oneMinusBeta1" | "beta2" | "eps" | "weightDecay";
 
 /**
  * Adamax (Kingma & Ba 2015, section 7.1), as `torch.optim.Adamax`: Adam's first moment over an exponentially
@@ -43,7 +48,8 @@ type Scalar = "lr" | "beta1" | "oneMinusBeta1" | "beta2" | "eps" | "weightDecay"
  * const optimizer = new Adamax(model.parameters(), { lr: 2e-3 });
  * ```
  */
-export class Adamax extends ElementwiseOptimizer<AdamaxOptions, Choices, Moment, Scalar, "negClr"> {
+export class Adamax
+  extends ElementwiseOptimizer<AdamaxOptions, AdamaxStructure, AdamaxStateName, AdamaxScalar, "negClr"> {
   /** An optimizer of `params` with the given hyperparameters (PyTorch's defaults otherwise). */
   constructor(params: Params<AdamaxOptions>, options: Partial<AdamaxOptions> = {}) {
     super(params, { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, maximize: false, ...options });
@@ -58,17 +64,17 @@ export class Adamax extends ElementwiseOptimizer<AdamaxOptions, Choices, Moment,
   }
 
   /** Whether it maximizes and decays weights. */
-  protected structure(group: AdamaxOptions): Choices {
+  protected structure(group: AdamaxOptions): AdamaxStructure {
     return { maximize: group.maximize, decay: group.weightDecay !== 0 };
   }
 
   /** The first moment and the infinity norm. */
-  protected stateNames(): Moment[] {
+  protected stateNames(): AdamaxStateName[] {
     return ["expAvg", "expInf"];
   }
 
   /** The hyperparameters, with 1 − β1. */
-  protected scalars(group: AdamaxOptions): Record<Scalar, number> {
+  protected scalars(group: AdamaxOptions): Record<AdamaxScalar, number> {
     const [beta1, beta2] = group.betas;
     const { lr, eps, weightDecay } = group;
     return { lr, beta1, oneMinusBeta1: 1 - beta1, beta2, eps, weightDecay };
@@ -76,15 +82,18 @@ export class Adamax extends ElementwiseOptimizer<AdamaxOptions, Choices, Moment,
 
   /** The bias-corrected step, −lr / (1 − β₁ᵗ). */
   protected override stepFactors(
-    _: Choices,
-    s: Record<Scalar, ir.Expr>,
+    _: AdamaxStructure,
+    s: Record<AdamaxScalar, ir.Expr>,
     step: ir.Expr,
   ): Record<"negClr", ir.Expr> {
     return { negClr: ir.neg(ir.div(s.lr, ir.sub(1, ir.pow(s.beta1, step)))) };
   }
 
   /** d = ±g (+ wd·p); m = β1·m + (1−β1)·d; u = max(β2·u, |d| + eps); p += −clr·m / u. */
-  protected rule(structure: Choices, x: UpdateTerms<Moment, Scalar | "negClr">): UpdateResult<Moment> {
+  protected rule(
+    structure: AdamaxStructure,
+    x: UpdateTerms<AdamaxStateName, AdamaxScalar | "negClr">,
+  ): UpdateResult<AdamaxStateName> {
     const s = x.scalars;
     let d = ir.cast(x.grad, x.param.dtype);
     if (structure.maximize) d = ir.neg(d);

@@ -21,12 +21,15 @@ export interface LionOptions {
 }
 
 /** What Lion's rule reads of a group. */
-interface LionStructure {
+export interface LionStructure {
+  /** Every choice is a flag (a structure names a kernel, so it holds no numbers). */
   [choice: string]: boolean;
+  /** Whether the rule maximizes the objective. */
   maximize: boolean;
 }
 
-type Scalar = "lr" | "decay" | "beta1" | "oneMinusBeta1" | "beta2" | "oneMinusBeta2";
+/** The names of Lion's scalars. */
+export type LionScalar = "lr" | "decay" | "beta1" | "oneMinusBeta1" | "beta2" | "oneMinusBeta2";
 
 /**
  * Lion (EvoLved Sign Momentum), as the paper's Program 1 and lucidrains/lion-pytorch: one momentum buffer, updates
@@ -40,7 +43,7 @@ type Scalar = "lr" | "decay" | "beta1" | "oneMinusBeta1" | "beta2" | "oneMinusBe
  * const optimizer = new Lion(model.parameters(), { lr: 1e-4, weightDecay: 1 });
  * ```
  */
-export class Lion extends ElementwiseOptimizer<LionOptions, LionStructure, "expAvg", Scalar> {
+export class Lion extends ElementwiseOptimizer<LionOptions, LionStructure, "expAvg", LionScalar> {
   /** An optimizer of `params` with the given hyperparameters (the paper's defaults otherwise). */
   constructor(params: Params<LionOptions>, options: Partial<LionOptions> = {}) {
     super(params, { lr: 1e-4, betas: [0.9, 0.99], weightDecay: 0, maximize: false, ...options });
@@ -76,7 +79,7 @@ export class Lion extends ElementwiseOptimizer<LionOptions, LionStructure, "expA
   }
 
   /** lr, the decay factor 1 − lr·wd, and the betas with their complements. */
-  protected scalars(group: LionOptions): Record<Scalar, number> {
+  protected scalars(group: LionOptions): Record<LionScalar, number> {
     const [beta1, beta2] = group.betas;
     const { lr } = group;
     return {
@@ -90,7 +93,7 @@ export class Lion extends ElementwiseOptimizer<LionOptions, LionStructure, "expA
   }
 
   /** c = β1·m + (1−β1)·d; p = p·(1 − lr·wd) − lr·sign(c); m = β2·m + (1−β2)·d. */
-  protected rule(structure: LionStructure, x: UpdateTerms<"expAvg", Scalar>): UpdateResult<"expAvg"> {
+  protected rule(structure: LionStructure, x: UpdateTerms<"expAvg", LionScalar>): UpdateResult<"expAvg"> {
     const s = x.scalars;
     const t = x.param.dtype;
     const d = structure.maximize ? ir.neg(ir.cast(x.grad, t)) : ir.cast(x.grad, t);

@@ -23,16 +23,48 @@ export {
   type UpdateResult,
   type UpdateTerms,
 } from "./elementwise_optimizer.ts";
-export { SGD, type SGDOptions } from "./sgd.ts";
-export { Adam, type AdamOptions } from "./adam.ts";
+export { SGD, type SGDOptions, type SGDScalar, type SGDStructure } from "./sgd.ts";
+export type { GradientOptions } from "./adam_moments.ts";
+export {
+  Adam,
+  type AdamFactor,
+  type AdamOptions,
+  type AdamScalar,
+  type AdamStateName,
+  type AdamStructure,
+} from "./adam.ts";
 export { AdamW, type AdamWOptions } from "./adamw.ts";
-export { Adagrad, type AdagradOptions } from "./adagrad.ts";
-export { Adadelta, type AdadeltaOptions } from "./adadelta.ts";
-export { Adamax, type AdamaxOptions } from "./adamax.ts";
+export { Adagrad, type AdagradOptions, type AdagradScalar, type AdagradStructure } from "./adagrad.ts";
+export {
+  Adadelta,
+  type AdadeltaOptions,
+  type AdadeltaScalar,
+  type AdadeltaStateName,
+  type AdadeltaStructure,
+} from "./adadelta.ts";
+export {
+  Adamax,
+  type AdamaxOptions,
+  type AdamaxScalar,
+  type AdamaxStateName,
+  type AdamaxStructure,
+} from "./adamax.ts";
 export { NAdam, type NAdamOptions } from "./nadam.ts";
 export { RAdam, type RAdamOptions } from "./radam.ts";
-export { RMSprop, type RMSpropOptions } from "./rmsprop.ts";
-export { Rprop, type RpropOptions } from "./rprop.ts";
+export {
+  RMSprop,
+  type RMSpropOptions,
+  type RMSpropScalar,
+  type RMSpropStateName,
+  type RMSpropStructure,
+} from "./rmsprop.ts";
+export {
+  Rprop,
+  type RpropOptions,
+  type RpropScalar,
+  type RpropStateName,
+  type RpropStructure,
+} from "./rprop.ts";
 export { ASGD, type ASGDOptions } from "./asgd.ts";
 export { LBFGS, type LBFGSMemory, type LBFGSOptions, type LBFGSState } from "./lbfgs.ts";
 export {
@@ -43,7 +75,7 @@ export {
 } from "./strong_wolfe.ts";
 export { Adafactor, type AdafactorOptions } from "./adafactor.ts";
 export { Muon, type MuonAdjustLr, type MuonOptions } from "./muon.ts";
-export { Lion, type LionOptions } from "./lion.ts";
+export { Lion, type LionOptions, type LionScalar, type LionStructure } from "./lion.ts";
 export { LAMB, type LAMBOptions } from "./lamb.ts";
 export {
   ScheduleFreeAdamW,

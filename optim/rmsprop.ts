@@ -26,16 +26,23 @@ export interface RMSpropOptions {
 }
 
 /** What RMSprop's rule reads of a group. */
-interface RMSpropStructure {
+export interface RMSpropStructure {
+  /** Every choice is a flag (a structure names a kernel, so it holds no numbers). */
   [choice: string]: boolean;
+  /** Whether the rule maximizes the objective. */
   maximize: boolean;
+  /** Whether weights decay (a weight decay other than 0). */
   decay: boolean;
+  /** Whether the squared average is centered by the mean gradient. */
   centered: boolean;
+  /** Whether momentum is on (a momentum other than 0). */
   momentum: boolean;
 }
 
-type Buffer = "squareAvg" | "gradAvg" | "momentumBuffer";
-type Scalar = "alpha" | "oneMinusAlpha" | "eps" | "negLr" | "momentum" | "weightDecay";
+/** The names of RMSprop's state tensors. */
+export type RMSpropStateName = "squareAvg" | "gradAvg" | "momentumBuffer";
+/** The names of RMSprop's scalars. */
+export type RMSpropScalar = "alpha" | "oneMinusAlpha" | "eps" | "negLr" | "momentum" | "weightDecay";
 
 /**
  * RMSprop (Hinton's lecture 6e; centered as in Graves 2013), as `torch.optim.RMSprop`: steps scaled by a running
@@ -49,7 +56,8 @@ type Scalar = "alpha" | "oneMinusAlpha" | "eps" | "negLr" | "momentum" | "weight
  * const optimizer = new RMSprop(model.parameters(), { lr: 1e-3, momentum: 0.9, centered: true });
  * ```
  */
-export class RMSprop extends ElementwiseOptimizer<RMSpropOptions, RMSpropStructure, Buffer, Scalar> {
+export class RMSprop
+  extends ElementwiseOptimizer<RMSpropOptions, RMSpropStructure, RMSpropStateName, RMSpropScalar> {
   /** An optimizer of `params` with the given hyperparameters (PyTorch's defaults otherwise). */
   constructor(params: Params<RMSpropOptions>, options: Partial<RMSpropOptions> = {}) {
     super(params, {
@@ -80,15 +88,15 @@ export class RMSprop extends ElementwiseOptimizer<RMSpropOptions, RMSpropStructu
   }
 
   /** The squared average, and the mean gradient and momentum buffer where used. */
-  protected stateNames(structure: RMSpropStructure): Buffer[] {
-    const names: Buffer[] = ["squareAvg"];
+  protected stateNames(structure: RMSpropStructure): RMSpropStateName[] {
+    const names: RMSpropStateName[] = ["squareAvg"];
     if (structure.centered) names.push("gradAvg");
     if (structure.momentum) names.push("momentumBuffer");
     return names;
   }
 
   /** The hyperparameters, with 1 − alpha and −lr. */
-  protected scalars(group: RMSpropOptions): Record<Scalar, number> {
+  protected scalars(group: RMSpropOptions): Record<RMSpropScalar, number> {
     const { alpha, eps, momentum, weightDecay } = group;
     return { alpha, oneMinusAlpha: 1 - alpha, eps, negLr: -group.lr, momentum, weightDecay };
   }
@@ -97,13 +105,16 @@ export class RMSprop extends ElementwiseOptimizer<RMSpropOptions, RMSpropStructu
    * d = ±g (+ wd·p); v = α·v + (1−α)·d²; avg = √v (centered: √(v − mean²), mean = α·mean + (1−α)·d) + eps;
    * p += −lr·d / avg, or with momentum buf = μ·buf + d / avg and p += −lr·buf.
    */
-  protected rule(structure: RMSpropStructure, x: UpdateTerms<Buffer, Scalar>): UpdateResult<Buffer> {
+  protected rule(
+    structure: RMSpropStructure,
+    x: UpdateTerms<RMSpropStateName, RMSpropScalar>,
+  ): UpdateResult<RMSpropStateName> {
     const s = x.scalars;
     let d = ir.cast(x.grad, x.param.dtype);
     if (structure.maximize) d = ir.neg(d);
     if (structure.decay) d = ir.add(d, ir.mul(s.weightDecay, x.param));
     const squareAvg = ir.add(ir.mul(x.state.squareAvg!, s.alpha), ir.mul(ir.mul(s.oneMinusAlpha, d), d));
-    const state: Partial<Record<Buffer, ir.Expr>> = { squareAvg };
+    const state: Partial<Record<RMSpropStateName, ir.Expr>> = { squareAvg };
     let avg = ir.sqrt(squareAvg);
     if (structure.centered) {
       const mean = ir.add(ir.mul(x.state.gradAvg!, s.alpha), ir.mul(s.oneMinusAlpha, d));

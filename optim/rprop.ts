@@ -20,13 +20,17 @@ export interface RpropOptions {
 }
 
 /** What Rprop's rule reads of a group. */
-interface RpropStructure {
+export interface RpropStructure {
+  /** Every choice is a flag (a structure names a kernel, so it holds no numbers). */
   [choice: string]: boolean;
+  /** Whether the rule maximizes the objective. */
   maximize: boolean;
 }
 
-type Memory = "prev" | "stepSize";
-type Scalar = "etaMinus" | "etaPlus" | "stepMin" | "stepMax";
+/** The names of Rprop's state tensors. */
+export type RpropStateName = "prev" | "stepSize";
+/** The names of Rprop's scalars. */
+export type RpropScalar = "etaMinus" | "etaPlus" | "stepMin" | "stepMax";
 
 /** PyTorch's sign: 0 for 0 (and NaN). */
 function sign(x: ir.Expr): ir.Expr {
@@ -46,7 +50,7 @@ function sign(x: ir.Expr): ir.Expr {
  * const optimizer = new Rprop(model.parameters(), { lr: 1e-2, etas: [0.5, 1.2], stepSizes: [1e-6, 1] });
  * ```
  */
-export class Rprop extends ElementwiseOptimizer<RpropOptions, RpropStructure, Memory, Scalar> {
+export class Rprop extends ElementwiseOptimizer<RpropOptions, RpropStructure, RpropStateName, RpropScalar> {
   /** An optimizer of `params` with the given hyperparameters (PyTorch's defaults otherwise). */
   constructor(params: Params<RpropOptions>, options: Partial<RpropOptions> = {}) {
     super(params, { lr: 1e-2, etas: [0.5, 1.2], stepSizes: [1e-6, 50], maximize: false, ...options });
@@ -68,17 +72,17 @@ export class Rprop extends ElementwiseOptimizer<RpropOptions, RpropStructure, Me
   }
 
   /** The previous gradient (zeros at first) and the step sizes (the group's lr at first). */
-  protected stateNames(): Memory[] {
+  protected stateNames(): RpropStateName[] {
     return ["prev", "stepSize"];
   }
 
   /** Every step size starts at the group's lr; the previous gradient at 0. */
-  protected override initialValue(name: Memory, group: RpropOptions): number {
+  protected override initialValue(name: RpropStateName, group: RpropOptions): number {
     return name === "stepSize" ? group.lr : 0;
   }
 
   /** The etas and the step size bounds. */
-  protected scalars(group: RpropOptions): Record<Scalar, number> {
+  protected scalars(group: RpropOptions): Record<RpropScalar, number> {
     const [etaMinus, etaPlus] = group.etas;
     const [stepMin, stepMax] = group.stepSizes;
     return { etaMinus, etaPlus, stepMin, stepMax };
@@ -88,7 +92,10 @@ export class Rprop extends ElementwiseOptimizer<RpropOptions, RpropStructure, Me
    * s = d·prev; a step size grows by η+ where s > 0 and shrinks by η− where s < 0 (within the bounds); where the
    * sign flipped the gradient is forgotten (prev = 0, no move); p −= sign(d)·size.
    */
-  protected rule(structure: RpropStructure, x: UpdateTerms<Memory, Scalar>): UpdateResult<Memory> {
+  protected rule(
+    structure: RpropStructure,
+    x: UpdateTerms<RpropStateName, RpropScalar>,
+  ): UpdateResult<RpropStateName> {
     const { etaMinus, etaPlus, stepMin, stepMax } = x.scalars;
     const t = x.param.dtype;
     const d = structure.maximize ? ir.neg(ir.cast(x.grad, t)) : ir.cast(x.grad, t);

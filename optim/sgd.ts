@@ -29,15 +29,21 @@ export interface SGDOptions {
 }
 
 /** What SGD's rule reads of a group: options PyTorch skips when zero or off are compile-time. */
-interface SGDStructure {
+export interface SGDStructure {
+  /** Every choice is a flag (a structure names a kernel, so it holds no numbers). */
   [choice: string]: boolean;
+  /** Whether momentum is on (a momentum other than 0). */
   momentum: boolean;
+  /** Whether weights decay (a weight decay other than 0). */
   decay: boolean;
+  /** Whether the momentum is Nesterov's. */
   nesterov: boolean;
+  /** Whether the rule maximizes the objective. */
   maximize: boolean;
 }
 
-type Scalar = "lr" | "momentum" | "oneMinusDampening" | "weightDecay" | "first";
+/** The names of SGD's scalars. */
+export type SGDScalar = "lr" | "momentum" | "oneMinusDampening" | "weightDecay" | "first";
 
 /**
  * Stochastic gradient descent (optionally with momentum), as `torch.optim.SGD`, in one fused kernel per parameter.
@@ -50,7 +56,7 @@ type Scalar = "lr" | "momentum" | "oneMinusDampening" | "weightDecay" | "first";
  * const optimizer = new SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
  * ```
  */
-export class SGD extends ElementwiseOptimizer<SGDOptions, SGDStructure, "momentumBuffer", Scalar> {
+export class SGD extends ElementwiseOptimizer<SGDOptions, SGDStructure, "momentumBuffer", SGDScalar> {
   /** An optimizer of `params` with the given hyperparameters (PyTorch's defaults otherwise). */
   constructor(params: Params<SGDOptions>, options: Partial<SGDOptions> = {}) {
     super(params, {
@@ -93,7 +99,7 @@ export class SGD extends ElementwiseOptimizer<SGDOptions, SGDStructure, "momentu
   }
 
   /** The hyperparameters, and whether this step created the momentum buffer. */
-  protected scalars(group: SGDOptions, context: StepContext): Record<Scalar, number> {
+  protected scalars(group: SGDOptions, context: StepContext): Record<SGDScalar, number> {
     const { lr, momentum, weightDecay } = group;
     return {
       lr,
@@ -110,7 +116,7 @@ export class SGD extends ElementwiseOptimizer<SGDOptions, SGDStructure, "momentu
    */
   protected rule(
     structure: SGDStructure,
-    x: UpdateTerms<"momentumBuffer", Scalar>,
+    x: UpdateTerms<"momentumBuffer", SGDScalar>,
   ): UpdateResult<"momentumBuffer"> {
     const s = x.scalars;
     let d = ir.cast(x.grad, x.param.dtype);

@@ -20,6 +20,7 @@ function delta(before: Readonly<DeviceStats>, after: Readonly<DeviceStats>): Dev
     dispatches: after.dispatches - before.dispatches,
     submits: after.submits - before.submits,
     readbacks: after.readbacks - before.readbacks,
+    writes: after.writes - before.writes,
     pipelines: after.pipelines - before.pipelines,
     allocations: after.allocations - before.allocations,
     bytesAllocated: after.bytesAllocated - before.bytesAllocated,
@@ -50,6 +51,7 @@ testOnDevices("a kernel is one dispatch and compiles once, its outputs one alloc
     dispatches: 1,
     submits: 0,
     readbacks: 0,
+    writes: 0,
     allocations: kernel.outputs.length,
     bytesAllocated: bytes,
   };
@@ -115,6 +117,19 @@ testOnDevices(
     const s2 = deviceStats(dev);
     assertEquals(delta(s1, s2).readbacks, 1, "item() of a sum");
     assertEquals(delta(s1, s2).submits, submitsPerReadback(dev), "submits at item()");
+  },
+);
+
+testOnDevices(
+  "creating a tensor from host values is one write; a kernel writes nothing from the host",
+  (dev) => {
+    const s0 = deviceStats(dev);
+    const a = float([1, 2, 3, 4], [4], dev);
+    const s1 = deviceStats(dev);
+    a.mul(a);
+    const s2 = deviceStats(dev);
+    assertEquals(delta(s0, s1).writes, 1, "tensor()");
+    assertEquals(delta(s1, s2).writes, 0, "a kernel");
   },
 );
 

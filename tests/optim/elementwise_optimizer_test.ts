@@ -12,7 +12,7 @@ import {
   AdamW,
   Linear,
   manualSeed,
-  Optimizer,
+  type Optimizer,
   RMSprop,
   Sequential,
   SGD,
