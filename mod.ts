@@ -17,14 +17,8 @@
  */
 export * from "./tensor/mod.ts";
 export * from "./autograd/mod.ts";
-export {
-  cpu,
-  Device,
-  device,
-  type DeviceType,
-  getDefaultDevice,
-  setDefaultDevice,
-} from "./backends/device.ts";
+export { cpu, Device, type DeviceType, getDefaultDevice, setDefaultDevice } from "./backends/device.ts";
+export { device } from "./backends/find_device.ts";
 export { deviceStats } from "./backends/device_stats.ts";
 export type { DeviceStats } from "./backends/backend.ts";
 export * from "./nn/mod.ts";

@@ -6,7 +6,8 @@
 export type { Backend, DeviceBuffer, DeviceStats, ReduceOp, View } from "./backend.ts";
 export * from "./kernel_ir.ts";
 export { evaluateOnHost } from "./kernel_eval.ts";
-export { cpu, Device, device, type DeviceType, getDefaultDevice, setDefaultDevice } from "./device.ts";
+export { cpu, Device, type DeviceType, getDefaultDevice, setDefaultDevice } from "./device.ts";
+export { device } from "./find_device.ts";
 export { deviceStats } from "./device_stats.ts";
 export { CpuBackend } from "./cpu/cpu_backend.ts";
 export { type AdapterSummary, findAdapter, openDevice } from "./webgpu/adapter.ts";

@@ -10,7 +10,7 @@
 import type { DType, TypedArray } from "../tensor/dtype.ts";
 import { dtypeOfArray } from "../tensor/dtype.ts";
 import { Tensor } from "../tensor/tensor.ts";
-import type { OptimizerStateDict, StateDictValue } from "../optim/optimizer.ts";
+import type { OptimizerStateDict, StateDictValue } from "../optim/state_dict.ts";
 import type { AnyOptimizer } from "../optim/lr_scheduler/step_order.ts";
 import type { JsonValue } from "./json.ts";
 import type { StoredTensor } from "./safetensors.ts";

@@ -5,7 +5,8 @@
  */
 import * as ir from "../backends/kernel_ir.ts";
 import { ElementwiseOptimizer, type UpdateResult, type UpdateTerms } from "./elementwise_optimizer.ts";
-import { check, checkNonNegative, type Params } from "./optimizer.ts";
+import { check, checkNonNegative } from "./validation.ts";
+import type { Params } from "./state_dict.ts";
 
 /** Adadelta's hyperparameters (PyTorch's defaults: lr 1, rho 0.9, eps 1e-6, no weight decay). */
 export interface AdadeltaOptions {

@@ -14,7 +14,9 @@ import { empty } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { atCount, countUnlessFound, withNothingFound } from "./device_step.ts";
 import { lerp } from "./lerp.ts";
-import { check, Optimizer, type ParamGroup, type Params, type State } from "./optimizer.ts";
+import { check } from "./validation.ts";
+import { Optimizer } from "./optimizer.ts";
+import type { ParamGroup, Params, State } from "./state_dict.ts";
 import { skipKernel } from "./skip_on_device.ts";
 
 /** Adafactor's hyperparameters (PyTorch's defaults: lr 1e-2, beta2Decay −0.8, eps [null, 1e-3], d 1). */

@@ -7,7 +7,8 @@ import * as ir from "../backends/kernel_ir.ts";
 import { full } from "../tensor/creation.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { ElementwiseOptimizer, type UpdateResult, type UpdateTerms } from "./elementwise_optimizer.ts";
-import { checkNonNegative, type ParamGroupInput, type Params, type State } from "./optimizer.ts";
+import { checkNonNegative } from "./validation.ts";
+import type { ParamGroupInput, Params, State } from "./state_dict.ts";
 
 /** Adagrad's hyperparameters (PyTorch's defaults: lr 1e-2, eps 1e-10, everything else 0 or off). */
 export interface AdagradOptions {

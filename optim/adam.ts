@@ -6,7 +6,8 @@
 import * as ir from "../backends/kernel_ir.ts";
 import { adamMoments, decayedGradient, type GradientOptions } from "./adam_moments.ts";
 import { ElementwiseOptimizer, type UpdateResult, type UpdateTerms } from "./elementwise_optimizer.ts";
-import { check, checkBetas, type Params } from "./optimizer.ts";
+import { check, checkBetas } from "./validation.ts";
+import type { Params } from "./state_dict.ts";
 
 /** Adam's hyperparameters (PyTorch's defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-8, no weight decay). */
 export interface AdamOptions {

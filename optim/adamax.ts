@@ -5,7 +5,8 @@
  */
 import * as ir from "../backends/kernel_ir.ts";
 import { ElementwiseOptimizer, type UpdateResult, type UpdateTerms } from "./elementwise_optimizer.ts";
-import { checkBetas, checkNonNegative, type Params } from "./optimizer.ts";
+import { checkBetas, checkNonNegative } from "./validation.ts";
+import type { Params } from "./state_dict.ts";
 
 /** Adamax's hyperparameters (PyTorch's defaults: lr 2e-3, betas [0.9, 0.999], eps 1e-8, no weight decay). */
 export interface AdamaxOptions {

@@ -4,7 +4,7 @@
  * @module
  */
 import { Adam, type AdamOptions } from "./adam.ts";
-import type { Params } from "./optimizer.ts";
+import type { Params } from "./state_dict.ts";
 
 /** AdamW's hyperparameters: Adam's, with weight decay always decoupled (PyTorch's defaults: weightDecay 1e-2). */
 export type AdamWOptions = Omit<AdamOptions, "decoupledWeightDecay">;

@@ -9,7 +9,9 @@ import { cachedKernel, runKernelInto } from "../tensor/elementwise.ts";
 import { keep } from "../tensor/memory.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { atCount, countUnlessFound, withNothingFound } from "./device_step.ts";
-import { checkNonNegative, Optimizer, type ParamGroup, type Params, type State } from "./optimizer.ts";
+import { checkNonNegative } from "./validation.ts";
+import { Optimizer } from "./optimizer.ts";
+import type { ParamGroup, Params, State } from "./state_dict.ts";
 import { skipKernel } from "./skip_on_device.ts";
 
 /** ASGD's hyperparameters (PyTorch's defaults: lr 1e-2, lambd 1e-4, alpha 0.75, t0 1e6, no weight decay). */

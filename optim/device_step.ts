@@ -13,7 +13,7 @@ import { full, tensor, zeros } from "../tensor/creation.ts";
 import { cachedKernel, runKernelInto } from "../tensor/elementwise.ts";
 import { keep } from "../tensor/memory.ts";
 import type { Tensor } from "../tensor/tensor.ts";
-import type { State } from "./optimizer.ts";
+import type { State } from "./state_dict.ts";
 
 /** How far the count of one state may have gone: the host knows only that it grew by at most one per step. */
 const bounds = new WeakMap<Tensor, number>();

@@ -16,7 +16,8 @@ import type { DType } from "../tensor/dtype.ts";
 import { type NamedKernel, namedKernel, runNamedKernel } from "../tensor/named_kernel.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { deviceStep, withNothingFound } from "./device_step.ts";
-import { Optimizer, type ParamGroup, type State } from "./optimizer.ts";
+import { Optimizer } from "./optimizer.ts";
+import type { ParamGroup, State } from "./state_dict.ts";
 
 /** The compile-time choices of an update rule: all that its kernel may read of a group (flags and modes). */
 export type Structure = Readonly<Record<string, boolean | string>>;

@@ -13,7 +13,9 @@ import { tidy } from "../tensor/memory.ts";
 import { empty } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { atCount, countUnlessFound, withNothingFound } from "./device_step.ts";
-import { check, Optimizer, type ParamGroup, type Params, type State } from "./optimizer.ts";
+import { check } from "./validation.ts";
+import { Optimizer } from "./optimizer.ts";
+import type { ParamGroup, Params, State } from "./state_dict.ts";
 import { skipKernel } from "./skip_on_device.ts";
 
 /** LAMB's hyperparameters (defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-6, no weight decay, bias correction). */

@@ -11,16 +11,15 @@ import { cachedKernel, copyInto, runKernelInto } from "../tensor/elementwise.ts"
 import { tidy } from "../tensor/memory.ts";
 import { cat, empty, stack } from "../tensor/shape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
+import { BaseOptimizer } from "./base_optimizer.ts";
+import { check, checkNonNegative } from "./validation.ts";
 import {
-  BaseOptimizer,
-  check,
-  checkNonNegative,
   type ParamGroup,
   type ParamGroupInput,
   type Params,
   restoredTensor,
   savedValues,
-} from "./optimizer.ts";
+} from "./state_dict.ts";
 import { type LineEvaluation, strongWolfe } from "./strong_wolfe.ts";
 
 /** LBFGS's hyperparameters (PyTorch's defaults: lr 1, maxIter 20, maxEval maxIter·5/4, history 100, no search). */

@@ -6,7 +6,8 @@
  */
 import * as ir from "../backends/kernel_ir.ts";
 import { ElementwiseOptimizer, type UpdateResult, type UpdateTerms } from "./elementwise_optimizer.ts";
-import { check, type Params } from "./optimizer.ts";
+import { check } from "./validation.ts";
+import type { Params } from "./state_dict.ts";
 
 /** Lion's hyperparameters (the paper's defaults: lr 1e-4, betas [0.9, 0.99], no weight decay). */
 export interface LionOptions {

@@ -3,19 +3,17 @@
  *
  * @module
  */
-export {
-  BaseOptimizer,
-  type GroupValues,
-  Optimizer,
-  type OptimizerStateDict,
-  type ParamGroup,
-  type ParamGroupInput,
-  type Params,
-  type RemovableHandle,
-  type State,
-  type StateDictValue,
-  type StepHook,
-} from "./optimizer.ts";
+export { BaseOptimizer, type RemovableHandle, type StepHook } from "./base_optimizer.ts";
+export { Optimizer } from "./optimizer.ts";
+export type {
+  GroupValues,
+  OptimizerStateDict,
+  ParamGroup,
+  ParamGroupInput,
+  Params,
+  State,
+  StateDictValue,
+} from "./state_dict.ts";
 export {
   ElementwiseOptimizer,
   type StepContext,

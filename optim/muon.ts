@@ -12,7 +12,9 @@ import { tidy } from "../tensor/memory.ts";
 import { empty } from "../tensor/shape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { lerp } from "./lerp.ts";
-import { check, Optimizer, type ParamGroup, type Params, type State } from "./optimizer.ts";
+import { check } from "./validation.ts";
+import { Optimizer } from "./optimizer.ts";
+import type { ParamGroup, Params, State } from "./state_dict.ts";
 
 /** How Muon scales lr by the shape [A, B] of the parameter: PyTorch's `adjust_lr_fn`. */
 export type MuonAdjustLr = "original" | "match_rms_adamw";

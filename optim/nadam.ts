@@ -11,14 +11,9 @@ import { cachedKernel, runKernelInto } from "../tensor/elementwise.ts";
 import { keep } from "../tensor/memory.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { atCount, countUnlessFound, withNothingFound } from "./device_step.ts";
-import {
-  checkBetas,
-  checkNonNegative,
-  Optimizer,
-  type ParamGroup,
-  type Params,
-  type State,
-} from "./optimizer.ts";
+import { checkBetas, checkNonNegative } from "./validation.ts";
+import { Optimizer } from "./optimizer.ts";
+import type { ParamGroup, Params, State } from "./state_dict.ts";
 import { skipKernel } from "./skip_on_device.ts";
 
 /**

@@ -10,14 +10,9 @@ import { zerosLike } from "../tensor/creation.ts";
 import { cachedKernel, runKernelInto } from "../tensor/elementwise.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { atCount, countUnlessFound, withNothingFound } from "./device_step.ts";
-import {
-  checkBetas,
-  checkNonNegative,
-  Optimizer,
-  type ParamGroup,
-  type Params,
-  type State,
-} from "./optimizer.ts";
+import { checkBetas, checkNonNegative } from "./validation.ts";
+import { Optimizer } from "./optimizer.ts";
+import type { ParamGroup, Params, State } from "./state_dict.ts";
 import { skipKernel } from "./skip_on_device.ts";
 
 /** RAdam's hyperparameters (PyTorch's defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-8, no weight decay). */

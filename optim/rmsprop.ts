@@ -5,7 +5,8 @@
  */
 import * as ir from "../backends/kernel_ir.ts";
 import { ElementwiseOptimizer, type UpdateResult, type UpdateTerms } from "./elementwise_optimizer.ts";
-import { checkNonNegative, type Params } from "./optimizer.ts";
+import { checkNonNegative } from "./validation.ts";
+import type { Params } from "./state_dict.ts";
 
 /** RMSprop's hyperparameters (PyTorch's defaults: lr 1e-2, alpha 0.99, eps 1e-8, everything else 0 or off). */
 export interface RMSpropOptions {

@@ -5,7 +5,8 @@
  */
 import * as ir from "../backends/kernel_ir.ts";
 import { ElementwiseOptimizer, type UpdateResult, type UpdateTerms } from "./elementwise_optimizer.ts";
-import { check, checkNonNegative, type Params } from "./optimizer.ts";
+import { check, checkNonNegative } from "./validation.ts";
+import type { Params } from "./state_dict.ts";
 
 /** Rprop's hyperparameters (PyTorch's defaults: lr 1e-2, etas [0.5, 1.2], stepSizes [1e-6, 50]). */
 export interface RpropOptions {

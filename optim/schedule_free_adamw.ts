@@ -12,7 +12,9 @@ import { cachedKernel, copyInto, runKernelInto } from "../tensor/elementwise.ts"
 import { empty } from "../tensor/shape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { lerp } from "./lerp.ts";
-import { check, Optimizer, type ParamGroup, type Params, type State } from "./optimizer.ts";
+import { check } from "./validation.ts";
+import { Optimizer } from "./optimizer.ts";
+import type { ParamGroup, Params, State } from "./state_dict.ts";
 
 /** Schedule-Free AdamW's hyperparameters (the reference's defaults: lr 0.0025, betas [0.9, 0.999], eps 1e-8). */
 export interface ScheduleFreeAdamWOptions {

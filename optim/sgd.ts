@@ -10,7 +10,8 @@ import {
   type UpdateResult,
   type UpdateTerms,
 } from "./elementwise_optimizer.ts";
-import { check, type Params } from "./optimizer.ts";
+import { check } from "./validation.ts";
+import type { Params } from "./state_dict.ts";
 
 /** SGD's hyperparameters (PyTorch's defaults: lr 1e-3, everything else off). */
 export interface SGDOptions {

@@ -10,7 +10,7 @@ import { cachedKernel, copyInto, runKernelInto } from "../tensor/elementwise.ts"
 import type { DType } from "../tensor/dtype.ts";
 import { empty } from "../tensor/shape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
-import type { State } from "./optimizer.ts";
+import type { State } from "./state_dict.ts";
 
 /** The optimizers a `GradScaler` skips on the device (their updates change no number kept on the host). */
 export const SKIPPED_ON_DEVICE: readonly string[] = [

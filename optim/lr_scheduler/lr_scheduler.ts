@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { BaseOptimizer } from "../optimizer.ts";
+import { BaseOptimizer } from "../base_optimizer.ts";
 import { loadState, type SchedulerStateDict, stateOf } from "./state.ts";
 import { type AnyOptimizer, optimizerSteps, warnStepOrder, watchSteps } from "./step_order.ts";
 

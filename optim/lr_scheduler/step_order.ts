@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { BaseOptimizer } from "../optimizer.ts";
+import type { BaseOptimizer } from "../base_optimizer.ts";
 
 /** Any optimizer: schedulers read and write its param groups' lr (and momentum or betas). */
 export type AnyOptimizer = BaseOptimizer<{ lr: number }>;

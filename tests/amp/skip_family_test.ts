@@ -9,7 +9,7 @@
 import { assert, assertEquals } from "../../deps.ts";
 import { GradScaler } from "../../amp/mod.ts";
 import { Adafactor, Adagrad, Adamax, ASGD, LAMB, NAdam, type Optimizer, RAdam } from "../../optim/mod.ts";
-import type { OptimizerStateDict } from "../../optim/optimizer.ts";
+import type { OptimizerStateDict } from "../../optim/state_dict.ts";
 import { type Device, type Tensor, tensor } from "../../mod.ts";
 import { assertClose, loadFixture, testOnDevices, TOLERANCE } from "../helpers.ts";
 import { deviceLikeGpu, readsDuring } from "./device_reads.ts";
