@@ -4,6 +4,7 @@
  * @module
  */
 import * as ir from "../backends/kernel_ir.ts";
+import { l2Gradient, type L2Structure } from "./gradient.ts";
 import { ElementwiseOptimizer, type UpdateResult, type UpdateTerms } from "./elementwise_optimizer.ts";
 import { check, checkNonNegative } from "./validation.ts";
 import type { Params } from "./state_dict.ts";
@@ -20,16 +21,6 @@ export interface AdadeltaOptions {
   weightDecay: number;
   /** Maximize the objective instead of minimizing it. */
   maximize: boolean;
-}
-
-/** The choices every rule below reads: whether it maximizes and whether weights decay (an L2 penalty). */
-export interface AdadeltaStructure {
-  /** Every choice is a flag (a structure names a kernel, so it holds no numbers). */
-  [choice: string]: boolean;
-  /** Whether the rule maximizes the objective. */
-  maximize: boolean;
-  /** Whether weights decay (a weight decay other than 0). */
-  decay: boolean;
 }
 
 /** The names of Adadelta's state tensors. */
@@ -50,7 +41,7 @@ export type AdadeltaScalar = "rho" | "oneMinusRho" | "eps" | "negLr" | "weightDe
  * ```
  */
 export class Adadelta
-  extends ElementwiseOptimizer<AdadeltaOptions, AdadeltaStructure, AdadeltaStateName, AdadeltaScalar> {
+  extends ElementwiseOptimizer<AdadeltaOptions, L2Structure, AdadeltaStateName, AdadeltaScalar> {
   /** An optimizer of `params` with the given hyperparameters (PyTorch's defaults otherwise). */
   constructor(params: Params<AdadeltaOptions>, options: Partial<AdadeltaOptions> = {}) {
     super(params, { lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false, ...options });
@@ -65,7 +56,7 @@ export class Adadelta
   }
 
   /** Whether it maximizes and decays weights. */
-  protected structure(group: AdadeltaOptions): AdadeltaStructure {
+  protected structure(group: AdadeltaOptions): L2Structure {
     return { maximize: group.maximize, decay: group.weightDecay !== 0 };
   }
 
@@ -82,13 +73,11 @@ export class Adadelta
 
   /** d = ±g (+ wd·p); v = ρ·v + (1−ρ)·d²; δ = √(u + eps) / √(v + eps)·d; u = ρ·u + (1−ρ)·δ²; p += −lr·δ. */
   protected rule(
-    structure: AdadeltaStructure,
+    structure: L2Structure,
     x: UpdateTerms<AdadeltaStateName, AdadeltaScalar>,
   ): UpdateResult<AdadeltaStateName> {
     const s = x.scalars;
-    let d = ir.cast(x.grad, x.param.dtype);
-    if (structure.maximize) d = ir.neg(d);
-    if (structure.decay) d = ir.add(d, ir.mul(s.weightDecay, x.param));
+    const d = l2Gradient(structure, x.param, x.grad, s.weightDecay);
     const v = ir.add(ir.mul(x.state.squareAvg!, s.rho), ir.mul(ir.mul(s.oneMinusRho, d), d));
     const u = x.state.accDelta!;
     const delta = ir.mul(ir.div(ir.sqrt(ir.add(u, s.eps)), ir.sqrt(ir.add(v, s.eps))), d);

@@ -6,6 +6,7 @@
 import * as ir from "../backends/kernel_ir.ts";
 import { full } from "../tensor/creation.ts";
 import type { Tensor } from "../tensor/tensor.ts";
+import { l2Gradient, type L2Structure } from "./gradient.ts";
 import { ElementwiseOptimizer, type UpdateResult, type UpdateTerms } from "./elementwise_optimizer.ts";
 import { checkNonNegative } from "./validation.ts";
 import type { ParamGroupInput, Params, State } from "./state_dict.ts";
@@ -29,16 +30,6 @@ export interface AdagradOptions {
   maximize: boolean;
 }
 
-/** The choices Adagrad's rule reads: whether it maximizes and whether weights decay (an L2 penalty). */
-export interface AdagradStructure {
-  /** Every choice is a flag (a structure names a kernel, so it holds no numbers). */
-  [choice: string]: boolean;
-  /** Whether the rule maximizes the objective. */
-  maximize: boolean;
-  /** Whether weights decay (a weight decay other than 0). */
-  decay: boolean;
-}
-
 /** The names of Adagrad's scalars. */
 export type AdagradScalar = "lr" | "lrDecay" | "eps" | "weightDecay";
 
@@ -56,7 +47,7 @@ export type AdagradScalar = "lr" | "lrDecay" | "eps" | "weightDecay";
  * ```
  */
 export class Adagrad
-  extends ElementwiseOptimizer<AdagradOptions, AdagradStructure, "sum", AdagradScalar, "negClr"> {
+  extends ElementwiseOptimizer<AdagradOptions, L2Structure, "sum", AdagradScalar, "negClr"> {
   /** An optimizer of `params` with the given hyperparameters (PyTorch's defaults otherwise). */
   constructor(params: Params<AdagradOptions>, options: Partial<AdagradOptions> = {}) {
     super(params, {
@@ -108,7 +99,7 @@ export class Adagrad
   }
 
   /** Whether it maximizes and decays weights. */
-  protected structure(group: AdagradOptions): AdagradStructure {
+  protected structure(group: AdagradOptions): L2Structure {
     return { maximize: group.maximize, decay: group.weightDecay !== 0 };
   }
 
@@ -130,7 +121,7 @@ export class Adagrad
 
   /** The decayed lr of step t, negated: −lr / (1 + (t − 1)·lrDecay). */
   protected override stepFactors(
-    _: AdagradStructure,
+    _: L2Structure,
     s: Record<AdagradScalar, ir.Expr>,
     step: ir.Expr,
   ): Record<"negClr", ir.Expr> {
@@ -139,13 +130,11 @@ export class Adagrad
 
   /** d = ±g (+ wd·p); sum += d²; p += −clr·d / (√sum + eps). */
   protected rule(
-    structure: AdagradStructure,
+    structure: L2Structure,
     x: UpdateTerms<"sum", AdagradScalar | "negClr">,
   ): UpdateResult<"sum"> {
     const s = x.scalars;
-    let d = ir.cast(x.grad, x.param.dtype);
-    if (structure.maximize) d = ir.neg(d);
-    if (structure.decay) d = ir.add(d, ir.mul(s.weightDecay, x.param));
+    const d = l2Gradient(structure, x.param, x.grad, s.weightDecay);
     const sum = ir.add(x.state.sum!, ir.mul(d, d));
     const std = ir.add(ir.sqrt(sum), s.eps);
     return { param: ir.add(x.param, ir.div(ir.mul(s.negClr, d), std)), state: { sum } };

@@ -4,7 +4,8 @@
  * @module
  */
 import * as ir from "../backends/kernel_ir.ts";
-import { adamMoments, decayedGradient, type GradientOptions } from "./adam_moments.ts";
+import { adamMoments } from "./adam_moments.ts";
+import { decayedGradient, type GradientOptions } from "./gradient.ts";
 import { ElementwiseOptimizer, type UpdateResult, type UpdateTerms } from "./elementwise_optimizer.ts";
 import { check, checkBetas } from "./validation.ts";
 import type { Params } from "./state_dict.ts";
@@ -27,13 +28,11 @@ export interface AdamOptions {
   decoupledWeightDecay: boolean;
 }
 
-/** What Adam's rule reads of a group. */
-export interface AdamStructure extends GradientOptions {
-  /** Every choice is a flag (a structure names a kernel, so it holds no numbers). */
-  [choice: string]: boolean;
+/** What Adam's rule reads of a group: the gradient's choices, and whether it keeps AMSGrad's maximum. */
+export type AdamStructure = GradientOptions & {
   /** Whether the rule keeps the running maximum of the second moment (AMSGrad). */
   amsgrad: boolean;
-}
+};
 
 /** The names of Adam's state tensors. */
 export type AdamStateName = "expAvg" | "expAvgSq" | "maxExpAvgSq";

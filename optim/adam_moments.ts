@@ -1,48 +1,10 @@
 /**
- * The kernel expressions the Adam family shares (Adam/AdamW, NAdam, RAdam, LAMB), in PyTorch's order of
- * operations, written once so every kernel that uses them computes, and is keyed, identically.
+ * The moment updates the Adam family shares (Adam/AdamW, NAdam, RAdam, LAMB), in PyTorch's order of operations,
+ * written once so every kernel that uses them computes, and is keyed, identically.
  *
  * @module
  */
 import * as ir from "../backends/kernel_ir.ts";
-
-/** The choices that shape the gradient an Adam-family update uses. */
-export interface GradientOptions {
-  /** Maximize the objective instead of minimizing it. */
-  maximize: boolean;
-  /** Whether weights decay (a weight decay other than 0): by an L2 penalty added to the gradient, or decoupled. */
-  decay: boolean;
-  /** Decay the weights directly (p ← p·decayFactor) instead of adding decayFactor·p to the gradient. */
-  decoupledWeightDecay: boolean;
-}
-
-/**
- * The gradient and the parameter an update starts from: g = ±grad in the parameter's dtype; with weight decay,
- * either g += decayFactor·p (L2) or p ← p·decayFactor (decoupled; the caller passes 1 − lr·wd).
- *
- * @example
- * ```ts
- * import * as ir from "../backends/kernel_ir.ts";
- * import { decayedGradient } from "./adam_moments.ts";
- * ir.defineKernel(["float32", "float32"], ["float32"], ([p, grad], [decay]) => {
- *   const { d, w } = decayedGradient({ maximize: false, decay: true, decoupledWeightDecay: true }, p, grad, decay);
- *   return [ir.sub(w, d)];
- * });
- * ```
- */
-export function decayedGradient(
-  group: GradientOptions,
-  param: ir.Expr,
-  grad: ir.Expr,
-  decayFactor: ir.Expr,
-): { d: ir.Expr; w: ir.Expr } {
-  let d = ir.cast(grad, param.dtype);
-  if (group.maximize) d = ir.neg(d);
-  let w = param;
-  if (group.decay && group.decoupledWeightDecay) w = ir.mul(param, decayFactor);
-  else if (group.decay) d = ir.add(d, ir.mul(decayFactor, param));
-  return { d, w };
-}
 
 /** The moment averages and their decay rates, as kernel expressions. */
 export interface MomentTerms {

@@ -4,6 +4,7 @@
  * @module
  */
 import * as ir from "../backends/kernel_ir.ts";
+import { l2Gradient, type L2Structure } from "./gradient.ts";
 import { ElementwiseOptimizer, type UpdateResult, type UpdateTerms } from "./elementwise_optimizer.ts";
 import { checkBetas, checkNonNegative } from "./validation.ts";
 import type { Params } from "./state_dict.ts";
@@ -20,16 +21,6 @@ export interface AdamaxOptions {
   weightDecay: number;
   /** Maximize the objective instead of minimizing it. */
   maximize: boolean;
-}
-
-/** The choices every rule below reads: whether it maximizes and whether weights decay (an L2 penalty). */
-export interface AdamaxStructure {
-  /** Every choice is a flag (a structure names a kernel, so it holds no numbers). */
-  [choice: string]: boolean;
-  /** Whether the rule maximizes the objective. */
-  maximize: boolean;
-  /** Whether weights decay (a weight decay other than 0). */
-  decay: boolean;
 }
 
 /** The names of Adamax's state tensors. */
@@ -50,7 +41,7 @@ export type AdamaxScalar = "lr" | "beta1" | "oneMinusBeta1" | "beta2" | "eps" | 
  * ```
  */
 export class Adamax
-  extends ElementwiseOptimizer<AdamaxOptions, AdamaxStructure, AdamaxStateName, AdamaxScalar, "negClr"> {
+  extends ElementwiseOptimizer<AdamaxOptions, L2Structure, AdamaxStateName, AdamaxScalar, "negClr"> {
   /** An optimizer of `params` with the given hyperparameters (PyTorch's defaults otherwise). */
   constructor(params: Params<AdamaxOptions>, options: Partial<AdamaxOptions> = {}) {
     super(params, { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, maximize: false, ...options });
@@ -65,7 +56,7 @@ export class Adamax
   }
 
   /** Whether it maximizes and decays weights. */
-  protected structure(group: AdamaxOptions): AdamaxStructure {
+  protected structure(group: AdamaxOptions): L2Structure {
     return { maximize: group.maximize, decay: group.weightDecay !== 0 };
   }
 
@@ -83,7 +74,7 @@ export class Adamax
 
   /** The bias-corrected step, −lr / (1 − β₁ᵗ). */
   protected override stepFactors(
-    _: AdamaxStructure,
+    _: L2Structure,
     s: Record<AdamaxScalar, ir.Expr>,
     step: ir.Expr,
   ): Record<"negClr", ir.Expr> {
@@ -92,13 +83,11 @@ export class Adamax
 
   /** d = ±g (+ wd·p); m = β1·m + (1−β1)·d; u = max(β2·u, |d| + eps); p += −clr·m / u. */
   protected rule(
-    structure: AdamaxStructure,
+    structure: L2Structure,
     x: UpdateTerms<AdamaxStateName, AdamaxScalar | "negClr">,
   ): UpdateResult<AdamaxStateName> {
     const s = x.scalars;
-    let d = ir.cast(x.grad, x.param.dtype);
-    if (structure.maximize) d = ir.neg(d);
-    if (structure.decay) d = ir.add(d, ir.mul(s.weightDecay, x.param));
+    const d = l2Gradient(structure, x.param, x.grad, s.weightDecay);
     const m = ir.add(ir.mul(x.state.expAvg!, s.beta1), ir.mul(s.oneMinusBeta1, d));
     const u = ir.max(ir.mul(x.state.expInf!, s.beta2), ir.add(ir.abs(d), s.eps));
     return { param: ir.add(x.param, ir.div(ir.mul(s.negClr, m), u)), state: { expAvg: m, expInf: u } };

@@ -22,7 +22,7 @@ export {
   type UpdateTerms,
 } from "./elementwise_optimizer.ts";
 export { SGD, type SGDOptions, type SGDScalar, type SGDStructure } from "./sgd.ts";
-export type { GradientOptions } from "./adam_moments.ts";
+export type { GradientOptions, L2Structure } from "./gradient.ts";
 export {
   Adam,
   type AdamFactor,
@@ -32,21 +32,9 @@ export {
   type AdamStructure,
 } from "./adam.ts";
 export { AdamW, type AdamWOptions } from "./adamw.ts";
-export { Adagrad, type AdagradOptions, type AdagradScalar, type AdagradStructure } from "./adagrad.ts";
-export {
-  Adadelta,
-  type AdadeltaOptions,
-  type AdadeltaScalar,
-  type AdadeltaStateName,
-  type AdadeltaStructure,
-} from "./adadelta.ts";
-export {
-  Adamax,
-  type AdamaxOptions,
-  type AdamaxScalar,
-  type AdamaxStateName,
-  type AdamaxStructure,
-} from "./adamax.ts";
+export { Adagrad, type AdagradOptions, type AdagradScalar } from "./adagrad.ts";
+export { Adadelta, type AdadeltaOptions, type AdadeltaScalar, type AdadeltaStateName } from "./adadelta.ts";
+export { Adamax, type AdamaxOptions, type AdamaxScalar, type AdamaxStateName } from "./adamax.ts";
 export { NAdam, type NAdamOptions } from "./nadam.ts";
 export { RAdam, type RAdamOptions } from "./radam.ts";
 export {

@@ -5,7 +5,8 @@
  * @module
  */
 import * as ir from "../backends/kernel_ir.ts";
-import { adamMoments, decayedGradient, type UpdateTerms } from "./adam_moments.ts";
+import { adamMoments, type UpdateTerms } from "./adam_moments.ts";
+import { decayedGradient } from "./gradient.ts";
 import { zerosLike } from "../tensor/creation.ts";
 import { cachedKernel, runKernelInto } from "../tensor/elementwise.ts";
 import { Tensor } from "../tensor/tensor.ts";

@@ -4,6 +4,7 @@
  * @module
  */
 import * as ir from "../backends/kernel_ir.ts";
+import { l2Gradient, type L2Structure } from "./gradient.ts";
 import { ElementwiseOptimizer, type UpdateResult, type UpdateTerms } from "./elementwise_optimizer.ts";
 import { checkNonNegative } from "./validation.ts";
 import type { Params } from "./state_dict.ts";
@@ -27,18 +28,12 @@ export interface RMSpropOptions {
 }
 
 /** What RMSprop's rule reads of a group. */
-export interface RMSpropStructure {
-  /** Every choice is a flag (a structure names a kernel, so it holds no numbers). */
-  [choice: string]: boolean;
-  /** Whether the rule maximizes the objective. */
-  maximize: boolean;
-  /** Whether weights decay (a weight decay other than 0). */
-  decay: boolean;
+export type RMSpropStructure = L2Structure & {
   /** Whether the squared average is centered by the mean gradient. */
   centered: boolean;
   /** Whether momentum is on (a momentum other than 0). */
   momentum: boolean;
-}
+};
 
 /** The names of RMSprop's state tensors. */
 export type RMSpropStateName = "squareAvg" | "gradAvg" | "momentumBuffer";
@@ -111,9 +106,7 @@ export class RMSprop
     x: UpdateTerms<RMSpropStateName, RMSpropScalar>,
   ): UpdateResult<RMSpropStateName> {
     const s = x.scalars;
-    let d = ir.cast(x.grad, x.param.dtype);
-    if (structure.maximize) d = ir.neg(d);
-    if (structure.decay) d = ir.add(d, ir.mul(s.weightDecay, x.param));
+    const d = l2Gradient(structure, x.param, x.grad, s.weightDecay);
     const squareAvg = ir.add(ir.mul(x.state.squareAvg!, s.alpha), ir.mul(ir.mul(s.oneMinusAlpha, d), d));
     const state: Partial<Record<RMSpropStateName, ir.Expr>> = { squareAvg };
     let avg = ir.sqrt(squareAvg);

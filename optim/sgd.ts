@@ -4,6 +4,7 @@
  * @module
  */
 import * as ir from "../backends/kernel_ir.ts";
+import { l2Gradient, type L2Structure } from "./gradient.ts";
 import {
   ElementwiseOptimizer,
   type StepContext,
@@ -30,18 +31,12 @@ export interface SGDOptions {
 }
 
 /** What SGD's rule reads of a group: options PyTorch skips when zero or off are compile-time. */
-export interface SGDStructure {
-  /** Every choice is a flag (a structure names a kernel, so it holds no numbers). */
-  [choice: string]: boolean;
+export type SGDStructure = L2Structure & {
   /** Whether momentum is on (a momentum other than 0). */
   momentum: boolean;
-  /** Whether weights decay (a weight decay other than 0). */
-  decay: boolean;
   /** Whether the momentum is Nesterov's. */
   nesterov: boolean;
-  /** Whether the rule maximizes the objective. */
-  maximize: boolean;
-}
+};
 
 /** The names of SGD's scalars. */
 export type SGDScalar = "lr" | "momentum" | "oneMinusDampening" | "weightDecay" | "first";
@@ -120,9 +115,7 @@ export class SGD extends ElementwiseOptimizer<SGDOptions, SGDStructure, "momentu
     x: UpdateTerms<"momentumBuffer", SGDScalar>,
   ): UpdateResult<"momentumBuffer"> {
     const s = x.scalars;
-    let d = ir.cast(x.grad, x.param.dtype);
-    if (structure.maximize) d = ir.neg(d);
-    if (structure.decay) d = ir.add(d, ir.mul(s.weightDecay, x.param));
+    const d = l2Gradient(structure, x.param, x.grad, s.weightDecay);
     if (!structure.momentum) return { param: ir.sub(x.param, ir.mul(s.lr, d)), state: {} };
     const buf = ir.where(
       s.first,
