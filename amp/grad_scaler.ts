@@ -10,6 +10,7 @@ import { runKernelInto } from "../tensor/elementwise.ts";
 import { keep } from "../tensor/memory.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { type AnyOptimizer, markOptimizerStepSkipped } from "../optim/lr_scheduler/step_order.ts";
+import { ElementwiseOptimizer } from "../optim/elementwise_optimizer.ts";
 import { Optimizer } from "../optim/optimizer.ts";
 import { foundFrom, unscaleCountingNonFinite, updateScaleKernel } from "./amp_kernels.ts";
 
@@ -204,8 +205,10 @@ export class GradScaler {
 
   /**
    * Unscales the gradients (unless `unscale` already did) and steps `optimizer` unless a gradient is inf or NaN.
-   * On WebGPU the skip is decided on the device (nothing is read); on the CPU a skipped step is not run and is
-   * reported to the schedulers with `markOptimizerStepSkipped`. Once per optimizer between `update()`s.
+   * An elementwise optimizer (SGD, Adam, RMSprop, …) decides on the device on every backend, reading nothing, as
+   * PyTorch's fused optimizers do; so does every other optimizer on WebGPU, which cannot read synchronously. Any
+   * other optimizer on the CPU reads the flag, as PyTorch's `GradScaler` does, and a skipped step is not run and
+   * is reported to the schedulers with `markOptimizerStepSkipped`. Once per optimizer between `update()`s.
    */
   step(optimizer: AnyOptimizer): void {
     if (!(optimizer instanceof Optimizer)) {
@@ -223,7 +226,8 @@ export class GradScaler {
     const state = this.#optimizers.get(optimizer)!;
     const foundInf = state.foundInf;
     if (foundInf === null) throw new Error("No inf checks were recorded for this optimizer.");
-    if (foundInf.device.backend.readSync === undefined) optimizer.stepUnless(foundInf);
+    const readable = foundInf.device.backend.readSync !== undefined;
+    if (optimizer instanceof ElementwiseOptimizer || !readable) optimizer.stepUnless(foundInf);
     else if (foundInf.dataSync()[0] === 0) optimizer.step();
     else markOptimizerStepSkipped(optimizer);
     state.stage = "stepped";
