@@ -4,6 +4,9 @@
  * queued on a WebGPU device is finished inside the measurement; the group's baseline is that readback alone. LBFGS
  * runs one iteration per step on a fixed gradient (its closure returns a constant loss) and reads back three times.
  *
+ * A last group per device times AdamW over the 27 small tensors of char-gpt's GPT, a plain step and the step a
+ * GradScaler skips on the device, where the per-tensor cost of a step shows.
+ *
  * Before the benchmarks, it prints the backend primitives (elementwise kernels, reductions …) one step of each
  * optimizer runs over the four parameter tensors of the seed's MNIST model, counted by wrapping the device's
  * backend; on WebGPU also the compute dispatches the backend's own counter saw. Timings on a software WebGPU adapter
@@ -22,6 +25,7 @@ import {
   type Device,
   device,
   LBFGS,
+  manualSeed,
   NAdam,
   Optimizer,
   RAdam,
@@ -31,7 +35,9 @@ import {
   SGD,
   type Tensor,
   tensor,
+  zeros,
 } from "../mod.ts";
+import { GPT, GPT_DEFAULTS } from "../examples/gpt.ts";
 import { WebGpuBackend } from "../backends/mod.ts";
 
 const SIZES = [1_000_000, 10_000_000];
@@ -148,5 +154,42 @@ for (const kind of ["cpu", "webgpu"] as const) {
         },
       });
     }
+  }
+
+  // Many small tensors: char-gpt's GPT (4 layers, 128 wide, no biases: 27 tensors in nanoGPT's two AdamW groups),
+  // a plain step and the step a GradScaler skips on the device (flag 0: kept), where per-tensor costs show.
+  manualSeed(0);
+  const gpt = await new GPT({
+    ...GPT_DEFAULTS,
+    vocabSize: 65,
+    blockSize: 64,
+    nLayer: 4,
+    nHead: 4,
+    nEmbd: 128,
+    bias: false,
+  })
+    .to(dev);
+  const adamw = gpt.configureOptimizers({ weightDecay: 0.1, learningRate: 1e-3, betas: [0.9, 0.99] });
+  const gptParams = gpt.parameters();
+  for (const p of gptParams) p.grad = randn(p.shape, { device: dev });
+  const kept = zeros([], { device: dev });
+  const head = gptParams[0].narrow(0, 0, 1);
+  const group = `AdamW over char-gpt's GPT, ${gptParams.length} tensors [${label}]`;
+  for (
+    const [name, run] of [["step", () => adamw.step()], [
+      "GradScaler's device skip",
+      () => adamw.stepUnless(kept),
+    ]] as const
+  ) {
+    Deno.bench({
+      name: `${name}: ${group}`,
+      group,
+      n: 50,
+      warmup: 5,
+      fn: async () => {
+        run();
+        await head.data();
+      },
+    });
   }
 }
