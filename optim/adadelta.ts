@@ -44,7 +44,7 @@ export class Adadelta
   extends ElementwiseOptimizer<AdadeltaOptions, L2Structure, AdadeltaStateName, AdadeltaScalar> {
   /** An optimizer of `params` with the given hyperparameters (PyTorch's defaults otherwise). */
   constructor(params: Params<AdadeltaOptions>, options: Partial<AdadeltaOptions> = {}) {
-    super(params, { lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false, ...options });
+    super(params, { lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false }, options);
   }
 
   /** PyTorch's checks of Adadelta's hyperparameters. */

@@ -158,8 +158,7 @@ export class Adafactor extends Optimizer<AdafactorOptions> {
       d: 1,
       weightDecay: 0,
       maximize: false,
-      ...options,
-    });
+    }, options);
   }
 
   /** PyTorch's checks of Adafactor's hyperparameters, in its words. */

@@ -57,8 +57,7 @@ export class Adagrad
       initialAccumulatorValue: 0,
       eps: 1e-10,
       maximize: false,
-      ...options,
-    });
+    }, options);
   }
 
   /**

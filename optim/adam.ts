@@ -64,8 +64,7 @@ export class Adam
       amsgrad: false,
       maximize: false,
       decoupledWeightDecay: false,
-      ...options,
-    });
+    }, options);
   }
 
   /** PyTorch's checks of Adam's hyperparameters. */

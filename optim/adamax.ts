@@ -44,7 +44,7 @@ export class Adamax
   extends ElementwiseOptimizer<AdamaxOptions, L2Structure, AdamaxStateName, AdamaxScalar, "negClr"> {
   /** An optimizer of `params` with the given hyperparameters (PyTorch's defaults otherwise). */
   constructor(params: Params<AdamaxOptions>, options: Partial<AdamaxOptions> = {}) {
-    super(params, { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, maximize: false, ...options });
+    super(params, { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, maximize: false }, options);
   }
 
   /** PyTorch's checks of Adamax's hyperparameters. */

@@ -25,6 +25,9 @@ export type AdamWOptions = Omit<AdamOptions, "decoupledWeightDecay">;
 export class AdamW extends Adam {
   /** An optimizer of `params` with the given hyperparameters (PyTorch's AdamW defaults otherwise). */
   constructor(params: Params<AdamWOptions>, options: Partial<AdamWOptions> = {}) {
+    if ("decoupledWeightDecay" in options) {
+      throw new TypeError("Unexpected option decoupledWeightDecay: AdamW always decouples its weight decay");
+    }
     super(params, { weightDecay: 1e-2, ...options, decoupledWeightDecay: true });
   }
 }

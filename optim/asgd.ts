@@ -138,8 +138,7 @@ export class ASGD extends Optimizer<ASGDOptions> {
       t0: 1e6,
       weightDecay: 0,
       maximize: false,
-      ...options,
-    });
+    }, options);
   }
 
   /** PyTorch's checks of ASGD's hyperparameters. */

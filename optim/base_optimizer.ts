@@ -31,6 +31,55 @@ function ownValues<T extends object>(values: T): T {
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Array.isArray(v) ? [...v] : v])) as T;
 }
 
+/** `values` without its undefined entries: an option given as undefined is not given. */
+function definedValues<T extends object>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * Throws a TypeError naming the option unless every entry of `values` has the type of the default of that name
+ * (TypeScript's types are gone at run time): a number for a number (NaN is left to the range checks), a boolean
+ * for a boolean, a string for a string, an array of numbers for an array of numbers (its length is left to the
+ * range checks, which word it as PyTorch does; a null element, Adafactor's ε1, may be a number). With `known`, a
+ * name the defaults lack is refused too, as Python refuses an unexpected keyword argument. `params`, undefined
+ * values and defaults that are null (LBFGS's lineSearchFn) are not checked here.
+ */
+function checkTypes(defaults: object, values: object, known: boolean): void {
+  const expected = defaults as Record<string, unknown>;
+  for (const [key, value] of Object.entries(values)) {
+    if (key === "params" || value === undefined) continue;
+    if (!(key in expected)) {
+      if (!known) continue;
+      throw new TypeError(
+        `Unexpected option ${key}: expected one of ${Object.keys(expected).join(", ")}`,
+      );
+    }
+    const base = expected[key];
+    if (base === null || base === undefined) continue;
+    if (Array.isArray(base)) {
+      // The length is the range checks' to refuse, in PyTorch's words; here each element's type is checked.
+      const ok = Array.isArray(value) &&
+        value.every((v, i) =>
+          base[i] === null ? v === null || typeof v === "number" : typeof v === typeof base[i]
+        );
+      if (!ok) {
+        throw new TypeError(
+          `Invalid ${key}: expected an array like [${base.map(shown)}], got ${shown(value)}`,
+        );
+      }
+    } else if (typeof value !== typeof base) {
+      throw new TypeError(`Invalid ${key}: expected a ${typeof base}, got ${shown(value)}`);
+    }
+  }
+}
+
+/** `value` as an error message shows it: strings quoted, arrays listed, objects by their type. */
+function shown(value: unknown): string {
+  if (typeof value === "string") return `the string "${value}"`;
+  if (Array.isArray(value)) return `[${value.map(shown).join(", ")}]`;
+  return typeof value === "object" && value !== null ? describe(value) : String(value);
+}
+
 function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
@@ -62,8 +111,13 @@ export abstract class BaseOptimizer<O extends { lr: number }, S extends object =
   #preHooks = new Set<() => void>();
   #postHooks = new Set<() => void>();
 
-  /** Validates `defaults` and adds `params` as one group, or as the given groups. */
-  constructor(params: Params<O>, defaults: O) {
+  /**
+   * Validates `defaults` overridden by `options` (each option must have its default's type: a number, a boolean,
+   * a string or an array of as many numbers) and adds `params` as one group, or as the given groups.
+   */
+  constructor(params: Params<O>, defaults: O, options: Partial<O> = {}) {
+    checkTypes(defaults, options, true);
+    defaults = { ...defaults, ...definedValues(options) };
     this.validate(defaults);
     this.defaults = ownValues(defaults);
     if (
@@ -148,6 +202,7 @@ export abstract class BaseOptimizer<O extends { lr: number }, S extends object =
         );
       }
     });
+    checkTypes(this.defaults, group, false);
     const full = {
       ...ownValues(this.defaults),
       ...ownValues(group),
@@ -314,6 +369,7 @@ export abstract class BaseOptimizer<O extends { lr: number }, S extends object =
       }
     });
     const groups = saved.map(({ params: _, ...values }, i) => {
+      checkTypes(this.defaults, values, false);
       const group = { ...this.paramGroups[i], ...structuredClone(values) } as ParamGroup<O>;
       this.validate(group);
       return group;

@@ -177,8 +177,7 @@ export class LAMB extends Optimizer<LAMBOptions> {
       biasCorrection: true,
       trustClip: false,
       maximize: false,
-      ...options,
-    });
+    }, options);
   }
 
   /** Checks of LAMB's hyperparameters, worded as PyTorch's Adam words its own. */

@@ -132,17 +132,17 @@ const f32 = Math.fround;
 export class LBFGS extends BaseOptimizer<LBFGSOptions, LBFGSState> {
   /** An optimizer of `params` (one group) with the given hyperparameters (PyTorch's defaults otherwise). */
   constructor(params: Params<LBFGSOptions>, options: Partial<LBFGSOptions> = {}) {
-    const maxIter = options.maxIter ?? 20;
+    // maxEval's default follows the maxIter given; a maxIter of the wrong type is refused by the base.
+    const maxIter = typeof options.maxIter === "number" ? options.maxIter : 20;
     super(params, {
       lr: 1,
-      maxIter,
+      maxIter: 20,
       maxEval: Math.floor(maxIter * 5 / 4),
       toleranceGrad: 1e-7,
       toleranceChange: 1e-9,
       historySize: 100,
       lineSearchFn: null,
-      ...options,
-    });
+    }, options);
   }
 
   /**

@@ -47,7 +47,7 @@ export type LionScalar = "lr" | "decay" | "beta1" | "oneMinusBeta1" | "beta2" | 
 export class Lion extends ElementwiseOptimizer<LionOptions, LionStructure, "expAvg", LionScalar> {
   /** An optimizer of `params` with the given hyperparameters (the paper's defaults otherwise). */
   constructor(params: Params<LionOptions>, options: Partial<LionOptions> = {}) {
-    super(params, { lr: 1e-4, betas: [0.9, 0.99], weightDecay: 0, maximize: false, ...options });
+    super(params, { lr: 1e-4, betas: [0.9, 0.99], weightDecay: 0, maximize: false }, options);
   }
 
   /** Checks of Lion's hyperparameters, worded as PyTorch's Adam words its own. */

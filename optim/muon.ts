@@ -133,8 +133,7 @@ export class Muon extends Optimizer<MuonOptions> {
       eps: 1e-7,
       nsSteps: 5,
       adjustLrFn: null,
-      ...options,
-    });
+    }, options);
   }
 
   /** PyTorch's checks of Muon's hyperparameters and of its parameters' shapes, in its words. */

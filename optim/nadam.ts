@@ -169,8 +169,7 @@ export class NAdam extends Optimizer<NAdamOptions> {
       momentumDecay: 4e-3,
       decoupledWeightDecay: false,
       maximize: false,
-      ...options,
-    });
+    }, options);
   }
 
   /** PyTorch's checks of NAdam's hyperparameters. */

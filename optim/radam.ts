@@ -173,8 +173,7 @@ export class RAdam extends Optimizer<RAdamOptions> {
       weightDecay: 0,
       decoupledWeightDecay: false,
       maximize: false,
-      ...options,
-    });
+    }, options);
   }
 
   /** PyTorch's checks of RAdam's hyperparameters. */

@@ -64,8 +64,7 @@ export class RMSprop
       momentum: 0,
       centered: false,
       maximize: false,
-      ...options,
-    });
+    }, options);
   }
 
   /** PyTorch's checks of RMSprop's hyperparameters. */

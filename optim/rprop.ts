@@ -54,7 +54,7 @@ function sign(x: ir.Expr): ir.Expr {
 export class Rprop extends ElementwiseOptimizer<RpropOptions, RpropStructure, RpropStateName, RpropScalar> {
   /** An optimizer of `params` with the given hyperparameters (PyTorch's defaults otherwise). */
   constructor(params: Params<RpropOptions>, options: Partial<RpropOptions> = {}) {
-    super(params, { lr: 1e-2, etas: [0.5, 1.2], stepSizes: [1e-6, 50], maximize: false, ...options });
+    super(params, { lr: 1e-2, etas: [0.5, 1.2], stepSizes: [1e-6, 50], maximize: false }, options);
   }
 
   /** PyTorch's checks of Rprop's hyperparameters. */

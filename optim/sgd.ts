@@ -62,8 +62,7 @@ export class SGD extends ElementwiseOptimizer<SGDOptions, SGDStructure, "momentu
       weightDecay: 0,
       nesterov: false,
       maximize: false,
-      ...options,
-    });
+    }, options);
   }
 
   /** PyTorch's checks of SGD's hyperparameters. */
