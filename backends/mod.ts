@@ -3,7 +3,7 @@
  *
  * @module
  */
-export type { Backend, DeviceBuffer, DeviceStats, ReduceOp, View } from "./backend.ts";
+export type { Backend, DeviceBuffer, DeviceStats, IndexBounds, ReduceOp, View } from "./backend.ts";
 export * from "./kernel_ir.ts";
 export { cpu, Device, device, type DeviceType, getDefaultDevice, setDefaultDevice } from "./device.ts";
 export { deviceStats } from "./device_stats.ts";
