@@ -125,6 +125,30 @@ export class WebGpuBackend implements Backend {
     return this.#device;
   }
 
+  /**
+   * Closes the device: submits what is recorded, then destroys the pooled buffers, the backend's own and the
+   * GPUDevice (which frees the buffers of live tensors too). The backend's tensors are gone afterwards: a read
+   * rejects as on a lost device. `device("webgpu")` does it when the process exits, so that the driver's threads
+   * stop before the process tears down its memory.
+   *
+   * @example
+   * ```ts
+   * import { device } from "@gradstep/gradstep";
+   * import { WebGpuBackend } from "@gradstep/gradstep/backends";
+   * const gpu = await device("webgpu");
+   * if (gpu.backend instanceof WebGpuBackend) gpu.backend.destroy(); // the next device("webgpu") opens a new one
+   * ```
+   */
+  destroy(): void {
+    this.flush();
+    this.#pool.destroy();
+    this.#paramsBuffer.destroy();
+    this.#checkRecord?.destroy();
+    this.#checkRecord = null;
+    this.#checks.clear();
+    this.#device.destroy();
+  }
+
   /** Throws a clear Error if the device was lost or reported an error since the last check. */
   #check(): void {
     if (this.#lost !== null) {
