@@ -65,9 +65,8 @@ export async function openDevice(adapter: GPUAdapter, summary: AdapterSummary): 
   for (const name of LIMITS) requiredLimits[name] = adapter.limits[name];
   const gpu = await adapter.requestDevice({ requiredFeatures: features, requiredLimits });
   const backend = new WebGpuBackend(gpu);
-  // Closed before the process exits, so that the driver's threads (Mesa's lavapipe, say) do not outlive the device
-  // while the process frees its memory: without it about one exit in fifty aborted ("corrupted size vs.
-  // prev_size in fastbins", rc 134) after every test had passed.
+  // Closed before the process exits, so that no work or buffer of ours is left to the driver's exit-time teardown.
+  // (This alone does not stop the rare abort at exit on Mesa: see "Devices" in the README.)
   const close = (): void => backend.destroy();
   globalThis.addEventListener("unload", close);
   gpu.lost.then(() => globalThis.removeEventListener("unload", close));
