@@ -7,7 +7,7 @@
  * @module
  */
 import * as ew from "../tensor/elementwise.ts";
-import { scatterAdd } from "../tensor/indexing.ts";
+import { scatterAddInRange } from "../tensor/indexing.ts";
 import { matmul } from "../tensor/matmul.ts";
 import { argExtreme, sum, sumTo } from "../tensor/reduce.ts";
 import { empty, expand, narrow, permute, reshape, transpose } from "../tensor/shape.ts";
@@ -206,13 +206,13 @@ export const rules: { [K in keyof OpArgs]: Rule<OpArgs[K]> } = {
     }
     const at = argExtreme(op === "max" ? "argmax" : "argmin", x, dim, true);
     const spread = keepdim ? g : reshape(g, at.shape);
-    return [scatterAdd(zerosShaped(x), dim, at, spread)];
+    return [scatterAddInRange(zerosShaped(x), dim, at, spread)];
   },
   matmul: (g, [a, b], _y, _args, needed) => [
     needed[0] ? sumTo(matmul(g, transpose(b, -2, -1)), a.shape) : null,
     needed[1] ? sumTo(matmul(transpose(a, -2, -1), g), b.shape) : null,
   ],
-  gather: (g, [x], _y, { dim, index }) => [scatterAdd(zerosShaped(x), dim, index, g)],
+  gather: (g, [x], _y, { dim, index }) => [scatterAddInRange(zerosShaped(x), dim, index, g)],
   reshape: (g, _x, _y, { shape }) => [reshape(g, shape)],
   permute: (g, _x, _y, { dims }) => {
     const inverse = new Array<number>(dims.length);

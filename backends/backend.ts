@@ -1,6 +1,7 @@
 /**
- * The backend seam: memory plus five primitives. Everything else (softmax, losses, layers, optimizers) is
- * composed from these in `tensor/`, `nn/` and `optim/`, so a new backend implements only this interface.
+ * The backend seam: memory plus five primitives and an index check. Everything else (softmax, losses, layers,
+ * optimizers) is composed from these in `tensor/`, `nn/` and `optim/`, so a new backend implements only this
+ * interface.
  *
  * A strided copy is the elementwise identity kernel with a strided output.
  *
@@ -30,6 +31,16 @@ export interface View {
   readonly strides: readonly number[];
 }
 
+/**
+ * The values an index check accepts: integers in [0, `size`), and `ignore` when given (a loss's ignored target).
+ */
+export interface IndexBounds {
+  /** One past the largest valid index. */
+  readonly size: number;
+  /** A value accepted although out of range (cross-entropy's `ignoreIndex`); none when absent. */
+  readonly ignore?: number;
+}
+
 /** Reductions over the trailing dimensions of a view; `argmax`/`argmin` write int32 positions. */
 export type ReduceOp = "sum" | "prod" | "max" | "min" | "argmax" | "argmin";
 
@@ -38,8 +49,8 @@ export type ReduceOp = "sum" | "prod" | "max" | "min" | "argmax" | "argmin";
  * increment per call, so counting costs nothing measurable). What each counts on each backend:
  *
  * - `dispatches`: kernels launched. On the CPU, one per call of a primitive (`elementwise`, `reduce`, `matmul`,
- *   `gather`, `scatterAdd`; a strided copy is an `elementwise` call), except an `elementwise` call over an empty
- *   shape, which runs nothing. On WebGPU, one per compute-shader dispatch recorded: a contiguous copy is a
+ *   `gather`, `scatterAdd`, `checkIndices`; a strided copy is an `elementwise` call), except an `elementwise` call
+ *   over an empty shape, which runs nothing. On WebGPU, one per compute-shader dispatch recorded: a contiguous copy is a
  *   buffer-to-buffer copy and no dispatch, a long reduction into few outputs is two, and a matmul of more than
  *   65,535 batches is one per 65,535.
  * - `submits`: command buffers handed to the device queue. On WebGPU, one per submission (at the end of a
@@ -155,4 +166,17 @@ export interface Backend {
    * indices repeat.
    */
   scatterAdd(target: View, index: View, values: View, dim: number, shape: readonly number[]): void;
+  /**
+   * Checks user-supplied int32 indices: at the first element of `index` (walked over `shape` in row-major order)
+   * outside `bounds`, the backend reports `fail(value)`. Where memory is host memory it throws at once; otherwise
+   * the check runs on the device, which records the first failure, and the next `read` of any of the backend's
+   * buffers rejects with it (so the check costs no readback of its own), after which checking starts afresh.
+   * `fail` should capture only what its message needs: it is kept until a read settles the check.
+   */
+  checkIndices(
+    index: View,
+    shape: readonly number[],
+    bounds: IndexBounds,
+    fail: (value: number) => Error,
+  ): void;
 }

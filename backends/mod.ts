@@ -3,7 +3,7 @@
  *
  * @module
  */
-export type { Backend, DeviceBuffer, DeviceStats, ReduceOp, View } from "./backend.ts";
+export type { Backend, DeviceBuffer, DeviceStats, IndexBounds, ReduceOp, View } from "./backend.ts";
 export * from "./kernel_ir.ts";
 export { evaluateOnHost } from "./kernel_eval.ts";
 export { cpu, Device, type DeviceType, getDefaultDevice, setDefaultDevice } from "./device.ts";

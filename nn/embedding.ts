@@ -12,7 +12,7 @@ import * as ir from "../backends/kernel_ir.ts";
 import { ones, zeros } from "../tensor/creation.ts";
 import { int32Hint } from "../tensor/dtype.ts";
 import { cachedKernel, runKernel } from "../tensor/elementwise.ts";
-import { indexSelect, scatterAdd } from "../tensor/indexing.ts";
+import { checkIndexValues, indexSelectInRange, scatterAddInRange } from "../tensor/indexing.ts";
 import { tidy } from "../tensor/memory.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { normal_ } from "./init.ts";
@@ -42,7 +42,7 @@ function paddingRow(paddingIdx: number | null, rows: number): number | null {
   return paddingIdx < 0 ? rows + paddingIdx : paddingIdx;
 }
 
-/** Throws unless `input` is an int32 tensor of indices in [0, rows). */
+/** Checks that `input` is an int32 tensor of indices in [0, rows) (values on its device: see `checkIndexValues`). */
 function checkIndices(input: Tensor, rows: number): void {
   if (input.dtype !== "int32") {
     throw new TypeError(
@@ -51,20 +51,14 @@ function checkIndices(input: Tensor, rows: number): void {
       }`,
     );
   }
-  // As the losses check their targets: where memory is host memory, without a device round-trip.
-  if (input.device.backend.readSync === undefined) return;
-  for (const i of input.dataSync()) {
-    if (i < 0 || i >= rows) {
-      throw new RangeError(
-        `index out of range in self: index ${i} is not in [0, ${rows}) (num_embeddings ${rows})`,
-      );
-    }
-  }
+  const fail = (i: number): Error =>
+    new RangeError(`index out of range in self: index ${i} is not in [0, ${rows}) (num_embeddings ${rows})`);
+  checkIndexValues(input, { size: rows }, fail);
 }
 
 /** How many times `flat` looks up each of `rows` rows, as float32 [rows]. */
 function lookups(flat: Tensor, rows: number): Tensor {
-  return scatterAdd(
+  return scatterAddInRange(
     zeros([rows], { device: flat.device }),
     0,
     flat,
@@ -123,10 +117,10 @@ export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptio
   return fusedOp(
     "embedding",
     [weight],
-    () => ({ output: indexSelect(weight, 0, flat).reshape([...input.shape, dim]) }),
+    () => ({ output: indexSelectInRange(weight, 0, flat).reshape([...input.shape, dim]) }),
     (g) => {
       const spread = flat.reshape([flat.numel, 1]).expand([flat.numel, dim]);
-      const grad = scatterAdd(
+      const grad = scatterAddInRange(
         zeros(weight.shape, { dtype: weight.dtype, device: weight.device }),
         0,
         spread,

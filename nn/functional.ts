@@ -9,6 +9,7 @@ import { noGrad } from "../autograd/node.ts";
 import { int32Hint, isFloating } from "../tensor/dtype.ts";
 import { autocastArgs } from "../tensor/autocast_policy.ts";
 import { where } from "../tensor/elementwise.ts";
+import { checkIndexValues, gatherInRange, indexSelectInRange } from "../tensor/indexing.ts";
 import { sameShape } from "../tensor/shape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 
@@ -70,19 +71,17 @@ function checkTargets(input: Tensor, target: Tensor, ignoreIndex: number): void 
     );
   }
   const classes = input.ndim === 1 ? input.shape[0] : input.shape[1];
-  if (target.device.backend.readSync === undefined) return;
-  for (const t of target.dataSync()) {
-    if (t !== ignoreIndex && (t < 0 || t >= classes)) {
-      throw new RangeError(`Target ${t} is out of bounds for ${classes} classes.`);
-    }
-  }
+  const fail = (t: number): Error => new RangeError(`Target ${t} is out of bounds for ${classes} classes.`);
+  checkIndexValues(target, { size: classes, ignore: ignoreIndex }, fail);
 }
 
 /** Each target's class weight (1 without weights), 0 where the target is ignored; flat like `labels`. */
 function targetWeights(labels: Tensor, weight: Tensor | null, ignoreIndex: number, like: Tensor): Tensor {
   return noGrad(() => {
     const kept = labels.ne(ignoreIndex);
-    return weight === null ? kept.to(like.dtype) : weight.indexSelect(0, where(kept, labels, 0)).mul(kept);
+    return weight === null
+      ? kept.to(like.dtype)
+      : indexSelectInRange(weight, 0, where(kept, labels, 0)).mul(kept);
   });
 }
 
@@ -127,7 +126,7 @@ export function nllLoss(input: Tensor, target: Tensor, options: NLLOptions = {})
   checkTargets(input, target, ignoreIndex);
   const { logits, labels, shape } = flattenClasses(input, target);
   const safe = noGrad(() => where(labels.eq(ignoreIndex), 0, labels));
-  const picked = logits.gather(1, safe.unsqueeze(1)).squeeze(1);
+  const picked = gatherInRange(logits, 1, safe.unsqueeze(1)).squeeze(1);
   const w = targetWeights(labels, weight, ignoreIndex, input);
   const losses = picked.mul(w).neg();
   if (reduction === "none") return losses.reshape(shape);

@@ -8,6 +8,7 @@
  */
 import { noGrad } from "../autograd/node.ts";
 import { tensor } from "../tensor/creation.ts";
+import { gatherInRange } from "../tensor/indexing.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { Module } from "./module.ts";
 import { type Pair, pair, unfoldWindows, windowCount, type Windows, windowTaps } from "./unfold.ts";
@@ -118,10 +119,10 @@ export function maxPool2d(input: Tensor, kernelSize: Pair, options: MaxPool2dOpt
     // Where each window's first largest element lies (PyTorch's indices): the output gathers those alone, so the
     // gradient scatters only to them.
     const winners = noGrad(() => {
-      const first = planes.gather(2, at).reshape([n, c, taps, windows]).argmax(2, { keepdim: true });
-      return at.reshape([n, c, taps, windows]).gather(2, first).reshape([n, c, windows]);
+      const first = gatherInRange(planes, 2, at).reshape([n, c, taps, windows]).argmax(2, { keepdim: true });
+      return gatherInRange(at.reshape([n, c, taps, windows]), 2, first).reshape([n, c, windows]);
     });
-    return planes.gather(2, winners).reshape([n, c, ...w.output]);
+    return gatherInRange(planes, 2, winners).reshape([n, c, ...w.output]);
   });
 }
 

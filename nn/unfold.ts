@@ -9,6 +9,7 @@
  */
 import { cat } from "../tensor/shape.ts";
 import { full, tensor } from "../tensor/creation.ts";
+import { gatherInRange } from "../tensor/indexing.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 
 /** A size given once for both spatial dimensions, or as [height, width]. */
@@ -129,7 +130,7 @@ export function windowTaps(input: Tensor, w: Windows, fill: number): { planes: T
  */
 export function unfoldWindows(input: Tensor, w: Windows, fill = 0): Tensor {
   const { planes, taps } = windowTaps(input, w, fill);
-  return planes.gather(2, taps).reshape([
+  return gatherInRange(planes, 2, taps).reshape([
     ...input.shape.slice(0, 2),
     w.kernel[0] * w.kernel[1],
     w.output[0] * w.output[1],

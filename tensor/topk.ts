@@ -10,7 +10,7 @@ import { noGrad } from "../autograd/node.ts";
 import * as ir from "../backends/kernel_ir.ts";
 import { arange } from "./creation.ts";
 import { cachedKernel, copyInto, runKernel } from "./elementwise.ts";
-import { gather } from "./indexing.ts";
+import { gatherInRange } from "./indexing.ts";
 import { argExtreme, extreme } from "./reduce.ts";
 import { empty, narrow, normalizeDim, reshape } from "./shape.ts";
 import type { Tensor } from "./tensor.ts";
@@ -92,5 +92,5 @@ export function topk(t: Tensor, k: number, options: TopkOptions = {}): [Tensor, 
     [t],
   )[0];
   const indices = noGrad(() => bestPositions(score, d, k));
-  return [gather(t, d, indices), indices];
+  return [gatherInRange(t, d, indices), indices];
 }

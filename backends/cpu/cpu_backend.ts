@@ -10,13 +10,14 @@ import {
   type Backend,
   type DeviceBuffer,
   type DeviceStats,
+  type IndexBounds,
   type ReduceOp,
   type View,
   zeroStats,
 } from "../backend.ts";
 import type { Kernel } from "../kernel_ir.ts";
 import { type CompiledKernel, compileKernel, type InnerStride } from "./compile.ts";
-import { gatherCpu, scatterAddCpu } from "./gather.ts";
+import { firstOutside, gatherCpu, scatterAddCpu } from "./gather.ts";
 import { collapse } from "../layout.ts";
 import { matmulCpu } from "./matmul.ts";
 import { reduceCpu } from "./reduce.ts";
@@ -380,5 +381,40 @@ export class CpuBackend implements Backend {
       dim,
       shape,
     );
+  }
+
+  /**
+   * Checks indices in host memory and throws `fail(value)` at once for the first outside `bounds`.
+   *
+   * @example
+   * ```ts
+   * import { CpuBackend } from "@gradstep/gradstep/backends";
+   * const backend = new CpuBackend();
+   * const index = backend.alloc(3, "int32");
+   * backend.write(index, new Int32Array([0, 7, 1]));
+   * const view = { buffer: index, offset: 0, strides: [1] };
+   * try {
+   *   backend.checkIndices(view, [3], { size: 5 }, (v) => new RangeError(`index ${v} is out of range`));
+   * } catch (error) {
+   *   console.log((error as Error).message); // "index 7 is out of range"
+   * }
+   * ```
+   */
+  checkIndices(
+    index: View,
+    shape: readonly number[],
+    bounds: IndexBounds,
+    fail: (value: number) => Error,
+  ): void {
+    this.stats.dispatches++;
+    const bad = firstOutside(
+      arrayOf(index.buffer),
+      index.offset,
+      index.strides,
+      shape,
+      bounds.size,
+      bounds.ignore,
+    );
+    if (bad !== undefined) throw fail(bad);
   }
 }

@@ -98,3 +98,25 @@ export function scatterAddCpu(
     },
   );
 }
+
+/**
+ * The first element of `index` (walked over `shape` in row-major order) that is neither in [0, `size`) nor
+ * `ignore`, or undefined when every one is.
+ */
+export function firstOutside(
+  index: TypedArray,
+  offset: number,
+  strides: readonly number[],
+  shape: readonly number[],
+  size: number,
+  ignore: number | undefined,
+): number | undefined {
+  let bad: number | undefined;
+  walkRows(shape, [strides], [offset], ([p], n, [s]) => {
+    for (let j = 0; j < n && bad === undefined; j++) {
+      const v = index[p + j * s];
+      if ((v < 0 || v >= size) && v !== ignore) bad = v;
+    }
+  });
+  return bad;
+}

@@ -67,6 +67,14 @@ export class BufferPool {
     this.#bytes += buffer.size;
   }
 
+  /** Destroys every buffer the pool holds (for closing the device). */
+  destroy(): void {
+    for (const list of this.#free.values()) for (const buffer of list) buffer.destroy();
+    this.submitted();
+    this.#free.clear();
+    this.#bytes = 0;
+  }
+
   /** Called after a submission: buffers the pool had no room for are destroyed. */
   submitted(): void {
     for (const buffer of this.#waiting) buffer.destroy();

@@ -72,3 +72,55 @@ export function scatterAddShader(dtype: "float32" | "int32", rank: number, dim: 
   return `${declarations(bindings)}
 ${kernel(body, rank, 3, dim)}`;
 }
+
+/** Where the index check's own params follow the index view's: size, whether to ignore a value, it, the check's id. */
+export function checkParams(rank: number): { size: number; hasIgnore: number; ignore: number; id: number } {
+  const base = indexLayout(rank).offset(1);
+  return { size: base, hasIgnore: base + 1, ignore: base + 2, id: base + 3 };
+}
+
+/**
+ * One workgroup walks the index (bindings: index, error record) and finds its first element, in row-major order,
+ * outside [0, size) and unequal to the ignored value; unless an earlier check already failed (the record's first
+ * word is not 0), it writes [check id, value] to the record. One workgroup keeps "first" deterministic: each
+ * invocation finds the first failure of its stride, and a tree of minima over positions picks the earliest.
+ */
+export function checkShader(rank: number): string {
+  const at = checkParams(rank);
+  return `${declarations([{ dtype: "int32", writable: false }, { dtype: "int32", writable: true }])}
+var<workgroup> firstAt: array<u32, ${WORKGROUP}>;
+var<workgroup> firstValue: array<i32, ${WORKGROUP}>;
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(local_invocation_index) lid: u32) {
+  let n = P[0];
+  let size = i32(P[${at.size}]);
+  let ignoring = P[${at.hasIgnore}] != 0u;
+  let ignored = bitcast<i32>(P[${at.ignore}]);
+  var found = 0xffffffffu;
+  var value = 0;
+  for (var i = lid; i < n; i = i + ${WORKGROUP}u) {
+    ${offsets(rank, 1, -1)}
+    let v = B0[p0];
+    if ((v < 0 || v >= size) && !(ignoring && v == ignored)) {
+      found = i;
+      value = v;
+      break;
+    }
+  }
+  firstAt[lid] = found;
+  firstValue[lid] = value;
+  workgroupBarrier();
+  for (var half = ${WORKGROUP / 2}u; half > 0u; half = half >> 1u) {
+    if (lid < half && firstAt[lid + half] < firstAt[lid]) {
+      firstAt[lid] = firstAt[lid + half];
+      firstValue[lid] = firstValue[lid + half];
+    }
+    workgroupBarrier();
+  }
+  if (lid == 0u && firstAt[0] != 0xffffffffu && B1[0] == 0) {
+    B1[0] = i32(P[${at.id}]);
+    B1[1] = firstValue[0];
+  }
+}
+`;
+}

@@ -13,6 +13,7 @@ import {
   type Backend,
   type DeviceBuffer,
   type DeviceStats,
+  type IndexBounds,
   type ReduceOp,
   type View,
   zeroStats,
@@ -30,7 +31,7 @@ import {
   walkKey,
   WORKGROUP,
 } from "./elementwise_shader.ts";
-import { gatherShader, indexLayout, scatterAddShader } from "./index_shaders.ts";
+import { checkParams, checkShader, gatherShader, indexLayout, scatterAddShader } from "./index_shaders.ts";
 import { MATMUL_TILE, matmulShader } from "./matmul_shader.ts";
 import { accumulatorType, reduceLayout, reduceShader } from "./reduce_shader.ts";
 import { gpuBytesPerElement, scalarBits } from "./wgsl.ts";
@@ -47,6 +48,8 @@ import { gpuBytesPerElement, scalarBits } from "./wgsl.ts";
 export const MAX_BATCH = 256;
 const PARAMS_BYTES = 1 << 20;
 const PARAMS_ALIGN = 256;
+/** The error record of the index checks: [id of the first failed check, its value], two int32. */
+const RECORD_BYTES = 8;
 
 interface Pipeline {
   pipeline: GPUComputePipeline;
@@ -95,6 +98,13 @@ export class WebGpuBackend implements Backend {
   #unzeroed = new Set<GPUBuffer>();
   #lost: GPUDeviceLostInfo | null = null;
   #error: GPUError | null = null;
+  /**
+   * Index checks recorded and not yet settled by a read, by id (ids grow from 1), each with its Error's maker; and
+   * the device's error record [id of the first failed check or 0, its value], made at the first check.
+   */
+  readonly #checks = new Map<number, (value: number) => Error>();
+  #nextCheck = 1;
+  #checkRecord: GPUBuffer | null = null;
 
   /** Wraps a device obtained from an adapter. */
   constructor(device: GPUDevice) {
@@ -113,6 +123,30 @@ export class WebGpuBackend implements Backend {
   /** The underlying GPUDevice. */
   get gpu(): GPUDevice {
     return this.#device;
+  }
+
+  /**
+   * Closes the device: submits what is recorded, then destroys the pooled buffers, the backend's own and the
+   * GPUDevice (which frees the buffers of live tensors too). The backend's tensors are gone afterwards: a read
+   * rejects as on a lost device. `device("webgpu")` does it when the process exits, so that the driver's threads
+   * stop before the process tears down its memory.
+   *
+   * @example
+   * ```ts
+   * import { device } from "@gradstep/gradstep";
+   * import { WebGpuBackend } from "@gradstep/gradstep/backends";
+   * const gpu = await device("webgpu");
+   * if (gpu.backend instanceof WebGpuBackend) gpu.backend.destroy(); // the next device("webgpu") opens a new one
+   * ```
+   */
+  destroy(): void {
+    this.flush();
+    this.#pool.destroy();
+    this.#paramsBuffer.destroy();
+    this.#checkRecord?.destroy();
+    this.#checkRecord = null;
+    this.#checks.clear();
+    this.#device.destroy();
   }
 
   /** Throws a clear Error if the device was lost or reported an error since the last check. */
@@ -217,13 +251,17 @@ export class WebGpuBackend implements Backend {
     const size = gpuBytesPerElement(gpu.dtype);
     const start = Math.floor((offset * size) / 4) * 4;
     const end = Math.max(start + 4, Math.ceil(((offset + length) * size) / 4) * 4);
+    // Index checks still unsettled ride on this read: the error record is copied after the data, in one mapping.
+    const settles = this.#checkRecord !== null && this.#checks.size > 0 ? this.#nextCheck - 1 : 0;
     const staging = this.#device.createBuffer({
-      size: end - start,
+      size: end - start + (settles > 0 ? RECORD_BYTES : 0),
       usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
     });
     this.#zero([gpu.gpu]);
     this.#endPass();
-    this.#commandEncoder().copyBufferToBuffer(gpu.gpu, start, staging, 0, end - start);
+    const encoder = this.#commandEncoder();
+    encoder.copyBufferToBuffer(gpu.gpu, start, staging, 0, end - start);
+    if (settles > 0) encoder.copyBufferToBuffer(this.#checkRecord!, 0, staging, end - start, RECORD_BYTES);
     this.flush();
     this.stats.readbacks++;
     try {
@@ -236,6 +274,7 @@ export class WebGpuBackend implements Backend {
     staging.unmap();
     staging.destroy();
     this.#check();
+    if (settles > 0) this.#settle(new Int32Array(bytes, end - start, 2), settles);
     const skip = offset * size - start;
     switch (gpu.dtype) {
       case "float32":
@@ -247,6 +286,24 @@ export class WebGpuBackend implements Backend {
       case "bool":
         return Uint8Array.from(new Uint32Array(bytes, skip, length));
     }
+  }
+
+  /**
+   * Settles the index checks up to id `upTo` from the error record a read brought back: throws the failed one's
+   * Error (once, if another read has not already), after clearing the record for the checks that follow.
+   */
+  #settle(record: Int32Array, upTo: number): void {
+    const [failed, value] = record;
+    const fail = this.#checks.get(failed);
+    for (const id of this.#checks.keys()) {
+      if (id > upTo) break;
+      this.#checks.delete(id);
+    }
+    // Undefined too when a read in flight beside this one has reported the failure (and cleared the record).
+    if (fail === undefined) return;
+    // Queued after the work already submitted and before any recorded later, so later checks start afresh.
+    this.#device.queue.writeBuffer(this.#checkRecord!, 0, new Int32Array(2));
+    throw fail(value);
   }
 
   /**
@@ -690,5 +747,44 @@ export class WebGpuBackend implements Backend {
     this.#dispatch(pipeline, params, [gt.gpu, gi.gpu, gv.gpu], [
       Math.min(Math.ceil(n / WORKGROUP), MAX_GROUPS),
     ]);
+  }
+
+  /**
+   * Checks indices on the device: one workgroup finds the first outside `bounds` and records it, unless an
+   * earlier check has; the next `read` rejects with `fail(value)`.
+   *
+   * @example
+   * ```ts
+   * import { device } from "@gradstep/gradstep";
+   * const { backend } = await device("webgpu");
+   * const index = backend.alloc(3, "int32");
+   * backend.write(index, new Int32Array([0, 7, 1]));
+   * const view = { buffer: index, offset: 0, strides: [1] };
+   * backend.checkIndices(view, [3], { size: 5 }, (v) => new RangeError(`index ${v} is out of range`));
+   * await backend.read(index).catch((error) => console.log(error.message)); // "index 7 is out of range"
+   * ```
+   */
+  checkIndices(
+    index: View,
+    shape: readonly number[],
+    bounds: IndexBounds,
+    fail: (value: number) => Error,
+  ): void {
+    const { rank, n, params } = this.#indexParams(shape, [index]);
+    if (n === 0) return;
+    const at = checkParams(rank);
+    const id = this.#nextCheck++;
+    params[at.size] = bounds.size;
+    params[at.hasIgnore] = bounds.ignore === undefined ? 0 : 1;
+    params[at.ignore] = bounds.ignore ?? 0;
+    params[at.id] = id;
+    this.#checkRecord ??= this.#device.createBuffer({
+      size: RECORD_BYTES,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    });
+    const bindings: Binding[] = [{ dtype: "int32", writable: false }, { dtype: "int32", writable: true }];
+    const pipeline = this.#pipeline(`check|${rank}`, bindings, () => checkShader(rank));
+    this.#checks.set(id, fail);
+    this.#dispatch(pipeline, params, [gpuOf(index.buffer).gpu, this.#checkRecord], [1]);
   }
 }

@@ -77,6 +77,45 @@ Deno.test({
 });
 
 Deno.test({
+  name: "WebGpuBackend.destroy() closes the device: its tensors then fail as on a lost device",
+  ignore,
+  fn: async () => {
+    const dev = await privateDevice();
+    const t = tensor([1, 2, 3], { device: dev }).mul(2);
+    assertEquals([...await t.data()], [2, 4, 6]);
+    backend(dev).destroy();
+    const info = await backend(dev).gpu.lost;
+    assertEquals(info.reason, "destroyed");
+    await assertRejects(() => t.data(), Error, "The WebGPU device was lost (destroyed)");
+  },
+});
+
+Deno.test({
+  name: "a WebGPU device the library opened is destroyed when the process exits, once",
+  ignore,
+  fn: async () => {
+    const mod = new URL("../../mod.ts", import.meta.url).href;
+    const script = `
+      let destroyed = 0;
+      const destroy = GPUDevice.prototype.destroy;
+      GPUDevice.prototype.destroy = function () { destroyed++; return destroy.call(this); };
+      const { device, tensor } = await import(${JSON.stringify(mod)});
+      const gpu = await device("webgpu");
+      console.log("values", [...await tensor([1, 2], { device: gpu }).mul(3).data()].join(","));
+      globalThis.addEventListener("unload", () => console.log("destroyed at exit", destroyed));
+    `;
+    const { code, stdout, stderr } = await new Deno.Command("deno", {
+      args: ["eval", "--no-check", script],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const out = new TextDecoder().decode(stdout);
+    assertEquals(code, 0, new TextDecoder().decode(stderr));
+    assertEquals(out.trim().split("\n"), ["values 3,6", "destroyed at exit 1"]);
+  },
+});
+
+Deno.test({
   name: "an uncaptured WebGPU validation error surfaces as an Error on the next operation",
   ignore,
   fn: async () => {

@@ -103,8 +103,8 @@ testOnDevices("bad embedding arguments are Errors naming the value, in PyTorch's
   );
 });
 
-// Where memory is host memory the indices are checked before any kernel runs (as the losses check targets); a
-// device-side check on WebGPU would need a readback.
+// On the CPU the indices are checked before any kernel runs; WebGPU reports the same Error at the next read
+// (tests/backends/index_checks_test.ts).
 Deno.test("an index out of range is PyTorch's 'index out of range in self', naming the index", () => {
   const layer = new Embedding(65, 4);
   for (const bad of [65, -1]) {
