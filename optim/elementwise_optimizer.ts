@@ -12,6 +12,7 @@ import { evaluateOnHost } from "../backends/kernel_eval.ts";
 import * as ir from "../backends/kernel_ir.ts";
 import { full, zeros } from "../tensor/creation.ts";
 import { keep } from "../tensor/memory.ts";
+import { runKernelInto } from "../tensor/elementwise.ts";
 import type { DType } from "../tensor/dtype.ts";
 import { type NamedKernel, namedKernel, runNamedKernel } from "../tensor/named_kernel.ts";
 import { Tensor } from "../tensor/tensor.ts";
@@ -151,18 +152,21 @@ export abstract class ElementwiseOptimizer<
     const structure = this.structure(group);
     const { tensors, fresh } = this.#stateTensors(p, group, structure, state);
     const scalars: Record<string, number> = this.scalars(group, { fresh });
-    const plan = cached(this.#hostPlans, `${JSON.stringify(structure)}:${p.dtype}:${grad.dtype}`, () => {
+    const plan = cached(this.#hostPlans, `${structureKey(structure)}:${p.dtype}:${grad.dtype}`, () => {
       const names = Object.keys(scalars) as S[];
       const factors: Record<string, ir.Expr> = this.countsSteps
         ? this.stepFactors(structure, placeholders(names), ir.input(0, "float32"))
         : {};
+      const stateNames = Object.keys(tensors);
       const kernel = namedKernel(
         `${classId(this.constructor)}:host:${JSON.stringify(structure)}`,
         { param: p.dtype, grad: grad.dtype, ...dtypes(tensors) },
         floats([...names, ...Object.keys(factors)]),
-        (x, s) => flatten(this.rule(structure, terms(x, s, Object.keys(tensors) as T[]))),
+        (x, s) => flatten(this.rule(structure, terms(x, s, stateNames as T[]))),
       );
-      return { kernel, factors: Object.entries(factors) };
+      // The kernel's operands by name, as positions in [param, ...state] (the names are the base's own).
+      const written = kernel.outputs.map((n) => (n === "param" ? 0 : 1 + stateNames.indexOf(n)));
+      return { kernel, factors: Object.entries(factors), stateNames, written };
     });
     if (this.countsSteps) {
       const step = (state.step as number) + 1;
@@ -170,7 +174,15 @@ export abstract class ElementwiseOptimizer<
       const values = Object.values(scalars);
       for (const [name, e] of plan.factors) scalars[name] = evaluateOnHost(e, [step], values);
     }
-    runNamedKernel(plan.kernel, { param: p, grad, ...tensors }, { param: p, ...tensors }, scalars);
+    const operands = [p];
+    for (const n of plan.stateNames) operands.push(tensors[n]);
+    const { kernel, written } = plan;
+    runKernelInto(
+      kernel.kernel,
+      [p, grad, ...operands.slice(1)],
+      written.map((i) => operands[i]),
+      kernel.scalars.map((n) => scalars[n]),
+    );
   }
 
   /**
@@ -272,6 +284,10 @@ export abstract class ElementwiseOptimizer<
 /** The host path's kernel of one structure and dtypes, and its step factors. */
 interface HostPlan {
   kernel: NamedKernel<string, string, string>;
+  /** The state tensors' names, in the kernel's input order after param and grad. */
+  stateNames: string[];
+  /** Per kernel output, its tensor's position in [param, ...state]. */
+  written: number[];
   /** The step factors as expressions of the count (input 0) and the scalars, evaluated on the host. */
   factors: [string, ir.Expr][];
 }
@@ -282,6 +298,16 @@ interface DevicePlan {
   /** The kernel that advances the device count and writes the step factors (none without a count). */
   counter: NamedKernel<string, string, string> | undefined;
   factorNames: string[];
+}
+
+/** A short key of `structure`'s values (its names come in one order per optimizer): 1/0 for flags, else the mode. */
+function structureKey(structure: Structure): string {
+  let key = "";
+  for (const name in structure) {
+    const value = structure[name];
+    key += value === true ? "1" : value === false ? "0" : `(${value})`;
+  }
+  return key;
 }
 
 /** The value cached in `map` under `key`, made by `make` on first use. */
