@@ -87,6 +87,9 @@ function switchKernel(t: DType): ir.Kernel {
   );
 }
 
+/** The group entries that hold the schedule's state, which the constructor's options may not set. */
+const SCHEDULE_STATE = ["k", "trainMode", "weightSum", "lrMax", "scheduledLr"] as const;
+
 /**
  * Schedule-Free AdamW, as `AdamWScheduleFree` of facebookresearch/schedule_free (v1.3–1.4): the parameters hold
  * y = (1 − β1)·z + β1·x while training and x (the average, the one to evaluate) after `eval()`. Call `train()`
@@ -110,6 +113,10 @@ export class ScheduleFreeAdamW extends Optimizer<ScheduleFreeAdamWGroup> {
 
   /** An optimizer of `params` with the given hyperparameters (the reference's defaults otherwise). */
   constructor(params: Params<ScheduleFreeAdamWOptions>, options: Partial<ScheduleFreeAdamWOptions> = {}) {
+    const internal = SCHEDULE_STATE.find((key) => key in options);
+    if (internal !== undefined) {
+      throw new TypeError(`Unexpected option ${internal}: it is ScheduleFreeAdamW's own schedule state`);
+    }
     super(params, {
       lr: 0.0025,
       betas: [0.9, 0.999],
@@ -118,13 +125,12 @@ export class ScheduleFreeAdamW extends Optimizer<ScheduleFreeAdamWGroup> {
       warmupSteps: 0,
       r: 0,
       weightLrPower: 2,
-      ...options,
       k: 0,
       trainMode: false,
       weightSum: 0,
       lrMax: -1,
       scheduledLr: 0,
-    });
+    }, options);
   }
 
   /** Checks of the hyperparameters, worded as PyTorch's Adam words its own. */

@@ -23,6 +23,7 @@ import {
   RAdam,
   RMSprop,
   Rprop,
+  ScheduleFreeAdamW,
   SGD,
   type Tensor,
   tensor,
@@ -50,6 +51,7 @@ const OPTIMIZERS: Record<string, Make> = {
   LAMB: (p, o) => new LAMB(p, o),
   Adafactor: (p, o) => new Adafactor(p, o),
   Muon: (p, o) => new Muon(p, o),
+  ScheduleFreeAdamW: (p, o) => new ScheduleFreeAdamW(p, o),
 };
 
 /** Values of the wrong type for an option whose default is `value`. */
@@ -72,10 +74,12 @@ for (const [name, make] of Object.entries(OPTIMIZERS)) {
       for (const [key, value] of Object.entries(defaults)) {
         for (const wrong of wrongValues(value)) {
           tried++;
-          // AdamW's weight decay is always decoupled: it has no such option to give.
-          const refused = name === "AdamW" && key === "decoupledWeightDecay"
-            ? `Unexpected option ${key}`
-            : `Invalid ${key}: expected`;
+          // AdamW's weight decay is always decoupled, and ScheduleFreeAdamW's group holds its schedule's state:
+          // neither is an option to give.
+          const fixed = (name === "AdamW" && key === "decoupledWeightDecay") ||
+            (name === "ScheduleFreeAdamW" &&
+              ["k", "trainMode", "weightSum", "lrMax", "scheduledLr"].includes(key));
+          const refused = fixed ? `Unexpected option ${key}` : `Invalid ${key}: expected`;
           assertThrows(() => make(params(dev), { [key]: wrong }), TypeError, refused);
         }
       }
