@@ -20,7 +20,7 @@ export interface MomentTerms {
  * What every Adam-family update reads: the parameter, its gradient, the moments and their decay rates, and eps.
  * Each optimizer's terms add its own step factors.
  */
-export interface UpdateTerms extends MomentTerms {
+export interface AdamFamilyTerms extends MomentTerms {
   param: ir.Expr;
   grad: ir.Expr;
   eps: ir.Expr;

@@ -25,15 +25,6 @@ export function deviceStep(step: number, device: Device): Tensor {
   return t;
 }
 
-/**
- * Adds one to `state.step`: a host number, or a count on the device (after a `GradScaler` skipped a step there).
- * For optimizers whose update never reads the count.
- */
-export function countStep(state: State): void {
-  if (typeof state.step === "number") state.step += 1;
-  else (state.step as Tensor).add_(1);
-}
-
 /** Adds 1 to `step` in place unless `foundInf` is non-zero; returns `step` as a [1] index of its new value. */
 export function advanceUnlessFound(step: Tensor, foundInf: Tensor): Tensor {
   const kernel = cachedKernel(

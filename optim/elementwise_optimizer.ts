@@ -203,7 +203,7 @@ export abstract class ElementwiseOptimizer<
     const found = foundInf.dtype;
     const plan = cached(
       this.#devicePlans,
-      `${JSON.stringify(structure)}:${p.dtype}:${grad.dtype}:${found}`,
+      `${structureKey(structure)}:${p.dtype}:${grad.dtype}:${found}`,
       () => {
         const names = Object.keys(scalars) as S[];
         const id = `${classId(this.constructor)}:${JSON.stringify(structure)}`;

@@ -5,7 +5,7 @@
  * @module
  */
 import * as ir from "../backends/kernel_ir.ts";
-import { adamMoments, type UpdateTerms } from "./adam_moments.ts";
+import { type AdamFamilyTerms, adamMoments } from "./adam_moments.ts";
 import { ones, zerosLike } from "../tensor/creation.ts";
 import type { DType } from "../tensor/dtype.ts";
 import { cachedKernel, runKernelInto } from "../tensor/elementwise.ts";
@@ -37,7 +37,7 @@ export interface LAMBOptions {
 }
 
 /** The expressions LAMB's moments read. */
-interface LambTerms extends UpdateTerms {
+interface LambTerms extends AdamFamilyTerms {
   bc1: ir.Expr;
   bc2Sqrt: ir.Expr;
   weightDecay: ir.Expr;

@@ -5,7 +5,7 @@
  * @module
  */
 import * as ir from "../backends/kernel_ir.ts";
-import { adamMoments, type UpdateTerms } from "./adam_moments.ts";
+import { type AdamFamilyTerms, adamMoments } from "./adam_moments.ts";
 import { decayedGradient } from "./gradient.ts";
 import { full, zerosLike } from "../tensor/creation.ts";
 import { cachedKernel, runKernelInto } from "../tensor/elementwise.ts";
@@ -39,7 +39,7 @@ export interface NAdamOptions {
 }
 
 /** The expressions NAdam's update reads. */
-interface NAdamTerms extends UpdateTerms {
+interface NAdamTerms extends AdamFamilyTerms {
   bc2: ir.Expr;
   gradCoef: ir.Expr;
   avgCoef: ir.Expr;

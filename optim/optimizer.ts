@@ -8,7 +8,6 @@
 import { enableGrad, noGrad } from "../autograd/node.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { BaseOptimizer } from "./base_optimizer.ts";
-import { deviceStep } from "./device_step.ts";
 import { updateUnlessFound } from "./skip_on_device.ts";
 import { type ParamGroup, restoredNumber, restoredTensor, type State } from "./state_dict.ts";
 
@@ -123,16 +122,10 @@ export abstract class Optimizer<O extends { lr: number }> extends BaseOptimizer<
   }
 
   /**
-   * True for an optimizer whose update only counts steps in `state.step` (with `countStep`) and never reads the
-   * count (RMSprop, Adadelta, Rprop): {@link Optimizer.stepUnless} can then keep the count on the device.
-   */
-  protected readonly stepIsCountOnly: boolean = false;
-
-  /**
    * {@link Optimizer.update}, kept only where `foundInf` is 0. By default the update runs and `foundInf` selects
-   * the old values of `p` and its state tensors (a count-only step count moves to the device to be one of them);
-   * an optimizer whose update changes another number in its state overrides this to keep that number on the
-   * device (Adam's step count), or the default throws.
+   * the old values of `p` and its state tensors; an optimizer whose update changes a number in its state
+   * overrides this to keep that number on the device (as `ElementwiseOptimizer` keeps its step count), or the
+   * default throws.
    */
   protected updateUnless(
     p: Tensor,
@@ -141,7 +134,6 @@ export abstract class Optimizer<O extends { lr: number }> extends BaseOptimizer<
     state: State,
     foundInf: Tensor,
   ): void {
-    if (this.stepIsCountOnly && typeof state.step === "number") state.step = deviceStep(state.step, p.device);
     updateUnlessFound(p, state, foundInf, () => this.update(p, grad, group, state), this.constructor.name);
   }
 

@@ -5,7 +5,7 @@
  * @module
  */
 import * as ir from "../backends/kernel_ir.ts";
-import { adamMoments, type UpdateTerms } from "./adam_moments.ts";
+import { type AdamFamilyTerms, adamMoments } from "./adam_moments.ts";
 import { decayedGradient } from "./gradient.ts";
 import { zerosLike } from "../tensor/creation.ts";
 import { cachedKernel, runKernelInto } from "../tensor/elementwise.ts";
@@ -33,7 +33,7 @@ export interface RAdamOptions {
 }
 
 /** The expressions RAdam's update reads. */
-interface RAdamTerms extends UpdateTerms {
+interface RAdamTerms extends AdamFamilyTerms {
   bc1: ir.Expr;
   lr: ir.Expr;
   bc2Sqrt: ir.Expr;
