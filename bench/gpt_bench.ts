@@ -7,21 +7,13 @@
  * @module
  */
 import { clipGradNorm, device, manualSeed, tensor } from "../mod.ts";
-import { GPT, GPT_DEFAULTS } from "../examples/gpt.ts";
+import { GPT, SHAKESPEARE_CHAR_CPU } from "../examples/gpt.ts";
 
 for (const kind of ["cpu", "webgpu"] as const) {
   const dev = await device(kind).catch(() => undefined);
   if (dev === undefined) continue;
   manualSeed(1337);
-  const model = await new GPT({
-    ...GPT_DEFAULTS,
-    vocabSize: 65,
-    blockSize: 64,
-    nLayer: 4,
-    nHead: 4,
-    nEmbd: 128,
-    bias: false,
-  }).to(dev);
+  const model = await new GPT(SHAKESPEARE_CHAR_CPU).to(dev);
   const optimizer = model.configureOptimizers({ weightDecay: 0.1, learningRate: 1e-3, betas: [0.9, 0.99] });
   const ids = Int32Array.from({ length: 12 * 65 }, (_, i) => (i * 7919) % 65);
   const x = tensor(ids.subarray(0, 12 * 64), { shape: [12, 64], device: dev });

@@ -37,7 +37,7 @@ import {
   tensor,
   zeros,
 } from "../mod.ts";
-import { GPT, GPT_DEFAULTS } from "../examples/gpt.ts";
+import { GPT, SHAKESPEARE_CHAR_CPU } from "../examples/gpt.ts";
 import { WebGpuBackend } from "../backends/mod.ts";
 
 const SIZES = [1_000_000, 10_000_000];
@@ -159,16 +159,7 @@ for (const kind of ["cpu", "webgpu"] as const) {
   // Many small tensors: char-gpt's GPT (4 layers, 128 wide, no biases: 27 tensors in nanoGPT's two AdamW groups),
   // a plain step and the step a GradScaler skips on the device (flag 0: kept), where per-tensor costs show.
   manualSeed(0);
-  const gpt = await new GPT({
-    ...GPT_DEFAULTS,
-    vocabSize: 65,
-    blockSize: 64,
-    nLayer: 4,
-    nHead: 4,
-    nEmbd: 128,
-    bias: false,
-  })
-    .to(dev);
+  const gpt = await new GPT(SHAKESPEARE_CHAR_CPU).to(dev);
   const adamw = gpt.configureOptimizers({ weightDecay: 0.1, learningRate: 1e-3, betas: [0.9, 0.99] });
   const gptParams = gpt.parameters();
   for (const p of gptParams) p.grad = randn(p.shape, { device: dev });

@@ -19,15 +19,12 @@ import {
   DataLoader,
   type Device,
   device,
-  Flatten,
-  Linear,
   manualSeed,
   memoryStats,
-  ReLU,
-  Sequential,
   yieldToEventLoop,
 } from "../mod.ts";
 import { sharedArena } from "../backends/cpu/wasm_arena.ts";
+import { SimpleNN } from "../examples/models.ts";
 import { positiveInteger, seedMnist } from "../examples/setup.ts";
 
 const args = parseArgs(Deno.args, { "cpu-steps": "20000", "webgpu-steps": "5000" });
@@ -52,9 +49,7 @@ const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(2)} MiB`;
 async function soak(dev: Device, steps: number): Promise<boolean> {
   manualSeed(0);
   const loader = new DataLoader(await seedMnist(true), { batchSize: 64, shuffle: true });
-  const model = await new Sequential(new Flatten(), new Linear(784, 128), new ReLU(), new Linear(128, 10)).to(
-    dev,
-  );
+  const model = await new SimpleNN().to(dev);
   const criterion = new CrossEntropyLoss();
   const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
   let step = 0;

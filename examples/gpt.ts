@@ -57,6 +57,26 @@ export const GPT_DEFAULTS: GPTConfig = {
   bias: true,
 };
 
+/**
+ * The character model of nanoGPT's shakespeare_char recipe as its README runs it on a CPU (4 layers, 4 heads,
+ * 128 wide, 64 positions, no biases) over tiny Shakespeare's 65 characters: what the benches time.
+ *
+ * @example
+ * ```ts
+ * import { GPT, SHAKESPEARE_CHAR_CPU } from "./gpt.ts";
+ * const model = new GPT(SHAKESPEARE_CHAR_CPU); // 0.8M parameters
+ * ```
+ */
+export const SHAKESPEARE_CHAR_CPU: GPTConfig = {
+  ...GPT_DEFAULTS,
+  vocabSize: 65,
+  blockSize: 64,
+  nLayer: 4,
+  nHead: 4,
+  nEmbd: 128,
+  bias: false,
+};
+
 /** Causal multi-head self-attention: one projection to q, k and v, SDPA with the causal mask, an output projection. */
 export class CausalSelfAttention extends Module {
   /** The q, k, v projections of all heads, [3·nEmbd, nEmbd]. */

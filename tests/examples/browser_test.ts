@@ -11,6 +11,7 @@
  * @module
  */
 import { assert } from "../../deps.ts";
+import type { RunResult } from "../../examples/browser/main.ts";
 
 const repo = new URL("../../", import.meta.url);
 const decoder = new TextDecoder();
@@ -19,17 +20,9 @@ const CHROMIUM = "/usr/bin/chromium";
 const STEPS = 300;
 
 /** What the driver prints for a run: the page's result and the run it was. */
-interface BrowserRun {
+interface BrowserRun extends RunResult {
   run: string;
   name: string;
-  backend: string;
-  device: string;
-  steps: number;
-  stepsPerSecond: number;
-  firstLoss: number;
-  lastLoss: number;
-  testAccuracy: number;
-  crossOriginIsolated: boolean;
   problems: string[];
   pageSeconds: number;
 }
