@@ -11,7 +11,7 @@
  */
 import type { Kernel } from "../kernel_ir.ts";
 import { sharedArena } from "./wasm_arena.ts";
-import { sharedHelper } from "./wasm_helper.ts";
+import { runSplit, sharedHelper } from "./wasm_helper.ts";
 import { assemble, type Assembled, SCALAR_BYTES, simdable } from "./wasm_kernel_code.ts";
 
 /** Elements per chunk of the scratch block: every operand's chunk together stays within a core's cache. */
@@ -101,13 +101,12 @@ function runRows(
   const byPlanes = planes > 1;
   const half = Math.floor((byPlanes ? planes : rows) / 2);
   const later = addresses.map((a, k) => a + half * (byPlanes ? planeStrides[k] : rowStrides[k]));
-  helper.start(
-    kernel.id,
-    kernel.bytes,
+  runSplit(
+    helper,
+    { id: kernel.id, bytes: kernel.bytes, run: (at) => kernel.run(...at) },
+    byPlanes ? args(addresses, rows, half) : args(addresses, half, 1),
     byPlanes ? args(later, rows, planes - half) : args(later, rows - half, 1),
   );
-  kernel.run(...(byPlanes ? args(addresses, rows, half) : args(addresses, half, 1)));
-  helper.finish();
 }
 
 /**
@@ -146,17 +145,18 @@ export function compileSimd(kernel: Kernel): SimdKernel | null {
       // The helper takes the second half, from a multiple of 16 elements.
       const half = helper === null ? start : Math.floor(start / 32) * 16;
       const later = addresses.map((a) => a + half * 4);
-      helper?.start(assembled.id, assembled.bytes, [
-        (start - half) * 4,
-        at,
-        ...later,
-        ...zeros,
-        ...zeros,
-        1,
-        1,
-      ]);
-      assembled.run(half * 4, at, ...addresses, ...zeros, ...zeros, 1, 1);
-      helper?.finish();
+      const mine = [half * 4, at, ...addresses, ...zeros, ...zeros, 1, 1];
+      const run = (args: readonly number[]): void => assembled.run(...args);
+      if (helper === null) run(mine);
+      else {runSplit(helper, { id: assembled.id, bytes: assembled.bytes, run }, mine, [
+          (start - half) * 4,
+          at,
+          ...later,
+          ...zeros,
+          ...zeros,
+          1,
+          1,
+        ]);}
     }
     const chunkAt = (k: number): number => at + SCALAR_BYTES + k * CHUNK * 4;
     const chunks = operands.map((_, k) => chunkAt(k));

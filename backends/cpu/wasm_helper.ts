@@ -17,7 +17,8 @@ import { sharedArena } from "./wasm_arena.ts";
 
 /**
  * Control block slots (int32): go flag, done count, kernel id, module byte length (0: known), argument count,
- * failure flag, ready flag (set once the helper listens), then the arguments.
+ * failure message length (0: the job succeeded; the message is in the mailbox), ready flag (set once the helper
+ * listens), then the arguments.
  */
 const [GO, DONE, ID, LENGTH, COUNT, FAILED, READY, ARGS] = [0, 1, 2, 3, 4, 5, 6, 7];
 /** The most arguments a job passes. */
@@ -44,8 +45,8 @@ const RUN = `({ memory, control, mailbox }) => {
         kernels.set(ctl[${ID}], run);
       }
       run(...ctl.subarray(${ARGS}, ${ARGS} + ctl[${COUNT}]));
-    } catch {
-      ctl[${FAILED}] = 1;
+    } catch (e) {
+      ctl[${FAILED}] = Math.max(1, new TextEncoder().encodeInto(String(e), box).written);
     }
     Atomics.store(ctl, ${GO}, 0);
     Atomics.add(ctl, ${DONE}, 1);
@@ -134,8 +135,11 @@ export interface HelperThread {
    * `id` names the module, so its bytes cross only once.
    */
   start(id: number, bytes: Uint8Array, args: readonly number[]): void;
-  /** Waits until the job started last is done; throws if it failed. */
-  finish(): void;
+  /**
+   * Waits until the job started last is done; returns null if it succeeded, else the helper's Error (its
+   * module is then forgotten, so the next job sends it again). Throws if the helper does not answer in time.
+   */
+  finish(): Error | null;
 }
 
 /**
@@ -173,6 +177,7 @@ export function helperThread(memory: WebAssembly.Memory): HelperThread | null {
         known.add(id);
       }
       ctl[COUNT] = args.length;
+      ctl[FAILED] = 0;
       ctl.set(args, ARGS);
       started = Atomics.load(ctl, DONE);
       Atomics.store(ctl, GO, 1);
@@ -185,13 +190,52 @@ export function helperThread(memory: WebAssembly.Memory): HelperThread | null {
       }
       return Atomics.load(ctl, READY) === 1;
     },
-    finish(): void {
+    finish(): Error | null {
       if (!waitWhile(ctl, DONE, started, TIMEOUT_MS, block)) {
         throw new Error(`The CPU backend's helper thread did not finish a kernel within ${TIMEOUT_MS} ms`);
       }
-      if (ctl[FAILED] !== 0) throw new Error("A kernel failed on the CPU backend's helper thread");
+      if (ctl[FAILED] === 0) return null;
+      known.delete(ctl[ID]);
+      const message = new TextDecoder().decode(mailbox.slice(0, ctl[FAILED]));
+      return new Error(`A kernel failed on the CPU backend's helper thread: ${message}`);
     },
   };
+}
+
+/**
+ * Runs one kernel in two parts: `theirs` on `helper` (module `id`, `bytes`) while `run` does `mine` here. When the
+ * helper's part fails, this thread runs it again, so no output is ever left half written; if that fails too, its
+ * Error (with the helper's as the cause) reaches the caller. When `mine` fails, the helper is waited for first,
+ * so it never writes after the Error is thrown.
+ *
+ * @example
+ * ```ts ignore
+ * import { runSplit, sharedHelper } from "./wasm_helper.ts";
+ * const helper = sharedHelper();
+ * if (helper !== null) runSplit(helper, { id, bytes, run: (args) => kernel(...args) }, [0, half], [half, n]);
+ * ```
+ */
+export function runSplit(
+  helper: HelperThread,
+  kernel: { id: number; bytes: Uint8Array; run: (args: readonly number[]) => void },
+  mine: readonly number[],
+  theirs: readonly number[],
+): void {
+  helper.start(kernel.id, kernel.bytes, theirs);
+  let mineFailed: { error: unknown } | null = null;
+  try {
+    kernel.run(mine);
+  } catch (error) {
+    mineFailed = { error };
+  }
+  const failure = helper.finish();
+  if (mineFailed !== null) throw mineFailed.error;
+  if (failure === null) return;
+  try {
+    kernel.run(theirs);
+  } catch (e) {
+    throw new Error(`A kernel failed on the CPU backend: ${e}`, { cause: failure });
+  }
 }
 
 let arenaHelper: HelperThread | null | undefined;

@@ -10,7 +10,7 @@
  */
 import { sharedArena } from "./wasm_arena.ts";
 import { countedLoop, HAS_SIMD, I32, moduleOf, op, seq, V128 } from "./wasm_asm.ts";
-import { moduleId, sharedHelper } from "./wasm_helper.ts";
+import { moduleId, runSplit, sharedHelper } from "./wasm_helper.ts";
 
 // Parameters (byte addresses and byte strides), then locals.
 const [A, BSA, RSA, CSA, B, C, LDC, MP, PANELS, K, BATCH, SA, SB, SC] = [
@@ -267,9 +267,7 @@ export function wasmMatmul(): WasmMatmul | null {
       const [mine, theirs] = batch > 1
         ? [inBytes(a, b, c, mp, half), inBytes(a + half * sA, b + half * sB, c + half * sC, mp, batch - half)]
         : [inBytes(a, b, c, half, 1), inBytes(a + (half / 4) * bsA, b, c + half * ldc, mp - half, 1)];
-      helper.start(id, kernelBytes, theirs);
-      kernel(...mine);
-      helper.finish();
+      runSplit(helper, { id, bytes: kernelBytes, run: (args) => kernel(...args) }, mine, theirs);
     },
     copy(...[unit, src, srs, scs, dst, drs, dcs, rows, cols]: CopyArgs): void {
       copies[unit](src * 4, srs * 4, scs * 4, dst * 4, drs * 4, dcs * 4, rows, cols);
