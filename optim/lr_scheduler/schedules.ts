@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { checkOptions, number, string } from "../../tensor/validation.ts";
 
 /** A schedule: a value (an lr, or a factor of one) for each step. */
 export type Schedule = (step: number) => number;
@@ -197,6 +198,8 @@ export interface WarmupCosineOptions {
  * ```
  */
 export function warmupCosine(options: WarmupCosineOptions): Schedule {
+  const spec = { warmupSteps: number, totalSteps: number, startFactor: number, endFactor: number };
+  checkOptions("warmupCosine", options, spec, ["warmupSteps", "totalSteps"]);
   const { warmupSteps, totalSteps, startFactor = 0, endFactor = 0 } = options;
   if (!(totalSteps >= warmupSteps)) {
     throw new RangeError(`warmupCosine: totalSteps (${totalSteps}) must be >= warmupSteps (${warmupSteps})`);
@@ -237,6 +240,15 @@ export interface WarmupStableDecayOptions {
  * ```
  */
 export function warmupStableDecay(options: WarmupStableDecayOptions): Schedule {
+  const spec = {
+    warmupSteps: number,
+    decaySteps: number,
+    totalSteps: number,
+    startFactor: number,
+    endFactor: number,
+    decayShape: string,
+  };
+  checkOptions("warmupStableDecay", options, spec, ["warmupSteps", "decaySteps", "totalSteps"]);
   const { warmupSteps, decaySteps, totalSteps, startFactor = 0, endFactor = 0, decayShape = "linear" } =
     options;
   if (!(warmupSteps >= 0 && decaySteps >= 0 && warmupSteps + decaySteps <= totalSteps)) {
