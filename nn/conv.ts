@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { anything, boolean, checkOptions, integer, pairOf, shown, string } from "../tensor/validation.ts";
 import { getDefaultDevice } from "../backends/device.ts";
 import { autocastArgs } from "../tensor/autocast_policy.ts";
 import { zeros } from "../tensor/creation.ts";
@@ -216,10 +217,19 @@ export class Conv2d extends Module {
     options: Conv2dModuleOptions = {},
   ) {
     super();
+    checkOptions("Conv2d", options, {
+      stride: pairOf(integer(1)),
+      padding: (name, value) => (typeof value === "string" ? undefined : pairOf(integer(0))(name, value)),
+      dilation: pairOf(integer(1)),
+      groups: anything,
+      paddingMode: string,
+      bias: boolean,
+    });
+    pairOf(integer(1))("kernelSize", kernelSize);
     const { stride = 1, padding = 0, dilation = 1, groups = 1, paddingMode = "zeros", bias = true } = options;
     for (const [name, n] of [["inChannels", inChannels], ["outChannels", outChannels]] as const) {
       if (!Number.isInteger(n) || n <= 0) {
-        throw new RangeError(`Conv2d: ${name} must be a positive integer, got ${n}`);
+        throw new RangeError(`Conv2d: ${name} must be a positive integer, got ${shown(n)}`);
       }
     }
     if (!Number.isInteger(groups) || groups <= 0) {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { boolean, checkOptions, integer, nullable, number, shown } from "../tensor/validation.ts";
 import { fusedOp } from "../autograd/function.ts";
 import { noGrad } from "../autograd/node.ts";
 import { getDefaultDevice } from "../backends/device.ts";
@@ -165,9 +166,16 @@ export class Embedding extends Module {
   /** A table of `numEmbeddings` rows of size `embeddingDim`. */
   constructor(readonly numEmbeddings: number, readonly embeddingDim: number, options: EmbeddingOptions = {}) {
     super();
+    checkOptions("Embedding", options, {
+      paddingIdx: nullable(integer(-Infinity)),
+      maxNorm: nullable(number),
+      normType: number,
+      scaleGradByFreq: boolean,
+      freeze: boolean,
+    });
     for (const [name, n] of [["numEmbeddings", numEmbeddings], ["embeddingDim", embeddingDim]] as const) {
       if (!Number.isInteger(n) || n < 0) {
-        throw new RangeError(`Embedding: ${name} must be a non-negative integer, got ${n}`);
+        throw new RangeError(`Embedding: ${name} must be a non-negative integer, got ${shown(n)}`);
       }
     }
     this.paddingIdx = paddingRow(options.paddingIdx ?? null, numEmbeddings);

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { boolean, checkOptions, integer, nullable, pairOf } from "../tensor/validation.ts";
 import { noGrad } from "../autograd/node.ts";
 import { tensor } from "../tensor/creation.ts";
 import { gatherInRange } from "../tensor/indexing.ts";
@@ -176,6 +177,13 @@ export class MaxPool2d extends Module {
   /** A pooling over `kernelSize` windows. */
   constructor(readonly kernelSize: Pair, readonly options: MaxPool2dOptions = {}) {
     super();
+    pairOf(integer(1))("kernelSize", kernelSize);
+    checkOptions("MaxPool2d", options, {
+      stride: nullable(pairOf(integer(1))),
+      padding: pairOf(integer(0)),
+      dilation: pairOf(integer(1)),
+      ceilMode: boolean,
+    });
   }
   /** Pools `input` ([N, C, H, W] or [C, H, W]). */
   forward(input: Tensor): Tensor {
@@ -198,6 +206,14 @@ export class AvgPool2d extends Module {
   /** A pooling over `kernelSize` windows. */
   constructor(readonly kernelSize: Pair, readonly options: AvgPool2dOptions = {}) {
     super();
+    pairOf(integer(1))("kernelSize", kernelSize);
+    checkOptions("AvgPool2d", options, {
+      stride: nullable(pairOf(integer(1))),
+      padding: pairOf(integer(0)),
+      ceilMode: boolean,
+      countIncludePad: boolean,
+      divisorOverride: nullable(integer(-Infinity)),
+    });
   }
   /** Pools `input` ([N, C, H, W] or [C, H, W]). */
   forward(input: Tensor): Tensor {

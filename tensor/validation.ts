@@ -96,7 +96,7 @@ export function finite(name: string, value: unknown): void {
  * ```
  */
 export function integer(min: number): Check {
-  const expected = `an integer >= ${min}`;
+  const expected = min === -Infinity ? "an integer" : `an integer >= ${min}`;
   return (name, value) => {
     if (typeof value !== "number") throw new TypeError(invalid(name, expected, value));
     check(Number.isInteger(value) && value >= min, invalid(name, expected, value));
@@ -182,6 +182,75 @@ export function arrayOf(each: Check): Check {
 export function oneOrMany(each: Check): Check {
   const many = arrayOf(each);
   return (name, value) => (Array.isArray(value) ? many(name, value) : each(name, value));
+}
+
+/**
+ * A check that `value` is null or passes `each`.
+ *
+ * @example
+ * ```ts
+ * import { nullable, number } from "./validation.ts";
+ * nullable(number)("maxNorm", null); // passes, as does 1.5
+ * ```
+ */
+export function nullable(each: Check): Check {
+  return (name, value) => (value === null ? undefined : each(name, value));
+}
+
+/**
+ * A check that `value` passes `each` or is a list of exactly 2 values that do (a size given once for both
+ * spatial dimensions, or as [height, width]).
+ *
+ * @example
+ * ```ts
+ * import { integer, pairOf } from "./validation.ts";
+ * pairOf(integer(1))("kernelSize", [3, 3]); // passes; [3, 3, 3] throws
+ * ```
+ */
+export function pairOf(each: Check): Check {
+  return (name, value) => {
+    if (!Array.isArray(value)) return each(name, value);
+    if (value.length !== 2) {
+      throw new RangeError(
+        `Invalid ${name}: expected a single integer value or a list of 2 values, got ${name}=${shown(value)}`,
+      );
+    }
+    value.forEach((v, i) => each(`${name}[${i}]`, v));
+  };
+}
+
+/**
+ * A check that `value` is one of `values` (a TypeError when it is not even of their type).
+ *
+ * @example
+ * ```ts
+ * import { oneOf } from "./validation.ts";
+ * oneOf(["mean", "sum", "none"])("reduction", "sum"); // passes; "avg" throws
+ * ```
+ */
+export function oneOf(values: readonly (string | number | boolean)[]): Check {
+  const expected = `one of ${values.map((v) => (typeof v === "string" ? `"${v}"` : String(v))).join(", ")}`;
+  return (name, value) => {
+    if (!values.some((v) => typeof v === typeof value)) throw new TypeError(invalid(name, expected, value));
+    check(values.includes(value as string), invalid(name, expected, value));
+  };
+}
+
+/**
+ * A check that `value` is an instance of `type` (a Generator, a Tensor, a Module…).
+ *
+ * @example
+ * ```ts
+ * import { instanceOf } from "./validation.ts";
+ * instanceOf(Map)("cache", new Map()); // passes; instanceOf(Map)("cache", {}) throws
+ * ```
+ */
+// deno-lint-ignore no-explicit-any
+export function instanceOf(type: abstract new (...args: any[]) => unknown): Check {
+  const expected = `a ${type.name}`;
+  return (name, value) => {
+    if (!(value instanceof type)) throw new TypeError(invalid(name, expected, value));
+  };
 }
 
 /**
