@@ -87,6 +87,23 @@ export function finite(name: string, value: unknown): void {
 }
 
 /**
+ * A check that `value` is a number ≥ `min` (a TypeError for a non-number, a RangeError for NaN or less).
+ *
+ * @example
+ * ```ts
+ * import { atLeast } from "./validation.ts";
+ * atLeast(0)("maxNorm", 1.0); // passes; atLeast(0)("maxNorm", -1) throws
+ * ```
+ */
+export function atLeast(min: number): Check {
+  const expected = `a number >= ${min}`;
+  return (name, value) => {
+    if (typeof value !== "number") throw new TypeError(invalid(name, expected, value));
+    check(value >= min, invalid(name, expected, value));
+  };
+}
+
+/**
  * A check that `value` is an integer ≥ `min` (a TypeError for a non-number, a RangeError otherwise).
  *
  * @example
