@@ -1,5 +1,6 @@
 /**
- * Bad inputs for tests/validation/options_test.ts: The epoch schedulers (StepLR … MultiplicativeLR).
+ * Bad inputs for tests/validation/options_test.ts: the epoch schedulers (StepLR … MultiplicativeLR) and the
+ * schedule functions (`schedules.*`).
  *
  * @module
  */
@@ -12,6 +13,7 @@ import {
   MultiplicativeLR,
   MultiStepLR,
   PolynomialLR,
+  schedules,
   StepLR,
 } from "../../mod.ts";
 import { type Row, row } from "./row.ts";
@@ -167,5 +169,66 @@ export const SCHEDULER_ROWS: Row[] = [
     (c) => new MultiplicativeLR(c.optimizer, { lrLambda: "x" as never }),
     TypeError,
     "Invalid lrLambda",
+  ),
+  row('schedules.constant("1")', () => schedules.constant("1" as never), TypeError, "Invalid value"),
+  row(
+    'schedules.linear from "0"',
+    () => schedules.linear({ from: "0" as never, to: 1, steps: 4 }),
+    TypeError,
+    "Invalid from",
+  ),
+  row(
+    "schedules.linear steps -1",
+    () => schedules.linear({ from: 0, to: 1, steps: -1 }),
+    RangeError,
+    "linear: steps must be a finite number >= 0, got -1",
+  ),
+  row(
+    "schedules.cosine without to",
+    () => schedules.cosine({ from: 1, steps: 4 } as never),
+    TypeError,
+    "cosine: missing required option to",
+  ),
+  row(
+    "schedules.oneMinusSqrt steps NaN",
+    () => schedules.oneMinusSqrt({ from: 1, to: 0, steps: NaN }),
+    RangeError,
+    "Invalid steps",
+  ),
+  row(
+    'schedules.exponential rate "0.5"',
+    () => schedules.exponential({ rate: "0.5" as never }),
+    TypeError,
+    "Invalid rate",
+  ),
+  row(
+    "schedules.exponential steps 0",
+    () => schedules.exponential({ rate: 0.5, steps: 0 }),
+    RangeError,
+    "exponential: steps must be > 0, got 0",
+  ),
+  row(
+    "schedules.join boundaries [5] for one schedule",
+    () => schedules.join([() => 1], [5]),
+    RangeError,
+    "join expects one boundary fewer than schedules",
+  ),
+  row(
+    "schedules.join schedules [1]",
+    () => schedules.join([1] as never, []),
+    TypeError,
+    "Invalid schedules[0]: expected a function, got 1",
+  ),
+  row(
+    "schedules.warmup then 0.1",
+    () => schedules.warmup({ steps: 5 }, 0.1 as never),
+    TypeError,
+    "Invalid then: expected a function, got 0.1",
+  ),
+  row(
+    'schedules.warmupCosine totalSteps "100"',
+    () => schedules.warmupCosine({ warmupSteps: 1, totalSteps: "100" as never }),
+    TypeError,
+    "Invalid totalSteps",
   ),
 ];
