@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { boolean, checkOptions, integer, nullable, number, shown } from "../tensor/validation.ts";
+import { boolean, checkOptions, instanceOf, integer, nullable, number, shown } from "../tensor/validation.ts";
 import { fusedOp } from "../autograd/function.ts";
 import { noGrad } from "../autograd/node.ts";
 import { getDefaultDevice } from "../backends/device.ts";
@@ -15,7 +15,7 @@ import { int32Hint } from "../tensor/dtype.ts";
 import { cachedKernel, runKernel } from "../tensor/elementwise.ts";
 import { checkIndexValues, indexSelectInRange, scatterAddInRange } from "../tensor/indexing.ts";
 import { tidy } from "../tensor/memory.ts";
-import type { Tensor } from "../tensor/tensor.ts";
+import { Tensor } from "../tensor/tensor.ts";
 import { normal_ } from "./init.ts";
 import { Module } from "./module.ts";
 import { Parameter } from "./parameter.ts";
@@ -201,6 +201,7 @@ export class Embedding extends Module {
    * ```
    */
   static fromPretrained(embeddings: Tensor, options: EmbeddingModuleOptions = {}): Embedding {
+    instanceOf(Tensor)("embeddings", embeddings);
     if (embeddings.ndim !== 2) {
       throw new Error(
         `Embeddings parameter is expected to be 2-dimensional, got shape [${embeddings.shape}]`,

@@ -1,5 +1,6 @@
 /**
- * Bad inputs for tests/validation/options_test.ts: Flatten, the activations, the losses and Sequential.
+ * Bad inputs for tests/validation/options_test.ts: Flatten, the activations, the losses, the containers and
+ * Embedding.fromPretrained.
  *
  * @module
  */
@@ -8,13 +9,17 @@ import {
   BCEWithLogitsLoss,
   CrossEntropyLoss,
   ELU,
+  Embedding,
   Flatten,
   GELU,
   HuberLoss,
   KLDivLoss,
   L1Loss,
   LeakyReLU,
+  Linear,
   LogSoftmax,
+  ModuleDict,
+  ModuleList,
   MSELoss,
   NLLLoss,
   Sequential,
@@ -103,5 +108,35 @@ export const LOSS_ROWS: Row[] = [
     () => new Sequential(3 as never),
     TypeError,
     "Sequential: argument 0 is not a Module",
+  ),
+  row(
+    "ModuleList of [1]",
+    () => new ModuleList([1] as never),
+    TypeError,
+    "ModuleList: module 0 is not a Module subclass (got number)",
+  ),
+  row(
+    "ModuleDict of { a: 1 }",
+    () => new ModuleDict({ a: 1 } as never),
+    TypeError,
+    'ModuleDict: the module "a" is not a Module subclass (got number)',
+  ),
+  row(
+    'ModuleDict key "a.b"',
+    () => new ModuleDict({ "a.b": new Linear(1, 1) }),
+    Error,
+    'module name can\'t contain ".", got: a.b',
+  ),
+  row(
+    "Embedding.fromPretrained of an array",
+    () => Embedding.fromPretrained([[1, 2]] as never),
+    TypeError,
+    "Invalid embeddings: expected a Tensor",
+  ),
+  row(
+    'Embedding.fromPretrained freeze "no"',
+    (c) => Embedding.fromPretrained(c.params[0], { freeze: "no" as never }),
+    TypeError,
+    "Invalid freeze",
   ),
 ];
