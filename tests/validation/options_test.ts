@@ -1,10 +1,10 @@
 /**
  * Every public constructor and function refuses a bad value (NaN, a string for a number, a negative or fractional
  * size, an array of the wrong length, an object of the wrong type, an unknown option) with an Error of the
- * expected class whose message names the value (PyTorch's words where PyTorch has them), on every backend, and
- * leaves the user's state as it was: the parameters and their gradients, the optimizer's state dict, the
- * schedulers', the GradScaler's and the DataLoader's, and the checkpoint folder. The rows are in the
- * ./*_rows.ts files, by area.
+ * expected class whose message names the value (PyTorch's words where PyTorch has them), the same message on
+ * every backend, and leaves the user's state as it was: the parameters and their gradients, the optimizer's
+ * state dict, the schedulers', the GradScaler's and the DataLoader's, and the checkpoint folder. The rows are in
+ * the ./*_rows.ts files, by area.
  *
  * @module
  */
@@ -76,6 +76,9 @@ async function snapshot(c: Context): Promise<unknown> {
   };
 }
 
+/** Each row's message on the first backend that ran it: every other backend must say the same. */
+const messages = new Map<string, { device: string; message: string }>();
+
 /** Why `row` was not refused clearly with nothing changed, or null when it was. */
 async function problem(c: Context, before: unknown, row: Row): Promise<string | null> {
   let thrown: unknown = undefined;
@@ -92,6 +95,11 @@ async function problem(c: Context, before: unknown, row: Row): Promise<string | 
     }, expected a ${row.error.name}`;
   }
   if (!thrown.message.includes(row.message)) return `said "${thrown.message}", expected "${row.message}"`;
+  const first = messages.get(row.name);
+  if (first === undefined) messages.set(row.name, { device: c.dev.type, message: thrown.message });
+  else if (first.message !== thrown.message) {
+    return `said "${thrown.message}", but "${first.message}" on ${first.device}`;
+  }
   try {
     assertEquals(await snapshot(c), before);
   } catch (e) {
