@@ -9,6 +9,7 @@ import { full, zeros } from "../tensor/creation.ts";
 import { runKernelInto } from "../tensor/elementwise.ts";
 import { keep } from "../tensor/memory.ts";
 import { Tensor } from "../tensor/tensor.ts";
+import { anything, boolean, checkOptions, number, shown } from "../tensor/validation.ts";
 import { type AnyOptimizer, markOptimizerStepSkipped } from "../optim/lr_scheduler/step_order.ts";
 import { ElementwiseOptimizer } from "../optim/elementwise_optimizer.ts";
 import { Optimizer } from "../optim/optimizer.ts";
@@ -100,6 +101,14 @@ export class GradScaler {
 
   /** A scaler with PyTorch's defaults unless `options` says otherwise. */
   constructor(options: GradScalerOptions = {}) {
+    const spec = {
+      initScale: number,
+      growthFactor: number,
+      backoffFactor: number,
+      growthInterval: anything,
+      enabled: boolean,
+    };
+    checkOptions("GradScaler", options, spec);
     const {
       initScale = 2 ** 16,
       growthFactor = 2,
@@ -109,7 +118,7 @@ export class GradScaler {
     } = options;
     this.#enabled = enabled;
     checkFactors(growthFactor, backoffFactor, growthInterval);
-    if (!(initScale > 0)) throw new RangeError(`initScale must be > 0, got ${initScale}`);
+    checkScale("initScale", initScale);
     this.#initScale = initScale;
     this.#growthFactor = growthFactor;
     this.#backoffFactor = backoffFactor;
@@ -243,8 +252,10 @@ export class GradScaler {
     const tracker = this.#growthTracker!;
     noGrad(() => {
       if (newScale !== undefined) {
-        if (typeof newScale === "number") scale.fill_(newScale);
-        else {
+        if (typeof newScale === "number") {
+          checkScale("newScale", newScale);
+          scale.fill_(newScale);
+        } else {
           if (!(newScale instanceof Tensor) || newScale.numel !== 1 || newScale.requiresGrad) {
             throw new TypeError(
               "new_scale should be a number or a 1-element float32 Tensor with requiresGrad false.",
@@ -332,6 +343,12 @@ export class GradScaler {
       }
     }
     checkFactors(sd.growthFactor, sd.backoffFactor, sd.growthInterval);
+    checkScale("scale", sd.scale);
+    if (!(Number.isInteger(sd.growthTracker) && sd.growthTracker >= 0)) {
+      throw new RangeError(
+        `GradScaler state dict: growthTracker must be an integer >= 0, got ${sd.growthTracker}`,
+      );
+    }
     this.#initScale = sd.scale;
     this.#growthFactor = sd.growthFactor;
     this.#backoffFactor = sd.backoffFactor;
@@ -344,11 +361,22 @@ export class GradScaler {
   }
 }
 
-/** PyTorch's checks of the factors, and that the interval is a positive integer. */
+/**
+ * PyTorch's checks of the factors (and that the backoff factor is > 0, which would otherwise zero or flip the
+ * scale), and that the interval is a positive integer.
+ */
 function checkFactors(growthFactor: number, backoffFactor: number, growthInterval: number): void {
   if (!(growthFactor > 1)) throw new RangeError(`The growth factor must be > 1.0, got ${growthFactor}.`);
   if (!(backoffFactor < 1)) throw new RangeError(`The backoff factor must be < 1.0, got ${backoffFactor}.`);
-  if (!(Number.isInteger(growthInterval) && growthInterval > 0)) {
-    throw new RangeError(`growthInterval must be a positive integer, got ${growthInterval}`);
+  if (!(backoffFactor > 0)) throw new RangeError(`The backoff factor must be > 0, got ${backoffFactor}.`);
+  if (!(typeof growthInterval === "number" && Number.isInteger(growthInterval) && growthInterval > 0)) {
+    throw new RangeError(`growthInterval must be a positive integer, got ${shown(growthInterval)}`);
+  }
+}
+
+/** Throws unless `value`, a scale, is a finite number > 0. */
+function checkScale(name: string, value: number): void {
+  if (!(value > 0 && Number.isFinite(value))) {
+    throw new RangeError(`${name} must be a finite number > 0, got ${value}`);
   }
 }

@@ -20,8 +20,10 @@
  *
  * @module
  */
-import type { Module } from "../nn/module.ts";
+import { Module } from "../nn/module.ts";
+import { BaseOptimizer } from "../optim/base_optimizer.ts";
 import type { AnyOptimizer } from "../optim/lr_scheduler/step_order.ts";
+import { checkOptions, describe, instanceOf, string } from "../tensor/validation.ts";
 
 /** The format version this gradstep writes and reads. */
 export const FORMAT_VERSION = "1";
@@ -88,4 +90,50 @@ export interface CheckpointObjects {
   scaler?: Stateful;
   /** The data loader, so a resumed run continues its epoch in the same order (any {@link Stateful}). */
   dataLoader?: Stateful;
+}
+
+function stateful(name: string, value: unknown): void {
+  const object = value as Stateful | null;
+  if (typeof object?.stateDict !== "function" || typeof object?.loadStateDict !== "function") {
+    throw new TypeError(
+      `Invalid ${name}: expected an object with stateDict() and loadStateDict(), got ${describe(value)}`,
+    );
+  }
+}
+
+/**
+ * Throws a TypeError, before any file is touched, unless `path` is a non-empty string and `objects` holds a
+ * Module as `model`, an optimizer as `optimizer`, stateful objects as `scheduler`, `scaler` and `dataLoader`,
+ * and, for `save`, an object as `extra`; other fields of `objects` are ignored.
+ *
+ * @example
+ * ```ts
+ * import { checkCheckpointArgs } from "./format.ts";
+ * import { Linear } from "../nn/linear.ts";
+ * checkCheckpointArgs("save", "model.safetensors", { model: new Linear(2, 1) });
+ * ```
+ */
+export function checkCheckpointArgs(fn: "save" | "load", path: unknown, objects: unknown): void {
+  string("path", path);
+  if (path === "") throw new TypeError(`${fn}: expected a file path, got the empty string`);
+  const spec = {
+    model: instanceOf(Module),
+    optimizer: instanceOf(BaseOptimizer),
+    scheduler: stateful,
+    scaler: stateful,
+    dataLoader: stateful,
+    ...(fn === "save" ? { extra: checkExtra } : {}),
+  };
+  if (typeof objects !== "object" || objects === null || Array.isArray(objects)) {
+    throw new TypeError(`${fn}: expected an object with a model, got ${describe(objects)}`);
+  }
+  // Other fields (a training run's own, when the run record itself is passed) are not the checkpoint's.
+  const given = Object.fromEntries(Object.entries(objects).filter(([key]) => Object.hasOwn(spec, key)));
+  checkOptions(fn, given, spec, ["model"]);
+}
+
+function checkExtra(name: string, value: unknown): void {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new TypeError(`Invalid ${name}: expected an object of JSON values, got ${describe(value)}`);
+  }
 }

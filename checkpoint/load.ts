@@ -8,8 +8,15 @@ import { tensor } from "../tensor/creation.ts";
 import { defaultGenerator } from "../tensor/random.ts";
 import { sameShape } from "../tensor/shape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
+import { boolean, checkOptions } from "../tensor/validation.ts";
 import { checksumProblem } from "./checksum.ts";
-import { type CheckpointObjects, FORMAT_VERSION, METADATA_KEYS, type Stateful } from "./format.ts";
+import {
+  checkCheckpointArgs,
+  type CheckpointObjects,
+  FORMAT_VERSION,
+  METADATA_KEYS,
+  type Stateful,
+} from "./format.ts";
 import { type JsonValue, parseJson } from "./json.ts";
 import {
   type LoadedOptimizer,
@@ -59,6 +66,8 @@ export async function load<E = Record<string, JsonValue>>(
   objects: CheckpointObjects,
   options: LoadOptions = {},
 ): Promise<E> {
+  checkCheckpointArgs("load", path, objects);
+  checkOptions("load", options, { strict: boolean });
   const strict = options.strict ?? true;
   const { model, optimizer, scheduler, scaler, dataLoader } = objects;
   const bytes = await Deno.readFile(path);

@@ -5,7 +5,7 @@
  * @module
  */
 import { defaultGenerator } from "../tensor/random.ts";
-import { type CheckpointObjects, FORMAT_VERSION, type Stateful } from "./format.ts";
+import { checkCheckpointArgs, type CheckpointObjects, FORMAT_VERSION, type Stateful } from "./format.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
 import { CHECKSUM_KEY, CHECKSUM_PLACEHOLDER, seal } from "./checksum.ts";
 import { stringifyJson } from "./json.ts";
@@ -45,6 +45,7 @@ async function record(object: Stateful, what: string): Promise<string> {
  * ```
  */
 export async function save(path: string, objects: SaveObjects): Promise<void> {
+  checkCheckpointArgs("save", path, objects);
   const { model, optimizer, scheduler, scaler, dataLoader, extra } = objects;
   const entries = Object.entries(model.stateDict());
   const clash = entries.find(([name]) => name.startsWith(OPTIMIZER_PREFIX));

@@ -8,6 +8,7 @@ import { yieldToEventLoop } from "../tensor/memory.ts";
 import { defaultGenerator, Generator } from "../tensor/random.ts";
 import { stack } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
+import { anything, boolean, checkOptions, describe } from "../tensor/validation.ts";
 import type { Dataset, Sample } from "./dataset.ts";
 
 /** How often iteration lets finalizers run, in milliseconds: a few ms each time, so at most a few percent. */
@@ -106,6 +107,18 @@ export class DataLoader {
 
   /** A loader over `dataset`. */
   constructor(readonly dataset: Dataset, options: DataLoaderOptions = {}) {
+    const ok = typeof dataset === "object" && dataset !== null && typeof dataset.get === "function" &&
+      Number.isInteger(dataset.length) && dataset.length >= 0;
+    if (!ok) {
+      throw new TypeError(
+        `DataLoader expects a Dataset (an integer length >= 0 and a get(index) method), got ${
+          describe(dataset)
+        }`,
+      );
+    }
+    // batchSize and seed are checked below, in PyTorch's words.
+    const spec = { batchSize: anything, shuffle: boolean, dropLast: boolean, seed: anything };
+    checkOptions("DataLoader", options, spec);
     this.batchSize = options.batchSize ?? 1;
     this.shuffle = options.shuffle ?? false;
     this.dropLast = options.dropLast ?? false;

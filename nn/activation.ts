@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { checkOptions, integer, number, string } from "../tensor/validation.ts";
 import { fusedOp } from "../autograd/function.ts";
 import { isGradEnabled } from "../autograd/node.ts";
 import * as ir from "../backends/kernel_ir.ts";
@@ -252,6 +253,7 @@ export class GELU extends Module {
   /** A GELU, exact unless `approximate: "tanh"`. */
   constructor(options: GeluOptions = {}) {
     super();
+    checkOptions("GELU", options, { approximate: string });
     this.approximate = options.approximate ?? "none";
     checkApproximate(this.approximate);
   }
@@ -294,6 +296,7 @@ export class LeakyReLU extends Module {
   /** A leaky ReLU with `negativeSlope` (default 0.01). */
   constructor(options: LeakyReluOptions = {}) {
     super();
+    checkOptions("LeakyReLU", options, { negativeSlope: number });
     this.negativeSlope = options.negativeSlope ?? 0.01;
   }
   /** Applies the activation. */
@@ -318,6 +321,7 @@ export class ELU extends Module {
   /** An ELU with `alpha` (default 1). */
   constructor(options: EluOptions = {}) {
     super();
+    checkOptions("ELU", options, { alpha: number });
     this.alpha = options.alpha ?? 1;
   }
   /** Applies the activation. */
@@ -344,6 +348,7 @@ export class Softplus extends Module {
   /** A softplus with `beta` (default 1) and `threshold` (default 20). */
   constructor(options: SoftplusOptions = {}) {
     super();
+    checkOptions("Softplus", options, { beta: number, threshold: number });
     this.beta = options.beta ?? 1;
     this.threshold = options.threshold ?? 20;
   }
@@ -401,6 +406,7 @@ export class Softmax extends Module {
   /** A softmax along `dim`. */
   constructor(options: SoftmaxOptions = {}) {
     super();
+    checkOptions("Softmax", options, { dim: integer(-Infinity) });
     this.dim = options.dim;
   }
   /** Applies the softmax. */
@@ -425,6 +431,7 @@ export class LogSoftmax extends Module {
   /** A log-softmax along `dim`. */
   constructor(options: SoftmaxOptions = {}) {
     super();
+    checkOptions("LogSoftmax", options, { dim: integer(-Infinity) });
     this.dim = options.dim;
   }
   /** Applies the log-softmax. */

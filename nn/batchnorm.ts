@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { boolean, checkOptions, nullable, number, shown } from "../tensor/validation.ts";
 import { noGrad } from "../autograd/node.ts";
 import { getDefaultDevice } from "../backends/device.ts";
 import { full, ones, zeros } from "../tensor/creation.ts";
@@ -156,8 +157,16 @@ export abstract class BatchNorm extends Module {
   constructor(readonly numFeatures: number, options: BatchNormModuleOptions = {}) {
     super();
     if (!Number.isInteger(numFeatures) || numFeatures <= 0) {
-      throw new RangeError(`${new.target.name}: numFeatures must be a positive integer, got ${numFeatures}`);
+      throw new RangeError(
+        `${new.target.name}: numFeatures must be a positive integer, got ${shown(numFeatures)}`,
+      );
     }
+    checkOptions(new.target.name, options, {
+      eps: number,
+      momentum: nullable(number),
+      affine: boolean,
+      trackRunningStats: boolean,
+    });
     const { eps = 1e-5, momentum = 0.1, affine = true, trackRunningStats = true } = options;
     this.eps = eps;
     this.momentum = momentum;

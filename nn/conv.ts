@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { anything, boolean, checkOptions, number, pairOf, shown, string } from "../tensor/validation.ts";
 import { getDefaultDevice } from "../backends/device.ts";
 import { autocastArgs } from "../tensor/autocast_policy.ts";
 import { zeros } from "../tensor/creation.ts";
@@ -35,6 +36,21 @@ export interface Conv2dOptions {
 }
 
 const PADDING_MODES: readonly string[] = ["zeros", "reflect", "replicate", "circular"];
+
+/**
+ * The types of conv2d's options and that each size is a number or two; the values themselves are checked with
+ * PyTorch's messages (`checkSizes`, `resolvePadding`, `checkOperands`).
+ */
+const CONV_OPTIONS = {
+  stride: pairOf(number),
+  padding: (
+    name: string,
+    value: unknown,
+  ): void => (typeof value === "string" ? undefined : pairOf(number)(name, value)),
+  dilation: pairOf(number),
+  groups: anything,
+  paddingMode: string,
+};
 
 function checkSizes(name: string, values: readonly number[], min: 0 | 1): void {
   if (values.some((v) => !Number.isInteger(v))) {
@@ -132,6 +148,7 @@ export function conv2d(
   bias: Tensor | null = null,
   options: Conv2dOptions = {},
 ): Tensor {
+  checkOptions("conv2d", options, CONV_OPTIONS);
   if (input.ndim !== 3 && input.ndim !== 4) {
     throw new Error(
       `Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: [${input.shape}]`,
@@ -216,10 +233,12 @@ export class Conv2d extends Module {
     options: Conv2dModuleOptions = {},
   ) {
     super();
+    checkOptions("Conv2d", options, { ...CONV_OPTIONS, bias: boolean });
+    pairOf(number)("kernelSize", kernelSize);
     const { stride = 1, padding = 0, dilation = 1, groups = 1, paddingMode = "zeros", bias = true } = options;
     for (const [name, n] of [["inChannels", inChannels], ["outChannels", outChannels]] as const) {
       if (!Number.isInteger(n) || n <= 0) {
-        throw new RangeError(`Conv2d: ${name} must be a positive integer, got ${n}`);
+        throw new RangeError(`Conv2d: ${name} must be a positive integer, got ${shown(n)}`);
       }
     }
     if (!Number.isInteger(groups) || groups <= 0) {
@@ -238,6 +257,8 @@ export class Conv2d extends Module {
     if (!PADDING_MODES.includes(paddingMode)) throw new Error(paddingModeMessage(paddingMode));
     this.kernelSize = pair(kernelSize);
     checkSizes("kernelSize", this.kernelSize, 1);
+    checkSizes("stride", pair(stride), 1);
+    checkSizes("dilation", pair(dilation), 1);
     resolvePadding(padding, this.kernelSize, pair(stride), pair(dilation));
     this.options = { stride, padding, dilation, groups, paddingMode };
     const device = getDefaultDevice();

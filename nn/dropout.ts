@@ -5,10 +5,11 @@
  *
  * @module
  */
+import { checkOptions, instanceOf, shown } from "../tensor/validation.ts";
 import { noGrad } from "../autograd/node.ts";
 import { rand } from "../tensor/creation.ts";
 import { where } from "../tensor/elementwise.ts";
-import type { Generator } from "../tensor/random.ts";
+import { Generator } from "../tensor/random.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { Module } from "./module.ts";
 
@@ -23,6 +24,7 @@ export interface DropoutOptions {
 }
 
 function checkProbability(p: number): void {
+  if (typeof p !== "number") throw new TypeError(`Invalid p: expected a number, got ${shown(p)}`);
   if (!(p >= 0 && p <= 1)) {
     throw new RangeError(`dropout probability has to be between 0 and 1, but got ${p}`);
   }
@@ -71,6 +73,7 @@ export class Dropout extends Module {
   constructor(readonly p = 0.5, readonly options: { generator?: Generator } = {}) {
     super();
     checkProbability(p);
+    checkOptions("Dropout", options, { generator: instanceOf(Generator) });
   }
   /** Applies dropout in training mode; returns `input` itself in evaluation mode. */
   forward(input: Tensor): Tensor {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { boolean, checkOptions, instanceOf, integer, nullable, number, shown } from "../tensor/validation.ts";
 import { fusedOp } from "../autograd/function.ts";
 import { noGrad } from "../autograd/node.ts";
 import { getDefaultDevice } from "../backends/device.ts";
@@ -14,7 +15,7 @@ import { int32Hint } from "../tensor/dtype.ts";
 import { cachedKernel, runKernel } from "../tensor/elementwise.ts";
 import { checkIndexValues, indexSelectInRange, scatterAddInRange } from "../tensor/indexing.ts";
 import { tidy } from "../tensor/memory.ts";
-import type { Tensor } from "../tensor/tensor.ts";
+import { Tensor } from "../tensor/tensor.ts";
 import { normal_ } from "./init.ts";
 import { Module } from "./module.ts";
 import { Parameter } from "./parameter.ts";
@@ -165,9 +166,16 @@ export class Embedding extends Module {
   /** A table of `numEmbeddings` rows of size `embeddingDim`. */
   constructor(readonly numEmbeddings: number, readonly embeddingDim: number, options: EmbeddingOptions = {}) {
     super();
+    checkOptions("Embedding", options, {
+      paddingIdx: nullable(integer(-Infinity)),
+      maxNorm: nullable(number),
+      normType: number,
+      scaleGradByFreq: boolean,
+      freeze: boolean,
+    });
     for (const [name, n] of [["numEmbeddings", numEmbeddings], ["embeddingDim", embeddingDim]] as const) {
       if (!Number.isInteger(n) || n < 0) {
-        throw new RangeError(`Embedding: ${name} must be a non-negative integer, got ${n}`);
+        throw new RangeError(`Embedding: ${name} must be a non-negative integer, got ${shown(n)}`);
       }
     }
     this.paddingIdx = paddingRow(options.paddingIdx ?? null, numEmbeddings);
@@ -193,6 +201,7 @@ export class Embedding extends Module {
    * ```
    */
   static fromPretrained(embeddings: Tensor, options: EmbeddingModuleOptions = {}): Embedding {
+    instanceOf(Tensor)("embeddings", embeddings);
     if (embeddings.ndim !== 2) {
       throw new Error(
         `Embeddings parameter is expected to be 2-dimensional, got shape [${embeddings.shape}]`,

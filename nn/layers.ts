@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { integer } from "../tensor/validation.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { Module } from "./module.ts";
 
@@ -71,6 +72,8 @@ export class Flatten extends Module {
   /** Flattens from `startDim` (default 1) to `endDim` (default -1). */
   constructor(readonly startDim: number = 1, readonly endDim: number = -1) {
     super();
+    integer(-Infinity)("startDim", startDim);
+    integer(-Infinity)("endDim", endDim);
   }
   /** Applies the flattening. */
   forward(input: Tensor): Tensor {

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { boolean, checkOptions, shown } from "../tensor/validation.ts";
 import { getDefaultDevice } from "../backends/device.ts";
 import { zeros } from "../tensor/creation.ts";
 import type { Tensor } from "../tensor/tensor.ts";
@@ -32,9 +33,10 @@ export class Linear extends Module {
   /** A layer from `inFeatures` to `outFeatures`; `bias` defaults to true. */
   constructor(readonly inFeatures: number, readonly outFeatures: number, options: { bias?: boolean } = {}) {
     super();
+    checkOptions("Linear", options, { bias: boolean });
     for (const [name, n] of [["inFeatures", inFeatures], ["outFeatures", outFeatures]] as const) {
       if (!Number.isInteger(n) || n < 0) {
-        throw new RangeError(`Linear: ${name} must be a non-negative integer, got ${n}`);
+        throw new RangeError(`Linear: ${name} must be a non-negative integer, got ${shown(n)}`);
       }
     }
     const device = getDefaultDevice();

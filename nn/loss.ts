@@ -5,7 +5,16 @@
  *
  * @module
  */
-import type { Tensor } from "../tensor/tensor.ts";
+import {
+  anything,
+  boolean,
+  checkOptions,
+  instanceOf,
+  integer,
+  nullable,
+  number,
+} from "../tensor/validation.ts";
+import { Tensor } from "../tensor/tensor.ts";
 import {
   checkLabelSmoothing,
   checkReduction,
@@ -47,6 +56,12 @@ export class CrossEntropyLoss extends Module {
   /** A loss with the given options (PyTorch's defaults otherwise). */
   constructor(readonly options: CrossEntropyOptions = {}) {
     super();
+    checkOptions("CrossEntropyLoss", options, {
+      weight: nullable(instanceOf(Tensor)),
+      ignoreIndex: integer(-Infinity),
+      reduction: anything,
+      labelSmoothing: number,
+    });
     checkReduction(options.reduction ?? "mean");
     checkLabelSmoothing(options.labelSmoothing ?? 0);
   }
@@ -70,6 +85,11 @@ export class NLLLoss extends Module {
   /** A loss with the given options (PyTorch's defaults otherwise). */
   constructor(readonly options: NLLOptions = {}) {
     super();
+    checkOptions("NLLLoss", options, {
+      weight: nullable(instanceOf(Tensor)),
+      ignoreIndex: integer(-Infinity),
+      reduction: anything,
+    });
     checkReduction(options.reduction ?? "mean");
   }
   /** The loss of log-probabilities `input` against class indices `target`. */
@@ -92,6 +112,7 @@ export class MSELoss extends Module {
   /** A loss with the given reduction (default "mean"). */
   constructor(readonly options: { reduction?: Reduction } = {}) {
     super();
+    checkOptions("MSELoss", options, { reduction: anything });
     checkReduction(options.reduction ?? "mean");
   }
   /** The loss of `input` against `target`. */
@@ -117,6 +138,11 @@ export class BCEWithLogitsLoss extends Module {
   /** A loss with the given options (PyTorch's defaults otherwise). */
   constructor(options: BCEWithLogitsOptions = {}) {
     super();
+    checkOptions("BCEWithLogitsLoss", options, {
+      weight: nullable(instanceOf(Tensor)),
+      reduction: anything,
+      posWeight: nullable(instanceOf(Tensor)),
+    });
     this.reduction = options.reduction ?? "mean";
     checkReduction(this.reduction);
     this.registerBuffer("weight", options.weight ?? null);
@@ -145,6 +171,7 @@ export class BCELoss extends Module {
   /** A loss with the given options (PyTorch's defaults otherwise). */
   constructor(options: { weight?: Tensor | null; reduction?: Reduction } = {}) {
     super();
+    checkOptions("BCELoss", options, { weight: nullable(instanceOf(Tensor)), reduction: anything });
     this.reduction = options.reduction ?? "mean";
     checkReduction(this.reduction);
     this.registerBuffer("weight", options.weight ?? null);
@@ -169,6 +196,7 @@ export class L1Loss extends Module {
   /** A loss with the given reduction (default "mean"). */
   constructor(readonly options: { reduction?: Reduction } = {}) {
     super();
+    checkOptions("L1Loss", options, { reduction: anything });
     checkReduction(options.reduction ?? "mean");
   }
   /** The loss of `input` against `target`. */
@@ -191,6 +219,7 @@ export class SmoothL1Loss extends Module {
   /** A loss with the given options (PyTorch's defaults otherwise). */
   constructor(readonly options: { reduction?: Reduction; beta?: number } = {}) {
     super();
+    checkOptions("SmoothL1Loss", options, { reduction: anything, beta: number });
     checkReduction(options.reduction ?? "mean");
   }
   /** The loss of `input` against `target`. */
@@ -213,6 +242,7 @@ export class HuberLoss extends Module {
   /** A loss with the given options (PyTorch's defaults otherwise). */
   constructor(readonly options: { reduction?: Reduction; delta?: number } = {}) {
     super();
+    checkOptions("HuberLoss", options, { reduction: anything, delta: number });
     checkReduction(options.reduction ?? "mean");
   }
   /** The loss of `input` against `target`. */
@@ -237,6 +267,7 @@ export class KLDivLoss extends Module {
   /** A loss with the given options (PyTorch's defaults otherwise). */
   constructor(readonly options: KLDivOptions = {}) {
     super();
+    checkOptions("KLDivLoss", options, { reduction: anything, logTarget: boolean });
     checkKLDivReduction(options.reduction ?? "mean");
   }
   /** The divergence of `target` from log-probabilities `input`. */

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { anything, boolean, checkOptions, nullable, number, shown } from "../tensor/validation.ts";
 import { getDefaultDevice } from "../backends/device.ts";
 import { zeros } from "../tensor/creation.ts";
 import { isFloating } from "../tensor/dtype.ts";
@@ -55,7 +56,7 @@ export interface MultiheadAttentionForwardOptions {
 
 function checkDim(name: string, n: number): void {
   if (!Number.isInteger(n) || n <= 0) {
-    throw new RangeError(`MultiheadAttention: ${name} must be a positive integer, got ${n}`);
+    throw new RangeError(`MultiheadAttention: ${name} must be a positive integer, got ${shown(n)}`);
   }
 }
 
@@ -119,6 +120,13 @@ export class MultiheadAttention extends Module {
     }
     checkDim("embedDim", embedDim);
     checkDim("numHeads", numHeads);
+    checkOptions("MultiheadAttention", options, {
+      dropout: number,
+      bias: boolean,
+      batchFirst: boolean,
+      kdim: nullable(anything),
+      vdim: nullable(anything),
+    });
     if (embedDim % numHeads !== 0) {
       throw new RangeError(
         `embed_dim must be divisible by num_heads, got embed_dim=${embedDim} and num_heads=${numHeads}`,

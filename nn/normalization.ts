@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { boolean, checkOptions, nullable, number } from "../tensor/validation.ts";
 import { fusedOp } from "../autograd/function.ts";
 import { getDefaultDevice } from "../backends/device.ts";
 import * as ir from "../backends/kernel_ir.ts";
@@ -310,6 +311,7 @@ export class LayerNorm extends Module {
   /** A layer normalising over `normalizedShape` (an int for the last dimension alone). */
   constructor(normalizedShape: number | readonly number[], options: LayerNormModuleOptions = {}) {
     super();
+    checkOptions("LayerNorm", options, { eps: number, elementwiseAffine: boolean, bias: boolean });
     this.normalizedShape = normalized(normalizedShape);
     checkNormalizedShape("LayerNorm", this.normalizedShape);
     this.eps = options.eps ?? 1e-5;
@@ -359,6 +361,7 @@ export class RMSNorm extends Module {
   /** A layer normalising over `normalizedShape` (an int for the last dimension alone). */
   constructor(normalizedShape: number | readonly number[], options: RMSNormModuleOptions = {}) {
     super();
+    checkOptions("RMSNorm", options, { eps: nullable(number), elementwiseAffine: boolean });
     this.normalizedShape = normalized(normalizedShape);
     checkNormalizedShape("RMSNorm", this.normalizedShape);
     this.eps = options.eps ?? null;

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { boolean, checkOptions, integer, nullable, number, pairOf } from "../tensor/validation.ts";
 import { noGrad } from "../autograd/node.ts";
 import { tensor } from "../tensor/creation.ts";
 import { gatherInRange } from "../tensor/indexing.ts";
@@ -39,12 +40,35 @@ export interface AvgPool2dOptions {
   divisorOverride?: number | null;
 }
 
-/** The windows of a pooling over `input` ([N, C, H, W]), with PyTorch's checks and their messages. */
-function poolWindows(
-  input: Tensor,
+/** The sizes of a pooling. */
+type PoolSizes = { stride?: Pair | null; padding?: Pair; dilation?: Pair; ceilMode?: boolean };
+
+/** The types of MaxPool2d's options, and that each size is a number or two (their values: `poolSizes`). */
+const MAX_POOL_OPTIONS = {
+  stride: nullable(pairOf(number)),
+  padding: pairOf(number),
+  dilation: pairOf(number),
+  ceilMode: boolean,
+};
+
+/** The types of AvgPool2d's options, and that each size is a number or two (their values: `poolSizes`). */
+const AVG_POOL_OPTIONS = {
+  stride: nullable(pairOf(number)),
+  padding: pairOf(number),
+  ceilMode: boolean,
+  countIncludePad: boolean,
+  divisorOverride: nullable(integer(-Infinity)),
+};
+
+/** A pooling's sizes as [height, width] pairs, with PyTorch's checks of them and their messages. */
+function poolSizes(
+  name: string,
   kernelSize: Pair,
-  options: { stride?: Pair | null; padding?: Pair; dilation?: Pair; ceilMode?: boolean },
-): Windows {
+  options: PoolSizes,
+  spec: typeof MAX_POOL_OPTIONS | typeof AVG_POOL_OPTIONS,
+): Record<"kernel" | "stride" | "padding" | "dilation", [number, number]> {
+  pairOf(number)("kernelSize", kernelSize);
+  checkOptions(name, options, spec);
   const kernel = pair(kernelSize);
   const stride = pair(options.stride ?? kernel);
   const padding = pair(options.padding ?? 0);
@@ -67,9 +91,6 @@ function poolWindows(
       `dilation should be greater than zero, but got dilationH: ${dilation[0]} dilationW: ${dilation[1]}`,
     );
   }
-  if (input.ndim !== 4 || input.numel === 0) {
-    throw new Error(`non-empty 3D or 4D (batch mode) tensor expected for input, got shape [${input.shape}]`);
-  }
   for (const [p, k] of [[padding[0], kh], [padding[1], kw]]) {
     if (p < 0) throw new RangeError(`pad must be non-negative, but got pad: ${p}`);
     if (p > Math.floor(k / 2)) {
@@ -77,6 +98,22 @@ function poolWindows(
         `pad should be at most half of kernel size, but got pad=${p} and kernel_size=${k}`,
       );
     }
+  }
+  return { kernel, stride, padding, dilation };
+}
+
+/** The windows of a pooling over `input` ([N, C, H, W]), with PyTorch's checks and their messages. */
+function poolWindows(
+  input: Tensor,
+  kernelSize: Pair,
+  options: PoolSizes,
+  name: "maxPool2d" | "avgPool2d",
+): Windows {
+  const spec = name === "maxPool2d" ? MAX_POOL_OPTIONS : AVG_POOL_OPTIONS;
+  const { kernel, stride, padding, dilation } = poolSizes(name, kernelSize, options, spec);
+  const [kh, kw] = kernel;
+  if (input.ndim !== 4 || input.numel === 0) {
+    throw new Error(`non-empty 3D or 4D (batch mode) tensor expected for input, got shape [${input.shape}]`);
   }
   const [, c, h, w] = input.shape;
   const ceil = options.ceilMode ?? false;
@@ -112,7 +149,7 @@ function batched(input: Tensor, pool: (x: Tensor) => Tensor): Tensor {
  */
 export function maxPool2d(input: Tensor, kernelSize: Pair, options: MaxPool2dOptions = {}): Tensor {
   return batched(input, (x) => {
-    const w = poolWindows(x, kernelSize, options);
+    const w = poolWindows(x, kernelSize, options, "maxPool2d");
     const [n, c] = x.shape;
     const [taps, windows] = [w.kernel[0] * w.kernel[1], w.output[0] * w.output[1]];
     const { planes, taps: at } = windowTaps(x, w, -Infinity);
@@ -152,7 +189,7 @@ export function avgPool2d(input: Tensor, kernelSize: Pair, options: AvgPool2dOpt
   const { countIncludePad = true, divisorOverride = null } = options;
   if (divisorOverride === 0) throw new RangeError("divisor must be not zero");
   return batched(input, (x) => {
-    const w = poolWindows(x, kernelSize, options);
+    const w = poolWindows(x, kernelSize, options, "avgPool2d");
     const sums = unfoldWindows(x, w, 0).sum(2);
     const each = divisors(w, countIncludePad);
     const divisor = divisorOverride ??
@@ -176,6 +213,7 @@ export class MaxPool2d extends Module {
   /** A pooling over `kernelSize` windows. */
   constructor(readonly kernelSize: Pair, readonly options: MaxPool2dOptions = {}) {
     super();
+    poolSizes("MaxPool2d", kernelSize, options, MAX_POOL_OPTIONS);
   }
   /** Pools `input` ([N, C, H, W] or [C, H, W]). */
   forward(input: Tensor): Tensor {
@@ -198,6 +236,8 @@ export class AvgPool2d extends Module {
   /** A pooling over `kernelSize` windows. */
   constructor(readonly kernelSize: Pair, readonly options: AvgPool2dOptions = {}) {
     super();
+    poolSizes("AvgPool2d", kernelSize, options, AVG_POOL_OPTIONS);
+    if (options.divisorOverride === 0) throw new RangeError("divisor must be not zero");
   }
   /** Pools `input` ([N, C, H, W] or [C, H, W]). */
   forward(input: Tensor): Tensor {

@@ -5,8 +5,9 @@
  *
  * @module
  */
+import { anything, boolean, checkOptions, instanceOf } from "../tensor/validation.ts";
 import { getDefaultDevice } from "../backends/device.ts";
-import type { Generator } from "../tensor/random.ts";
+import { Generator } from "../tensor/random.ts";
 import { zeros } from "../tensor/creation.ts";
 import { cat, stack } from "../tensor/shape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
@@ -95,6 +96,16 @@ export abstract class RNNBase extends Module {
       bidirectional = false,
       projSize = 0,
     } = options;
+    checkOptions(new.target.name, options, {
+      numLayers: anything,
+      bias: boolean,
+      batchFirst: boolean,
+      dropout: anything,
+      bidirectional: boolean,
+      generator: instanceOf(Generator),
+      nonlinearity: anything,
+      projSize: anything,
+    });
     checkSize("input_size", inputSize);
     checkSize("hidden_size", hiddenSize);
     checkSize("num_layers", numLayers);

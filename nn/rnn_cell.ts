@@ -5,9 +5,10 @@
  *
  * @module
  */
+import { anything, boolean, checkOptions, instanceOf, shown } from "../tensor/validation.ts";
 import { getDefaultDevice } from "../backends/device.ts";
 import { zeros } from "../tensor/creation.ts";
-import type { Generator } from "../tensor/random.ts";
+import { Generator } from "../tensor/random.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { uniform_ } from "./init.ts";
 import { Module } from "./module.ts";
@@ -62,9 +63,14 @@ export abstract class RNNCellBase extends Module {
     super();
     for (const [name, n] of [["input_size", inputSize], ["hidden_size", hiddenSize]] as const) {
       if (typeof n !== "number" || !Number.isInteger(n) || n <= 0) {
-        throw new RangeError(`${name} must be a positive integer, got ${n}`);
+        throw new RangeError(`${name} must be a positive integer, got ${shown(n)}`);
       }
     }
+    checkOptions(new.target.name, options, {
+      bias: boolean,
+      generator: instanceOf(Generator),
+      nonlinearity: anything,
+    });
     const bias = options.bias ?? true;
     this.#cell = cellFor(mode, bias);
     this.#kind = mode === "LSTM" ? "LSTMCell" : mode === "GRU" ? "GRUCell" : "RNNCell";

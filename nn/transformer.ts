@@ -5,6 +5,15 @@
  *
  * @module
  */
+import {
+  anything,
+  boolean,
+  checkOptions,
+  instanceOf,
+  integer,
+  nullable,
+  number,
+} from "../tensor/validation.ts";
 import { noGrad } from "../autograd/node.ts";
 import { copyInto } from "../tensor/elementwise.ts";
 import { empty } from "../tensor/shape.ts";
@@ -95,6 +104,15 @@ export class TransformerEncoderLayer extends Module {
   /** A layer over `dModel` features with `nhead` attention heads (which must divide dModel). */
   constructor(readonly dModel: number, readonly nhead: number, options: TransformerEncoderLayerOptions = {}) {
     super();
+    checkOptions("TransformerEncoderLayer", options, {
+      dimFeedforward: integer(0),
+      dropout: anything,
+      activation: anything,
+      layerNormEps: number,
+      batchFirst: boolean,
+      normFirst: boolean,
+      bias: boolean,
+    });
     const { dimFeedforward = 2048, dropout = 0.1, layerNormEps = 1e-5, batchFirst = false, bias = true } =
       options;
     this.#activation = activationFn(options.activation ?? "relu");
@@ -198,6 +216,7 @@ export class TransformerEncoder extends Module {
     if (!Number.isInteger(numLayers) || numLayers < 0) {
       throw new RangeError(`TransformerEncoder: numLayers must be a non-negative integer, got ${numLayers}`);
     }
+    checkOptions("TransformerEncoder", options, { norm: nullable(instanceOf(Module)) });
     this.layers = new ModuleList(Array.from({ length: numLayers }, () => copyLayer(encoderLayer)));
     this.norm = options.norm ?? null;
   }

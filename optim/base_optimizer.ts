@@ -8,6 +8,7 @@ import { noGrad } from "../autograd/node.ts";
 import { isFloating } from "../tensor/dtype.ts";
 import { keep } from "../tensor/memory.ts";
 import { Tensor } from "../tensor/tensor.ts";
+import { describe, shown } from "../tensor/validation.ts";
 import {
   type OptimizerStateDict,
   type ParamGroup,
@@ -71,19 +72,6 @@ function checkTypes(defaults: object, values: object, known: boolean): void {
       throw new TypeError(`Invalid ${key}: expected a ${typeof base}, got ${shown(value)}`);
     }
   }
-}
-
-/** `value` as an error message shows it: strings quoted, arrays listed, objects by their type. */
-function shown(value: unknown): string {
-  if (typeof value === "string") return `the string "${value}"`;
-  if (Array.isArray(value)) return `[${value.map(shown).join(", ")}]`;
-  return typeof value === "object" && value !== null ? describe(value) : String(value);
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  return typeof value === "object" ? (value as object).constructor?.name ?? "object" : typeof value;
 }
 
 /**

@@ -4,10 +4,9 @@
  * @module
  */
 
-/** Throws `message` (a RangeError) unless `ok`; the optimizers' validation helper. */
-export function check(ok: boolean, message: string): void {
-  if (!ok) throw new RangeError(message);
-}
+import { check } from "../tensor/validation.ts";
+
+export { check };
 
 /**
  * Throws PyTorch's "Invalid `what`: value" (naming `name` in what was expected) unless `value >= 0`; NaN fails, as in

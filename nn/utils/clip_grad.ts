@@ -14,6 +14,7 @@ import { cachedKernel, runKernel, runKernelInto } from "../../tensor/elementwise
 import { tidy } from "../../tensor/memory.ts";
 import { stack } from "../../tensor/shape.ts";
 import { Tensor } from "../../tensor/tensor.ts";
+import { atLeast, boolean, checkOptions, describe, number } from "../../tensor/validation.ts";
 
 /** One tensor or any iterable of them (`model.parameters()`, an array, a generator). */
 export type TensorOrTensors = Tensor | Iterable<Tensor>;
@@ -35,8 +36,22 @@ export interface TotalNormOptions {
 /** Options of {@link clipGradNorm}: those of {@link getTotalNorm}. */
 export type ClipGradNormOptions = TotalNormOptions;
 
+/** `tensors` as a list; throws a TypeError naming what is not a Tensor. */
 function listOf(tensors: TensorOrTensors): Tensor[] {
-  return tensors instanceof Tensor ? [tensors] : [...tensors];
+  if (tensors instanceof Tensor) return [tensors];
+  if (typeof (tensors as Iterable<Tensor> | null)?.[Symbol.iterator] !== "function") {
+    throw new TypeError(`Expected a Tensor or an iterable of Tensors, got ${describe(tensors)}`);
+  }
+  const list = [...tensors];
+  list.forEach((t, i) => {
+    if (!(t instanceof Tensor)) throw new TypeError(`Expected Tensors, but element ${i} is ${describe(t)}`);
+  });
+  return list;
+}
+
+/** Throws a TypeError or RangeError naming a bad `getTotalNorm`/`clipGradNorm` option. */
+function checkNormOptions(options: TotalNormOptions): void {
+  checkOptions("clipGradNorm", options, { normType: number, errorIfNonfinite: boolean });
 }
 
 function gradsOf(params: readonly Tensor[]): Tensor[] {
@@ -118,6 +133,7 @@ export function getTotalNorm(
   { normType = 2, errorIfNonfinite = false }: TotalNormOptions = {},
 ): Tensor | Promise<Tensor> {
   const list = listOf(tensors);
+  checkNormOptions({ normType, errorIfNonfinite });
   const total = list.length === 0 ? zeros([]) : noGrad(() =>
     tidy(() => {
       const norms = list.map((t) => vectorNorm(t, normType));
@@ -155,6 +171,10 @@ function clipCoefficientKernel(dtype: DType): ir.Kernel {
  * ```
  */
 export function clipGradsWithNorm(params: TensorOrTensors, maxNorm: number, totalNorm: Tensor): void {
+  atLeast(0)("maxNorm", maxNorm);
+  if (!(totalNorm instanceof Tensor)) {
+    throw new TypeError(`Invalid totalNorm: expected a Tensor, got ${describe(totalNorm)}`);
+  }
   const grads = gradsOf(listOf(params));
   if (grads.length === 0) return;
   noGrad(() =>
@@ -228,6 +248,9 @@ export function clipGradNorm(
   options: ClipGradNormOptions = {},
 ): Tensor | Promise<Tensor> {
   const list = listOf(params);
+  // A negative maxNorm would flip every gradient (PyTorch lets it): refused, as NaN is, before anything is run.
+  atLeast(0)("maxNorm", maxNorm);
+  checkNormOptions(options);
   const total = getTotalNorm(gradsOf(list), options);
   if (total instanceof Promise) {
     return total.then((norm) => {
@@ -260,7 +283,10 @@ function clipValueKernel(dtype: DType): ir.Kernel {
  * ```
  */
 export function clipGradValue(params: TensorOrTensors, clipValue: number): void {
-  for (const g of gradsOf(listOf(params))) {
+  // A negative clipValue would set every gradient to -|clipValue| (PyTorch lets it): refused, as NaN is.
+  atLeast(0)("clipValue", clipValue);
+  const list = listOf(params);
+  for (const g of gradsOf(list)) {
     runKernelInto(clipValueKernel(g.dtype), [g], [g], [-clipValue, clipValue]);
   }
 }

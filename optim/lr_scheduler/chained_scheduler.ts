@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { arrayOf, shown } from "../../tensor/validation.ts";
 import type { ChainableScheduler, Scheduler } from "./lr_scheduler.ts";
 import { loadWithChildren, type SchedulerStateDict, withChildren } from "./state.ts";
 import type { AnyOptimizer } from "./step_order.ts";
@@ -32,6 +33,12 @@ export class ChainedScheduler implements Scheduler {
 
   /** Chains `schedulers`; throws PyTorch's error when they belong to different optimizers. */
   constructor(schedulers: readonly ChainableScheduler[]) {
+    arrayOf((name, s) => {
+      const ok = typeof s === "object" && s !== null &&
+        typeof (s as ChainableScheduler).step === "function" &&
+        typeof (s as ChainableScheduler).stateDict === "function";
+      if (!ok) throw new TypeError(`Invalid ${name}: expected a scheduler, got ${shown(s)}`);
+    })("schedulers", schedulers);
     if (schedulers.length === 0) {
       throw new RangeError("ChainedScheduler expects at least one scheduler, got none");
     }

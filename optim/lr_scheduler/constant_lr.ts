@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { LRScheduler } from "./lr_scheduler.ts";
+import { checkOptions, integer, number } from "../../tensor/validation.ts";
+import { LAST_EPOCH, LRScheduler } from "./lr_scheduler.ts";
 import type { AnyOptimizer } from "./step_order.ts";
 
 /** ConstantLR's options (PyTorch's defaults: factor 1/3, totalIters 5). */
@@ -36,6 +37,7 @@ export class ConstantLR extends LRScheduler {
 
   /** A schedule of `optimizer`'s groups. */
   constructor(optimizer: AnyOptimizer, options: ConstantLROptions = {}) {
+    checkOptions("ConstantLR", options, { ...LAST_EPOCH, factor: number, totalIters: integer(0) });
     const { factor = 1 / 3, totalIters = 5 } = options;
     if (factor > 1 || factor < 0) {
       throw new RangeError(

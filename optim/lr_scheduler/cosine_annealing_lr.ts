@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { LRScheduler } from "./lr_scheduler.ts";
+import { checkOptions, integer, number } from "../../tensor/validation.ts";
+import { LAST_EPOCH, LRScheduler } from "./lr_scheduler.ts";
 import type { AnyOptimizer } from "./step_order.ts";
 
 /** CosineAnnealingLR's options (PyTorch's default etaMin 0). */
@@ -37,6 +38,7 @@ export class CosineAnnealingLR extends LRScheduler {
 
   /** A schedule of `optimizer`'s groups. */
   constructor(optimizer: AnyOptimizer, options: CosineAnnealingLROptions) {
+    checkOptions("CosineAnnealingLR", options, { ...LAST_EPOCH, tMax: integer(1), etaMin: number }, ["tMax"]);
     super(optimizer, options.lastEpoch);
     this.tMax = options.tMax;
     this.etaMin = options.etaMin ?? 0;

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { LRScheduler } from "./lr_scheduler.ts";
+import { anything, checkOptions, shown } from "../../tensor/validation.ts";
+import { LAST_EPOCH, LRScheduler } from "./lr_scheduler.ts";
 import type { AnyOptimizer } from "./step_order.ts";
 
 /** CosineAnnealingWarmRestarts's options (PyTorch's defaults: tMult 1, etaMin 0). */
@@ -52,10 +53,20 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
 
   /** A schedule of `optimizer`'s groups; throws PyTorch's errors for a bad t0 or tMult. */
   constructor(optimizer: AnyOptimizer, options: CosineAnnealingWarmRestartsOptions) {
+    // t0, tMult and etaMin are checked below, in PyTorch's words.
+    checkOptions("CosineAnnealingWarmRestarts", options, {
+      ...LAST_EPOCH,
+      t0: anything,
+      tMult: anything,
+      etaMin: anything,
+    });
     const { t0, tMult = 1, etaMin = 0, lastEpoch = -1 } = options;
     if (!Number.isInteger(t0) || t0 <= 0) throw new RangeError(`Expected positive integer t0, but got ${t0}`);
     if (!Number.isInteger(tMult) || tMult < 1) {
       throw new RangeError(`Expected integer tMult >= 1, but got ${tMult}`);
+    }
+    if (typeof etaMin !== "number" || Number.isNaN(etaMin)) {
+      throw new TypeError(`Expected float or int etaMin, but got ${shown(etaMin)} of type ${typeof etaMin}`);
     }
     super(optimizer, lastEpoch);
     this.t0 = t0;

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { checkOptimizer, LRScheduler, perGroup, type ScheduledGroup } from "./lr_scheduler.ts";
+import { boolean, checkOptions, func, integer, number, oneOrMany, string } from "../../tensor/validation.ts";
+import { checkOptimizer, LAST_EPOCH, LRScheduler, perGroup, type ScheduledGroup } from "./lr_scheduler.ts";
 import { setMomentum, usesBeta1 } from "./momentum.ts";
 import type { AnyOptimizer } from "./step_order.ts";
 
@@ -80,6 +81,20 @@ export class CyclicLR extends LRScheduler {
   /** A schedule of `optimizer`'s groups; throws PyTorch's errors for bad options. */
   constructor(optimizer: AnyOptimizer, options: CyclicLROptions) {
     checkOptimizer(optimizer);
+    checkOptions("CyclicLR", options, {
+      ...LAST_EPOCH,
+      baseLr: oneOrMany(number),
+      maxLr: oneOrMany(number),
+      stepSizeUp: integer(1),
+      stepSizeDown: integer(1),
+      mode: string,
+      gamma: number,
+      scaleFn: func,
+      scaleMode: string,
+      cycleMomentum: boolean,
+      baseMomentum: oneOrMany(number),
+      maxMomentum: oneOrMany(number),
+    }, ["baseLr", "maxLr"]);
     const { lastEpoch = -1, mode = "triangular", scaleFn, cycleMomentum = true } = options;
     const groups: ScheduledGroup[] = optimizer.paramGroups;
     const baseLrs = perGroup("baseLr", options.baseLr, optimizer);

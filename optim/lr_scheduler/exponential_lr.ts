@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { LRScheduler } from "./lr_scheduler.ts";
+import { checkOptions, number } from "../../tensor/validation.ts";
+import { LAST_EPOCH, LRScheduler } from "./lr_scheduler.ts";
 import type { AnyOptimizer } from "./step_order.ts";
 
 /** ExponentialLR's options. */
@@ -31,6 +32,7 @@ export class ExponentialLR extends LRScheduler {
 
   /** A schedule of `optimizer`'s groups. */
   constructor(optimizer: AnyOptimizer, options: ExponentialLROptions) {
+    checkOptions("ExponentialLR", options, { ...LAST_EPOCH, gamma: number }, ["gamma"]);
     super(optimizer, options.lastEpoch);
     this.gamma = options.gamma;
     this.initialStep();

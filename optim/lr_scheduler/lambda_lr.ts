@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { LRScheduler } from "./lr_scheduler.ts";
+import { checkOptions, func, oneOrMany } from "../../tensor/validation.ts";
+import { LAST_EPOCH, LRScheduler } from "./lr_scheduler.ts";
 import type { AnyOptimizer } from "./step_order.ts";
 
 /** A function of the epoch (or step) index that gives a factor. */
@@ -48,6 +49,7 @@ export class LambdaLR extends LRScheduler {
 
   /** A schedule of `optimizer`'s groups by `options.lrLambda`. */
   constructor(optimizer: AnyOptimizer, options: LambdaLROptions) {
+    checkOptions("LambdaLR", options, { ...LAST_EPOCH, lrLambda: oneOrMany(func) }, ["lrLambda"]);
     const lrLambdas = lambdasPerGroup(options.lrLambda, optimizer);
     super(optimizer, options.lastEpoch);
     this.#lrLambdas = lrLambdas;

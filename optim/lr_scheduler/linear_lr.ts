@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { LRScheduler } from "./lr_scheduler.ts";
+import { checkOptions, integer, number } from "../../tensor/validation.ts";
+import { LAST_EPOCH, LRScheduler } from "./lr_scheduler.ts";
 import type { AnyOptimizer } from "./step_order.ts";
 
 /** LinearLR's options (PyTorch's defaults: startFactor 1/3, endFactor 1, totalIters 5). */
@@ -46,6 +47,8 @@ export class LinearLR extends LRScheduler {
 
   /** A schedule of `optimizer`'s groups. */
   constructor(optimizer: AnyOptimizer, options: LinearLROptions = {}) {
+    const spec = { ...LAST_EPOCH, startFactor: number, endFactor: number, totalIters: integer(1) };
+    checkOptions("LinearLR", options, spec);
     const { startFactor = 1 / 3, endFactor = 1, totalIters = 5 } = options;
     checkFactor("Starting", startFactor);
     checkFactor("Ending", endFactor);

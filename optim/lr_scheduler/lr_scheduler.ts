@@ -6,6 +6,7 @@
  * @module
  */
 import { BaseOptimizer } from "../base_optimizer.ts";
+import { type Check, integer } from "../../tensor/validation.ts";
 import { loadState, type SchedulerStateDict, stateOf } from "./state.ts";
 import { type AnyOptimizer, optimizerSteps, warnStepOrder, watchSteps } from "./step_order.ts";
 
@@ -53,6 +54,9 @@ export function checkOptimizer(optimizer: unknown): void {
     throw new TypeError(`${name} is not an Optimizer`);
   }
 }
+
+/** The option every epoch-indexed scheduler takes: the index of the last epoch, -1 for a new schedule. */
+export const LAST_EPOCH: Readonly<Record<string, Check>> = { lastEpoch: integer(-1) };
 
 /**
  * PyTorch's `_format_param`: `value` for every param group, or one per group; throws when the count is wrong.
@@ -116,6 +120,7 @@ export abstract class LRScheduler implements Scheduler {
    */
   constructor(optimizer: AnyOptimizer, lastEpoch = -1) {
     checkOptimizer(optimizer);
+    LAST_EPOCH.lastEpoch("lastEpoch", lastEpoch);
     const groups: ScheduledGroup[] = optimizer.paramGroups;
     if (lastEpoch !== -1) {
       groups.forEach((group, i) => {

@@ -5,7 +5,8 @@
  * @module
  */
 import { type LambdaLROptions, lambdasPerGroup, type LrLambda } from "./lambda_lr.ts";
-import { LRScheduler } from "./lr_scheduler.ts";
+import { checkOptions, func, oneOrMany } from "../../tensor/validation.ts";
+import { LAST_EPOCH, LRScheduler } from "./lr_scheduler.ts";
 import type { AnyOptimizer } from "./step_order.ts";
 
 /**
@@ -30,6 +31,7 @@ export class MultiplicativeLR extends LRScheduler {
 
   /** A schedule of `optimizer`'s groups by `options.lrLambda`. */
   constructor(optimizer: AnyOptimizer, options: LambdaLROptions) {
+    checkOptions("MultiplicativeLR", options, { ...LAST_EPOCH, lrLambda: oneOrMany(func) }, ["lrLambda"]);
     const lrLambdas = lambdasPerGroup(options.lrLambda, optimizer);
     super(optimizer, options.lastEpoch);
     this.#lrLambdas = lrLambdas;

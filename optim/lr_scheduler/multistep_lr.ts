@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { LRScheduler } from "./lr_scheduler.ts";
+import { arrayOf, checkOptions, integer, number } from "../../tensor/validation.ts";
+import { LAST_EPOCH, LRScheduler } from "./lr_scheduler.ts";
 import type { AnyOptimizer } from "./step_order.ts";
 
 /** MultiStepLR's options (PyTorch's default gamma 0.1). */
@@ -42,6 +43,8 @@ export class MultiStepLR extends LRScheduler {
 
   /** A schedule of `optimizer`'s groups. */
   constructor(optimizer: AnyOptimizer, options: MultiStepLROptions) {
+    const spec = { ...LAST_EPOCH, milestones: arrayOf(integer(0)), gamma: number };
+    checkOptions("MultiStepLR", options, spec, ["milestones"]);
     super(optimizer, options.lastEpoch);
     this.milestones = [...options.milestones].sort((a, b) => a - b);
     this.gamma = options.gamma ?? 0.1;

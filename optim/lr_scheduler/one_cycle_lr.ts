@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { checkOptimizer, LRScheduler, perGroup, type ScheduledGroup } from "./lr_scheduler.ts";
+import { anything, boolean, checkOptions, number, oneOrMany, string } from "../../tensor/validation.ts";
+import { checkOptimizer, LAST_EPOCH, LRScheduler, perGroup, type ScheduledGroup } from "./lr_scheduler.ts";
 import { setMomentum, usesBeta1 } from "./momentum.ts";
 import type { AnyOptimizer } from "./step_order.ts";
 
@@ -57,7 +58,7 @@ export interface OneCycleLRPhase {
 }
 
 function positiveInteger(name: string, value: number | undefined): number {
-  if (value === undefined || !Number.isInteger(value) || value <= 0) {
+  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
     throw new RangeError(`Expected positive integer ${name}, but got ${value}`);
   }
   return value;
@@ -132,6 +133,22 @@ export class OneCycleLR extends LRScheduler {
   /** A schedule of `optimizer`'s groups; throws PyTorch's errors for bad options. */
   constructor(optimizer: AnyOptimizer, options: OneCycleLROptions) {
     checkOptimizer(optimizer);
+    // totalSteps, epochs and stepsPerEpoch are checked below, in PyTorch's words.
+    checkOptions("OneCycleLR", options, {
+      ...LAST_EPOCH,
+      maxLr: oneOrMany(number),
+      totalSteps: anything,
+      epochs: anything,
+      stepsPerEpoch: anything,
+      pctStart: number,
+      annealStrategy: string,
+      cycleMomentum: boolean,
+      baseMomentum: oneOrMany(number),
+      maxMomentum: oneOrMany(number),
+      divFactor: number,
+      finalDivFactor: number,
+      threePhase: boolean,
+    }, ["maxLr"]);
     const { pctStart = 0.3, annealStrategy = "cos", cycleMomentum = true, lastEpoch = -1 } = options;
     const { divFactor = 25, finalDivFactor = 1e4 } = options;
     let totalSteps: number;

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { LRScheduler } from "./lr_scheduler.ts";
+import { checkOptions, integer, number } from "../../tensor/validation.ts";
+import { LAST_EPOCH, LRScheduler } from "./lr_scheduler.ts";
 import type { AnyOptimizer } from "./step_order.ts";
 
 /** PolynomialLR's options (PyTorch's defaults: totalIters 5, power 1). */
@@ -36,6 +37,7 @@ export class PolynomialLR extends LRScheduler {
 
   /** A schedule of `optimizer`'s groups. */
   constructor(optimizer: AnyOptimizer, options: PolynomialLROptions = {}) {
+    checkOptions("PolynomialLR", options, { ...LAST_EPOCH, totalIters: integer(1), power: number });
     super(optimizer, options.lastEpoch);
     this.totalIters = options.totalIters ?? 5;
     this.power = options.power ?? 1;

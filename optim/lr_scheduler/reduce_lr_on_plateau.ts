@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { checkOptions, integer, number, oneOrMany, shown, string } from "../../tensor/validation.ts";
 import { checkOptimizer, type Scheduler } from "./lr_scheduler.ts";
 import { loadState, type SchedulerStateDict, stateOf } from "./state.ts";
 import type { AnyOptimizer } from "./step_order.ts";
@@ -78,6 +79,16 @@ export class ReduceLROnPlateau implements Scheduler {
 
   /** A scheduler of `optimizer`'s groups; throws PyTorch's errors for bad options. */
   constructor(optimizer: AnyOptimizer, options: ReduceLROnPlateauOptions = {}) {
+    checkOptions("ReduceLROnPlateau", options, {
+      mode: string,
+      factor: number,
+      patience: integer(0),
+      threshold: number,
+      thresholdMode: string,
+      cooldown: integer(0),
+      minLr: oneOrMany(number),
+      eps: number,
+    });
     const { mode = "min", factor = 0.1, threshold = 1e-4, thresholdMode = "rel", minLr = 0 } = options;
     if (factor >= 1) throw new RangeError(`Factor should be < 1.0, got ${factor}`);
     checkOptimizer(optimizer);
@@ -109,7 +120,10 @@ export class ReduceLROnPlateau implements Scheduler {
 
   /** Records this epoch's `metric` and reduces the lrs when it has not improved for more than `patience` epochs. */
   step(metric: number): void {
-    const current = Number(metric);
+    if (typeof metric !== "number") {
+      throw new TypeError(`Invalid metric: expected a number, got ${shown(metric)}`);
+    }
+    const current = metric;
     this.lastEpoch += 1;
     if (this.#isBetter(current, this.best)) {
       this.best = current;

@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { arrayOf, boolean, checkOptions, func, number, string } from "../../tensor/validation.ts";
 
 /** A schedule: a value (an lr, or a factor of one) for each step. */
 export type Schedule = (step: number) => number;
@@ -28,15 +29,19 @@ export interface Transition {
   steps: number;
 }
 
-function checkSteps(name: string, steps: number): void {
+/** Throws unless `t` is a {@link Transition}: three numbers, the steps finite and ≥ 0. */
+function checkTransition(name: string, t: Transition): void {
+  checkOptions(name, t, { from: number, to: number, steps: number }, ["from", "to", "steps"]);
+  const { steps } = t;
   if (!(steps >= 0) || !Number.isFinite(steps)) {
     throw new RangeError(`${name}: steps must be a finite number >= 0, got ${steps}`);
   }
 }
 
 /** `shape(t)` for t = step / steps in [0, 1), going from 1 at t = 0 towards 0: from → to; `to` from `steps` on. */
-function transition(name: string, { from, to, steps }: Transition, shape: (t: number) => number): Schedule {
-  checkSteps(name, steps);
+function transition(name: string, t: Transition, shape: (t: number) => number): Schedule {
+  checkTransition(name, t);
+  const { from, to, steps } = t;
   return (step) => (step >= steps ? to : step <= 0 ? from : to + (from - to) * shape(step / steps));
 }
 
@@ -50,6 +55,7 @@ function transition(name: string, { from, to, steps }: Transition, shape: (t: nu
  * ```
  */
 export function constant(value: number): Schedule {
+  number("value", value);
   return () => value;
 }
 
@@ -63,8 +69,8 @@ export function constant(value: number): Schedule {
  * ```
  */
 export function linear(transitionOptions: Transition): Schedule {
+  checkTransition("linear", transitionOptions);
   const { from, to, steps } = transitionOptions;
-  checkSteps("linear", steps);
   return (step) => (step >= steps ? to : step <= 0 ? from : from + (to - from) * step / steps);
 }
 
@@ -117,6 +123,9 @@ export interface ExponentialOptions {
  * ```
  */
 export function exponential(options: ExponentialOptions): Schedule {
+  checkOptions("exponential", options, { from: number, rate: number, steps: number, staircase: boolean }, [
+    "rate",
+  ]);
   const { from = 1, rate, steps = 1, staircase = false } = options;
   if (!(steps > 0)) throw new RangeError(`exponential: steps must be > 0, got ${steps}`);
   return (step) => {
@@ -137,6 +146,8 @@ export function exponential(options: ExponentialOptions): Schedule {
  * ```
  */
 export function join(schedules: readonly Schedule[], boundaries: readonly number[]): Schedule {
+  arrayOf(func)("schedules", schedules);
+  arrayOf(number)("boundaries", boundaries);
   if (boundaries.length !== schedules.length - 1) {
     throw new RangeError(
       `join expects one boundary fewer than schedules, got ${schedules.length} schedules and ${boundaries.length} boundaries`,
@@ -168,6 +179,8 @@ export function join(schedules: readonly Schedule[], boundaries: readonly number
  * ```
  */
 export function warmup(options: { steps: number; from?: number }, then: Schedule): Schedule {
+  checkOptions("warmup", options, { steps: number, from: number }, ["steps"]);
+  func("then", then);
   const { steps, from = 0 } = options;
   return join([linear({ from, to: then(0), steps }), then], [steps]);
 }
@@ -197,6 +210,8 @@ export interface WarmupCosineOptions {
  * ```
  */
 export function warmupCosine(options: WarmupCosineOptions): Schedule {
+  const spec = { warmupSteps: number, totalSteps: number, startFactor: number, endFactor: number };
+  checkOptions("warmupCosine", options, spec, ["warmupSteps", "totalSteps"]);
   const { warmupSteps, totalSteps, startFactor = 0, endFactor = 0 } = options;
   if (!(totalSteps >= warmupSteps)) {
     throw new RangeError(`warmupCosine: totalSteps (${totalSteps}) must be >= warmupSteps (${warmupSteps})`);
@@ -237,6 +252,15 @@ export interface WarmupStableDecayOptions {
  * ```
  */
 export function warmupStableDecay(options: WarmupStableDecayOptions): Schedule {
+  const spec = {
+    warmupSteps: number,
+    decaySteps: number,
+    totalSteps: number,
+    startFactor: number,
+    endFactor: number,
+    decayShape: string,
+  };
+  checkOptions("warmupStableDecay", options, spec, ["warmupSteps", "decaySteps", "totalSteps"]);
   const { warmupSteps, decaySteps, totalSteps, startFactor = 0, endFactor = 0, decayShape = "linear" } =
     options;
   if (!(warmupSteps >= 0 && decaySteps >= 0 && warmupSteps + decaySteps <= totalSteps)) {

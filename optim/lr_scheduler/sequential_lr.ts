@@ -3,7 +3,14 @@
  *
  * @module
  */
-import { checkOptimizer, type LRScheduler, type ScheduledGroup, type Scheduler } from "./lr_scheduler.ts";
+import { arrayOf, checkOptions, integer, shown } from "../../tensor/validation.ts";
+import {
+  checkOptimizer,
+  LAST_EPOCH,
+  LRScheduler,
+  type ScheduledGroup,
+  type Scheduler,
+} from "./lr_scheduler.ts";
 import { bisectRight } from "./multistep_lr.ts";
 import { loadWithChildren, type SchedulerStateDict, withChildren } from "./state.ts";
 import type { AnyOptimizer } from "./step_order.ts";
@@ -51,6 +58,13 @@ export class SequentialLR implements Scheduler {
   /** Sequences `options.schedulers`; throws PyTorch's errors for other optimizers or a wrong milestone count. */
   constructor(optimizer: AnyOptimizer, options: SequentialLROptions) {
     checkOptimizer(optimizer);
+    const isScheduler = (name: string, s: unknown): void => {
+      if (!(s instanceof LRScheduler)) {
+        throw new TypeError(`Invalid ${name}: expected an LRScheduler, got ${shown(s)}`);
+      }
+    };
+    const spec = { ...LAST_EPOCH, schedulers: arrayOf(isScheduler), milestones: arrayOf(integer(0)) };
+    checkOptions("SequentialLR", options, spec, ["schedulers", "milestones"]);
     const { schedulers, milestones, lastEpoch = -1 } = options;
     if (schedulers.length === 0) {
       throw new RangeError("SequentialLR expects at least one scheduler, got none");

@@ -24,18 +24,36 @@ export function stateOf(owner: object): SchedulerStateDict {
   return structuredClone(Object.fromEntries(Object.entries(owner).filter(([, v]) => isStateValue(v))));
 }
 
+/** What kind of state value `value` is: null, an array, or its `typeof`. */
+function kind(value: unknown): string {
+  return value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
+}
+
 /**
- * Writes `state` (a copy) into `owner`'s fields; throws, changing nothing, when a key is not one of its state
- * fields.
+ * Writes `state` (a copy) into `owner`'s fields; throws, changing nothing, when `state` is not an object, a key is
+ * not one of its state fields, or a value is of another kind (a string for a number, …) than the field holds
+ * (null, where a field may be unset, goes either way).
  */
 export function loadState(owner: object, state: SchedulerStateDict): void {
-  const keys = Object.keys(stateOf(owner));
-  for (const key of Object.keys(state)) {
+  if (typeof state !== "object" || state === null || Array.isArray(state)) {
+    throw new TypeError(
+      `${owner.constructor.name}.loadStateDict expects a state dict object, got ${kind(state)}`,
+    );
+  }
+  const current = stateOf(owner);
+  const keys = Object.keys(current);
+  for (const [key, value] of Object.entries(state)) {
     if (!keys.includes(key)) {
       throw new Error(
         `Unexpected key "${key}" in the state dict of ${owner.constructor.name}: expected some of ${
           keys.join(", ")
         }`,
+      );
+    }
+    const [want, got] = [kind(current[key]), kind(value)];
+    if (want !== got && want !== "null" && got !== "null") {
+      throw new TypeError(
+        `Invalid "${key}" in the state dict of ${owner.constructor.name}: expected a ${want}, got a ${got}`,
       );
     }
   }

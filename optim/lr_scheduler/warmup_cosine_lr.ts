@@ -29,6 +29,7 @@ export interface WarmupCosineLROptions extends WarmupCosineOptions {
 export class WarmupCosineLR extends LambdaLR {
   /** A schedule of `optimizer`'s groups; throws when totalSteps < warmupSteps. */
   constructor(optimizer: AnyOptimizer, options: WarmupCosineLROptions) {
-    super(optimizer, { lrLambda: warmupCosine(options), lastEpoch: options.lastEpoch });
+    const { lastEpoch, ...schedule } = options;
+    super(optimizer, { lrLambda: warmupCosine(schedule), lastEpoch });
   }
 }

@@ -34,6 +34,7 @@ export interface WarmupStableDecayLROptions extends WarmupStableDecayOptions {
 export class WarmupStableDecayLR extends LambdaLR {
   /** A schedule of `optimizer`'s groups; throws unless warmupSteps + decaySteps ≤ totalSteps. */
   constructor(optimizer: AnyOptimizer, options: WarmupStableDecayLROptions) {
-    super(optimizer, { lrLambda: warmupStableDecay(options), lastEpoch: options.lastEpoch });
+    const { lastEpoch, ...schedule } = options;
+    super(optimizer, { lrLambda: warmupStableDecay(schedule), lastEpoch });
   }
 }

@@ -8,6 +8,7 @@ import { getDefaultDevice } from "../../backends/device.ts";
 import { Module } from "../../nn/module.ts";
 import { zeros } from "../../tensor/creation.ts";
 import type { Tensor } from "../../tensor/tensor.ts";
+import { boolean, checkOptions, func, instanceOf } from "../../tensor/validation.ts";
 import { getSwaMultiAvgFn, type MultiAvgFn, TAKE_FIRST } from "./averaging.ts";
 import { copyModule } from "./copy_module.ts";
 
@@ -72,6 +73,8 @@ export class AveragedModel<M extends Module = Module> extends Module {
   /** An average of `model`, starting from a copy of it. */
   constructor(model: M, options: AveragedModelOptions = {}) {
     super();
+    instanceOf(Module)("model", model);
+    checkOptions("AveragedModel", options, { avgFn: func, multiAvgFn: func, useBuffers: boolean });
     this.module = copyModule(model);
     this.avgFn = options.multiAvgFn === undefined ? options.avgFn : undefined;
     this.multiAvgFn = options.multiAvgFn ?? getSwaMultiAvgFn();

@@ -8,6 +8,7 @@ import * as ir from "../../backends/kernel_ir.ts";
 import { type DType, isFloating } from "../../tensor/dtype.ts";
 import { cachedKernel, runKernelInto } from "../../tensor/elementwise.ts";
 import type { Tensor } from "../../tensor/tensor.ts";
+import { check, number } from "../../tensor/validation.ts";
 
 /**
  * Updates `averaged` in place from `current` (tensors of the model, paired by position), given how many models
@@ -85,6 +86,11 @@ export function getSwaMultiAvgFn(): MultiAvgFn {
  * ```
  */
 export function getEmaMultiAvgFn(decay = 0.999): MultiAvgFn {
+  number("decay", decay);
+  check(
+    decay >= 0 && decay <= 1,
+    `Invalid decay value ${decay} provided. Please provide a value in [0,1] range.`,
+  );
   const weight = 1 - decay;
   const lerp = (a: ir.Expr, m: ir.Expr, _n: ir.Expr, [w]: ir.Expr[]): ir.Expr =>
     weight < 0.5 ? ir.add(a, ir.mul(w, ir.sub(m, a))) : ir.sub(m, ir.mul(ir.sub(m, a), ir.sub(1, w)));

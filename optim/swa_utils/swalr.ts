@@ -3,7 +3,14 @@
  *
  * @module
  */
-import { LRScheduler, perGroup, type ScheduledGroup } from "../lr_scheduler/lr_scheduler.ts";
+import { anything, checkOptions, number, oneOrMany, string } from "../../tensor/validation.ts";
+import {
+  checkOptimizer,
+  LAST_EPOCH,
+  LRScheduler,
+  perGroup,
+  type ScheduledGroup,
+} from "../lr_scheduler/lr_scheduler.ts";
 import type { AnyOptimizer } from "../lr_scheduler/step_order.ts";
 
 /** SWALR's options (PyTorch's defaults: annealEpochs 10, annealStrategy "cos"). */
@@ -50,6 +57,10 @@ export class SWALR extends LRScheduler {
 
   /** A schedule of `optimizer`'s groups; throws PyTorch's errors for bad options. */
   constructor(optimizer: AnyOptimizer, options: SWALROptions) {
+    checkOptimizer(optimizer);
+    // annealEpochs is checked below, in PyTorch's words.
+    const spec = { ...LAST_EPOCH, swaLr: oneOrMany(number), annealEpochs: anything, annealStrategy: string };
+    checkOptions("SWALR", options, spec, ["swaLr"]);
     const { annealEpochs = 10, annealStrategy = "cos" } = options;
     const groups = optimizer.paramGroups.length;
     if (typeof options.swaLr !== "number" && options.swaLr.length !== groups) {

@@ -14,7 +14,7 @@ import {
   type Tensor,
   zeros,
 } from "../../mod.ts";
-import { assert, assertEquals, assertRejects } from "../../deps.ts";
+import { assert, assertEquals, assertRejects, assertThrows } from "../../deps.ts";
 import { assertTensorClose, loadFixture, testOnDevices, TOLERANCE } from "../helpers.ts";
 import { type Encoded, fromFixture } from "./fixture.ts";
 
@@ -118,11 +118,35 @@ async function countReads(dev: Device, fn: () => unknown): Promise<number> {
   return reads;
 }
 
+/**
+ * A negative maxNorm (PyTorch flips every gradient) or clipValue (PyTorch sets every element to -|clipValue|) is
+ * refused, naming the value, with the gradients left as they were.
+ */
+async function assertRefusesNegative(
+  clip: () => unknown,
+  params: Tensor[],
+  grads: readonly (Encoded | null)[],
+  what: string,
+  name: string,
+): Promise<void> {
+  assertThrows(clip, RangeError, `Invalid ${what}: expected a number >= 0, got -`);
+  for (const [i, p] of params.entries()) {
+    const g = grads[i];
+    if (g !== null) await assertTensorClose(p.grad!, g, EXACT, `${name}: grad ${i} unchanged`);
+  }
+}
+
 testOnDevices(
   "clipGradNorm() matches PyTorch's clip_grad_norm_ for every norm type and edge case",
   async (dev) => {
     for (const c of fixture.clipGradNorm) {
       const params = paramsWith(c.grads, dev);
+      if (c.maxNorm < 0) {
+        const clip = (): unknown =>
+          clipGradNorm(c.single ? params[0] : params, c.maxNorm, { normType: c.normType });
+        await assertRefusesNegative(clip, params, c.grads, "maxNorm", c.name);
+        continue;
+      }
       const norm = clipGradNorm(c.single ? params[0] : params, c.maxNorm, { normType: c.normType });
       await assertTensorClose(norm, c.totalNorm, RELATIVE, `${c.name}: total norm`);
       await assertGrads(params, c.clipped, c.name);
@@ -136,6 +160,7 @@ testOnDevices(
     for (const c of fixture.clipGradNorm) {
       const params = paramsWith(c.grads, dev);
       const target = c.single ? params[0] : params;
+      if (c.maxNorm < 0) continue; // refused before any read (the test above)
       if (c.nonfiniteError === null) {
         const norm = await clipGradNorm(target, c.maxNorm, { normType: c.normType, errorIfNonfinite: true });
         await assertTensorClose(norm, c.totalNorm, RELATIVE, `${c.name}: total norm`);
@@ -168,6 +193,11 @@ testOnDevices("clipGradNorm() takes any iterable of parameters, a generator incl
 testOnDevices("clipGradValue() matches PyTorch's clip_grad_value_", async (dev) => {
   for (const c of fixture.clipGradValue) {
     const params = paramsWith(c.grads, dev);
+    if (c.clipValue < 0) {
+      const clip = (): unknown => clipGradValue(c.single ? params[0] : params, c.clipValue);
+      await assertRefusesNegative(clip, params, c.grads, "clipValue", c.name);
+      continue;
+    }
     clipGradValue(c.single ? params[0] : params, c.clipValue);
     await assertGrads(params, c.clipped, c.name);
   }
