@@ -32,7 +32,8 @@ import {
   WORKGROUP,
 } from "./elementwise_shader.ts";
 import { checkParams, checkShader, gatherShader, indexLayout, scatterAddShader } from "./index_shaders.ts";
-import { MATMUL_TILE, matmulShader } from "./matmul_shader.ts";
+import { planMatmul } from "./matmul_plan.ts";
+import { matmulShader, variantKey } from "./matmul_shader.ts";
 import { accumulatorType, reduceLayout, reduceShader } from "./reduce_shader.ts";
 import { gpuBytesPerElement, scalarBits } from "./wgsl.ts";
 
@@ -600,7 +601,7 @@ export class WebGpuBackend implements Backend {
   }
 
   /**
-   * Batched matrix product through 64×64 output tiles.
+   * Batched matrix product, register-tiled, operands read in place through their strides (matmul_shader.ts).
    *
    * @example
    * ```ts
@@ -626,7 +627,8 @@ export class WebGpuBackend implements Backend {
       dtype: go.dtype,
       writable: true,
     }];
-    const pipeline = this.#pipeline(`mm|${go.dtype}`, bindings, () => matmulShader(go.dtype));
+    const variant = planMatmul(a, b, go.dtype, batch, m, n, k);
+    const pipeline = this.#pipeline(variantKey(variant), bindings, () => matmulShader(variant));
     for (let base = 0; base < batch; base += MAX_GROUPS) {
       const params = [
         m,
@@ -646,7 +648,11 @@ export class WebGpuBackend implements Backend {
         pipeline,
         params,
         [ga.gpu, gb.gpu, go.gpu],
-        [Math.ceil(n / MATMUL_TILE), Math.ceil(m / MATMUL_TILE), Math.min(batch - base, MAX_GROUPS)],
+        [
+          Math.ceil(n / (variant.cols * variant.wx)),
+          Math.ceil(m / (variant.rows * variant.wy)),
+          Math.min(batch - base, MAX_GROUPS),
+        ],
         go.length === batch * m * n && go.gpu !== ga.gpu && go.gpu !== gb.gpu ? [go.gpu] : [],
       );
     }
