@@ -4,8 +4,9 @@
  * milliseconds and then the median per library and gradstep's ratio to tfjs-webgpu. On a loaded machine the
  * ratio within one run is the figure to trust, not the milliseconds.
  *
- *   deno task bench:matmul [--rounds 5] [--transposed yes]
+ *   deno task bench:matmul [--rounds 5] [--transposed yes] [--matmul direct|staged]
  *
+ * `--matmul` runs gradstep with that family of matmul shaders instead of the one its adapter gets (matmul_plan.ts).
  * `--transposed yes` also times gradstep's `x @ w.T` (the weight read in place through its strides).
  *
  * @module
@@ -13,14 +14,24 @@
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-webgpu";
 import { parseArgs } from "../deps.ts";
-import { device, manualSeed, randn, type Tensor, tidy } from "../mod.ts";
+import { Device, device, manualSeed, randn, type Tensor, tidy } from "../mod.ts";
+import { WebGpuBackend } from "../backends/mod.ts";
+import type { MatmulFamily } from "../backends/webgpu/matmul_plan.ts";
 import { msPerRepetition } from "./report/timing.ts";
 
-const args = parseArgs(Deno.args, { rounds: "5", transposed: "no" });
+const args = parseArgs(Deno.args, { rounds: "5", transposed: "no", matmul: "" });
 const rounds = Number(args.rounds);
 const SHAPES = [[512, 512, 512], [64, 784, 128]] as const;
 
-const dev = await device("webgpu");
+const opened = await device("webgpu");
+const dev = args.matmul === "" ? opened : new Device(
+  "webgpu",
+  opened.name,
+  opened.features,
+  new WebGpuBackend((opened.backend as WebGpuBackend).gpu, {
+    matmul: args.matmul as MatmulFamily,
+  }),
+);
 if (!await tf.setBackend("webgpu")) throw new Error("tfjs backend webgpu did not start");
 await tf.ready();
 manualSeed(0);
@@ -80,7 +91,9 @@ const median = (vs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 console.log(
-  `\nadapter: ${dev.name}; ${rounds} rounds, median ms per product (ratio: gradstep ÷ tfjs-webgpu per round, median)\n`,
+  `\nadapter: ${dev.name}, matmul shaders ${
+    args.matmul || "as chosen for it"
+  }; ${rounds} rounds, median ms per product (ratio: gradstep ÷ tfjs-webgpu per round, median)\n`,
 );
 console.log("| product | gradstep webgpu | tfjs webgpu | ratio |");
 console.log("|---|---:|---:|---:|");

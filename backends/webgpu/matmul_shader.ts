@@ -30,6 +30,11 @@ export interface MatmulConfig {
   readonly wx: number;
   /** Invocations per workgroup along rows. */
   readonly wy: number;
+  /**
+   * The k slice a workgroup stages in workgroup memory per step (a multiple of 4), for the staged shader
+   * (matmul_staged_shader.ts); absent for this file's direct one.
+   */
+  readonly slice?: number;
 }
 
 /** The whole key of one pipeline: the config, the dtype and how each operand and the output are accessed. */
@@ -148,6 +153,44 @@ function products(
   return lines;
 }
 
+/** The block's float32 accumulators, acc{i}_{q}: row i, columns 4q..4q+3. */
+export function accumulators(v: MatmulVariant): string[] {
+  const accs: string[] = [];
+  for (let i = 0; i < v.rows; i++) {
+    for (let q = 0; q < v.cols / 4; q++) accs.push(`var acc${i}_${q} = vec4<f32>(0.0);`);
+  }
+  return accs;
+}
+
+/** Stores of the block at (row0, col0) into the contiguous output B2 at outBase, skipping what lies past m, n. */
+export function outputStores(v: MatmulVariant): string[] {
+  const t = valueType(v.dtype);
+  const stores: string[] = [];
+  for (let i = 0; i < v.rows; i++) {
+    stores.push(`if (row0 + ${i}u < M) {`);
+    for (let q = 0; q < v.cols / 4; q++) {
+      const c = `col0 + ${4 * q}u`;
+      const at = `outBase + (row0 + ${i}u) * N + ${c}`;
+      const value = (x: string): string => t === "f32" ? x : `${t}(${x})`;
+      if (v.out4) {
+        stores.push(
+          `  if (${c} < N) { B2[(${at}) >> 2u] = ${
+            t === "f32" ? `acc${i}_${q}` : `vec4<f16>(acc${i}_${q})`
+          }; }`,
+        );
+      } else {
+        for (let ch = 0; ch < 4; ch++) {
+          stores.push(
+            `  if (${c} + ${ch}u < N) { B2[${at} + ${ch}u] = ${value(`acc${i}_${q}.${XYZW[ch]}`)}; }`,
+          );
+        }
+      }
+    }
+    stores.push("}");
+  }
+  return stores;
+}
+
 /**
  * The shader of `variant`. Params: [m, n, k, batchBase, aOffset, aBatch, aRow, aCol, bOffset, bBatch, bRow, bCol];
  * dispatched over (⌈n / (cols·wx)⌉, ⌈m / (rows·wy)⌉, batches).
@@ -177,33 +220,6 @@ export function matmulShader(v: MatmulVariant): string {
     const vec = k === 0 ? vecOf(v.a) : k === 1 ? vecOf(v.b) : v.out4;
     return vec ? line.replace(`array<${m[4]}>`, `array<vec4<${m[4]}>>`) : line;
   }).join("\n");
-  const accs: string[] = [];
-  for (let i = 0; i < v.rows; i++) {
-    for (let q = 0; q < v.cols / 4; q++) accs.push(`var acc${i}_${q} = vec4<f32>(0.0);`);
-  }
-  const stores: string[] = [];
-  for (let i = 0; i < v.rows; i++) {
-    stores.push(`if (row0 + ${i}u < M) {`);
-    for (let q = 0; q < v.cols / 4; q++) {
-      const c = `col0 + ${4 * q}u`;
-      const at = `outBase + (row0 + ${i}u) * N + ${c}`;
-      const value = (x: string): string => t === "f32" ? x : `${t}(${x})`;
-      if (v.out4) {
-        stores.push(
-          `  if (${c} < N) { B2[(${at}) >> 2u] = ${
-            t === "f32" ? `acc${i}_${q}` : `vec4<f16>(acc${i}_${q})`
-          }; }`,
-        );
-      } else {
-        for (let ch = 0; ch < 4; ch++) {
-          stores.push(
-            `  if (${c} + ${ch}u < N) { B2[${at} + ${ch}u] = ${value(`acc${i}_${q}.${XYZW[ch]}`)}; }`,
-          );
-        }
-      }
-    }
-    stores.push("}");
-  }
   return `${decl}
 @compute @workgroup_size(${v.wx}, ${v.wy})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -216,14 +232,14 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   if (row0 >= M || col0 >= N) { return; }
   ${operandBases("a", v.a, v.rows, "row0", "M", "P[4] + batch * P[5]", "P[6]", "P[7]").join("\n  ")}
   ${operandBases("b", v.b, v.cols, "col0", "N", "P[8] + batch * P[9]", "P[11]", "P[10]").join("\n  ")}
-  ${accs.join("\n  ")}
+  ${accumulators(v).join("\n  ")}
   for (var k0 = 0u; k0 < K; k0 = k0 + 4u) {
     ${a.lines.join("\n    ")}
     ${b.lines.join("\n    ")}
     ${products(v, a.value, b.value).join("\n    ")}
   }
   let outBase = batch * M * N;
-  ${stores.join("\n  ")}
+  ${outputStores(v).join("\n  ")}
 }
 `;
 }

@@ -32,8 +32,9 @@ import {
   WORKGROUP,
 } from "./elementwise_shader.ts";
 import { checkParams, checkShader, gatherShader, indexLayout, scatterAddShader } from "./index_shaders.ts";
-import { planMatmul } from "./matmul_plan.ts";
+import { type MatmulFamily, planMatmul } from "./matmul_plan.ts";
 import { matmulShader, variantKey } from "./matmul_shader.ts";
+import { matmulStagedShader } from "./matmul_staged_shader.ts";
 import { accumulatorType, reduceLayout, reduceShader } from "./reduce_shader.ts";
 import { gpuBytesPerElement, scalarBits } from "./wgsl.ts";
 
@@ -106,10 +107,16 @@ export class WebGpuBackend implements Backend {
   readonly #checks = new Map<number, (value: number) => Error>();
   #nextCheck = 1;
   #checkRecord: GPUBuffer | null = null;
+  readonly #matmul: MatmulFamily;
 
-  /** Wraps a device obtained from an adapter. */
-  constructor(device: GPUDevice) {
+  /**
+   * Wraps a device obtained from an adapter. `matmul` picks the matrix product's shaders: `"staged"` (tiles in
+   * workgroup memory, the default, for GPUs) or `"direct"` (operands read straight from storage, which
+   * `openDevice` picks on a software adapter such as Mesa's llvmpipe, where it is faster).
+   */
+  constructor(device: GPUDevice, { matmul = "staged" }: { matmul?: MatmulFamily } = {}) {
     this.#device = device;
+    this.#matmul = matmul;
     this.#pool = new BufferPool(device);
     this.#paramsBuffer = device.createBuffer({
       size: PARAMS_BYTES,
@@ -601,7 +608,7 @@ export class WebGpuBackend implements Backend {
   }
 
   /**
-   * Batched matrix product, register-tiled, operands read in place through their strides (matmul_shader.ts).
+   * Batched matrix product, register-tiled, operands read in place through their strides (matmul_plan.ts).
    *
    * @example
    * ```ts
@@ -627,8 +634,9 @@ export class WebGpuBackend implements Backend {
       dtype: go.dtype,
       writable: true,
     }];
-    const variant = planMatmul(a, b, go.dtype, batch, m, n, k);
-    const pipeline = this.#pipeline(variantKey(variant), bindings, () => matmulShader(variant));
+    const variant = planMatmul(this.#matmul, a, b, go.dtype, batch, m, n, k);
+    const shader = variant.slice === undefined ? matmulShader : matmulStagedShader;
+    const pipeline = this.#pipeline(variantKey(variant), bindings, () => shader(variant));
     for (let base = 0; base < batch; base += MAX_GROUPS) {
       const params = [
         m,

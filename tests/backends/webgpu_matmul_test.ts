@@ -1,18 +1,30 @@
 /**
- * The WebGPU matmul's variants against the CPU's product, forward and backward: every way an operand is read
+ * The WebGPU matmul's variants against the CPU's product, forward and backward, in both shader families (direct
+ * and staged through workgroup memory, each on its own backend over the same GPUDevice): every way an operand is read
  * (vec4s along k, vec4s along its rows or columns, scalars when an offset or stride is not a multiple of 4), k not
  * a multiple of 4, outputs that do not fill the last block, batches (with a broadcast operand and transposed
  * ones), infinities (which must stay in their own rows and columns), and float16. Inputs are quarters in [-2, 2]:
  * every partial sum is exact in float32, so both devices must agree exactly, in any summation order (float16
- * results are the exact sum rounded once on both). Registered only when a WebGPU adapter is present.
+ * results are the exact sum rounded once on both). The cases' names say which reads the direct family makes; the
+ * staged one copies its tiles element by element. Registered only when a WebGPU adapter is present.
  *
  * @module
  */
-import { type Device, device, type DType, Generator, type Tensor, tensor } from "../../mod.ts";
+import { Device, device, type DType, Generator, type Tensor, tensor } from "../../mod.ts";
+import { WebGpuBackend } from "../../backends/mod.ts";
 import { assertClose } from "../helpers.ts";
 
 const cpu = await device("cpu");
 const gpu: Device | undefined = await device("webgpu").catch(() => undefined);
+const gpus: [string, Device][] = gpu === undefined ? [] : (["direct", "staged"] as const).map((matmul) => [
+  matmul,
+  new Device(
+    "webgpu",
+    gpu.name,
+    gpu.features,
+    new WebGpuBackend((gpu.backend as WebGpuBackend).gpu, { matmul }),
+  ),
+]);
 const EXACT = { rtol: 0, atol: 0 };
 const random = new Generator(16);
 
@@ -100,23 +112,25 @@ async function run(
 const quarters = (n: number): Float32Array =>
   Float32Array.from(random.uniform(n), (v) => Math.round(v * 16 - 8) / 4);
 
-for (const c of CASES) {
-  Deno.test({
-    name: `WebGPU matmul agrees with the CPU: ${c.name}`,
-    ignore: gpu === undefined || (c.dtype === "float16" && !gpu.features.has("shader-f16")),
-    fn: async () => {
-      const values = c.shapes.map((s, i) => {
-        const v = quarters(s.reduce((a, b) => a * b, 1));
-        for (const at of c.infinities?.[i] ?? []) v[at] = Infinity;
-        return v;
-      });
-      let seed: Float32Array | undefined;
-      const upstream = (n: number): Float32Array => (seed ??= quarters(n));
-      const onCpu = await run(c, cpu, values, upstream);
-      const onGpu = await run(c, gpu!, values, upstream);
-      onCpu.forEach((expected, i) =>
-        assertClose(onGpu[i], expected, EXACT, `${c.name}: ${i === 0 ? "output" : `gradient ${i - 1}`}`)
-      );
-    },
-  });
+for (const [family, onDevice] of gpus.length === 0 ? [["direct", undefined] as const] : gpus) {
+  for (const c of CASES) {
+    Deno.test({
+      name: `WebGPU matmul (${family}) agrees with the CPU: ${c.name}`,
+      ignore: gpu === undefined || (c.dtype === "float16" && !gpu.features.has("shader-f16")),
+      fn: async () => {
+        const values = c.shapes.map((s, i) => {
+          const v = quarters(s.reduce((a, b) => a * b, 1));
+          for (const at of c.infinities?.[i] ?? []) v[at] = Infinity;
+          return v;
+        });
+        let seed: Float32Array | undefined;
+        const upstream = (n: number): Float32Array => (seed ??= quarters(n));
+        const onCpu = await run(c, cpu, values, upstream);
+        const onGpu = await run(c, onDevice!, values, upstream);
+        onCpu.forEach((expected, i) =>
+          assertClose(onGpu[i], expected, EXACT, `${c.name}: ${i === 0 ? "output" : `gradient ${i - 1}`}`)
+        );
+      },
+    });
+  }
 }
