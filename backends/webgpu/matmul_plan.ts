@@ -83,8 +83,18 @@ export function planMatmul(
   const { configs, minWorkgroups } = FAMILIES[family];
   const config = configs.find((c) => groups(c) >= minWorkgroups) ?? configs[configs.length - 1];
   const out4 = n % 4 === 0;
-  // The staged shader copies its tiles element by element and handles any k: its reads are one kind.
-  if (family === "staged") return { ...config, dtype, a: "scalar", b: "scalar", kTail: false, out4 };
+  if (family === "staged") {
+    // The staged shader copies quads of rows (columns) at one k: vec4s only along them; it handles any k.
+    const quads = (read: OperandRead): OperandRead => read === "mn4" ? "mn4" : "scalar";
+    return {
+      ...config,
+      dtype,
+      a: quads(operandRead(a, batched, 2, k, m, false)),
+      b: quads(operandRead(b, batched, 1, k, n, false)),
+      kTail: false,
+      out4,
+    };
+  }
   return {
     ...config,
     dtype,

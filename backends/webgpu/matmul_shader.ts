@@ -50,9 +50,9 @@ export interface MatmulVariant extends MatmulConfig {
 
 /** The pipeline cache's key of a variant. */
 export function variantKey(v: MatmulVariant): string {
-  return `mm|${v.dtype}|${v.rows}x${v.cols}|${v.wx}x${v.wy}|${v.a}|${v.b}|${v.kTail ? "t" : ""}${
-    v.out4 ? "o" : ""
-  }`;
+  return `mm|${v.dtype}|${v.rows}x${v.cols}|${v.wx}x${v.wy}|${v.slice ?? "d"}|${v.a}|${v.b}|${
+    v.kTail ? "t" : ""
+  }${v.out4 ? "o" : ""}`;
 }
 
 const XYZW = "xyzw";
@@ -191,6 +191,17 @@ export function outputStores(v: MatmulVariant): string[] {
   return stores;
 }
 
+/** The shader's bindings: params, A, B and the output, the vec4-read ones as arrays of vec4s. */
+export function matmulDeclarations(v: MatmulVariant): string {
+  const binding = { dtype: v.dtype, writable: false };
+  const vec = [v.a !== "scalar", v.b !== "scalar", v.out4];
+  // declarations() declares every binding alike; the vec4-read ones are redeclared here.
+  return declarations([binding, binding, { ...binding, writable: true }]).split("\n").map((line) => {
+    const m = /var<storage, \w+> B(\d): array<(\w+)>;/.exec(line);
+    return m !== null && vec[Number(m[1])] ? line.replace(`array<${m[2]}>`, `array<vec4<${m[2]}>>`) : line;
+  }).join("\n");
+}
+
 /**
  * The shader of `variant`. Params: [m, n, k, batchBase, aOffset, aBatch, aRow, aCol, bOffset, bBatch, bRow, bCol];
  * dispatched over (⌈n / (cols·wx)⌉, ⌈m / (rows·wy)⌉, batches).
@@ -206,21 +217,7 @@ export function matmulShader(v: MatmulVariant): string {
   const f32 = (x: string, vec: boolean): string => t === "f32" ? x : vec ? `vec4<f32>(${x})` : `f32(${x})`;
   const a = operandStep("a", v.a, v.rows, v.kTail, (i) => f32(`B0[${i}]`, v.a !== "scalar"));
   const b = operandStep("b", v.b, v.cols, v.kTail, (i) => f32(`B1[${i}]`, v.b !== "scalar"));
-  const bindings = [
-    { dtype: v.dtype, writable: false },
-    { dtype: v.dtype, writable: false },
-    { dtype: v.dtype, writable: true },
-  ];
-  const vecOf = (read: OperandRead): boolean => read !== "scalar";
-  // declarations() declares every binding alike; the vec4-read ones are redeclared here.
-  const decl = declarations(bindings).split("\n").map((line) => {
-    const m = /@binding\((\d)\) var<storage, (\w+)> B(\d): array<(\w+)>;/.exec(line);
-    if (m === null) return line;
-    const k = Number(m[3]);
-    const vec = k === 0 ? vecOf(v.a) : k === 1 ? vecOf(v.b) : v.out4;
-    return vec ? line.replace(`array<${m[4]}>`, `array<vec4<${m[4]}>>`) : line;
-  }).join("\n");
-  return `${decl}
+  return `${matmulDeclarations(v)}
 @compute @workgroup_size(${v.wx}, ${v.wy})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let M = P[0];

@@ -40,6 +40,11 @@ interface Case {
 const CASES: Case[] = [
   { name: "k4 × mn4 reads, 8×8 blocks, last block partly outside", shapes: [[136, 36], [36, 132]], op: mm },
   {
+    name: "many blocks (the staged family's 64×64 tiles), partial last ones",
+    shapes: [[260, 8], [8, 516]],
+    op: mm,
+  },
+  {
     name: "x @ w.T: both read as vec4s along k",
     shapes: [[70, 64], [130, 64]],
     op: ([x, w]) => x.matmul(w.T),
