@@ -48,7 +48,15 @@ export interface MatmulVariant extends MatmulConfig {
   readonly out4: boolean;
 }
 
-/** The pipeline cache's key of a variant. */
+/**
+ * The pipeline cache's key of a variant.
+ *
+ * @example
+ * ```ts ignore
+ * variantKey({ rows: 8, cols: 8, wx: 8, wy: 8, dtype: "float32", a: "k4", b: "mn4", kTail: false, out4: true });
+ * // "mm|float32|8x8|8x8|d|k4|mn4|o"
+ * ```
+ */
 export function variantKey(v: MatmulVariant): string {
   return `mm|${v.dtype}|${v.rows}x${v.cols}|${v.wx}x${v.wy}|${v.slice ?? "d"}|${v.a}|${v.b}|${
     v.kTail ? "t" : ""
@@ -153,7 +161,14 @@ function products(
   return lines;
 }
 
-/** The block's float32 accumulators, acc{i}_{q}: row i, columns 4q..4q+3. */
+/**
+ * The block's float32 accumulators, acc{i}_{q}: row i, columns 4q..4q+3.
+ *
+ * @example
+ * ```ts ignore
+ * accumulators({ ...variant, rows: 4, cols: 4 }); // ["var acc0_0 = vec4<f32>(0.0);", …, "var acc3_0 = …"]
+ * ```
+ */
 export function accumulators(v: MatmulVariant): string[] {
   const accs: string[] = [];
   for (let i = 0; i < v.rows; i++) {
@@ -162,7 +177,14 @@ export function accumulators(v: MatmulVariant): string[] {
   return accs;
 }
 
-/** Stores of the block at (row0, col0) into the contiguous output B2 at outBase, skipping what lies past m, n. */
+/**
+ * Stores of the block at (row0, col0) into the contiguous output B2 at outBase, skipping what lies past m, n.
+ *
+ * @example
+ * ```ts ignore
+ * const wgsl = outputStores(variant).join("\n"); // "if (row0 + 0u < M) { …"
+ * ```
+ */
 export function outputStores(v: MatmulVariant): string[] {
   const t = valueType(v.dtype);
   const stores: string[] = [];
@@ -191,7 +213,15 @@ export function outputStores(v: MatmulVariant): string[] {
   return stores;
 }
 
-/** The shader's bindings: params, A, B and the output, the vec4-read ones as arrays of vec4s. */
+/**
+ * The shader's bindings: params, A, B and the output, the vec4-read ones as arrays of vec4s.
+ *
+ * @example
+ * ```ts ignore
+ * matmulDeclarations({ rows: 8, cols: 8, wx: 8, wy: 8, dtype: "float32", a: "k4", b: "mn4", kTail: false, out4: true });
+ * // "… var<storage, read> B1: array<vec4<f32>>; …"
+ * ```
+ */
 export function matmulDeclarations(v: MatmulVariant): string {
   const binding = { dtype: v.dtype, writable: false };
   const vec = [v.a !== "scalar", v.b !== "scalar", v.out4];
