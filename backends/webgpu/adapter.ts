@@ -49,7 +49,8 @@ export async function findAdapter(): Promise<{ adapter: GPUAdapter; summary: Ada
 }
 
 /**
- * A device on `adapter`: its maximum limits requested, `shader-f16` enabled when offered. It is closed
+ * A device on `adapter`: its maximum limits requested, `shader-f16` enabled when offered, the matmul shaders of
+ * its kind (see {@link WebGpuBackend}'s constructor). It is closed
  * ({@link WebGpuBackend.destroy}) when the process exits, unless it is lost before.
  *
  * @example
@@ -64,7 +65,7 @@ export async function openDevice(adapter: GPUAdapter, summary: AdapterSummary): 
   const requiredLimits: Record<string, number> = {};
   for (const name of LIMITS) requiredLimits[name] = adapter.limits[name];
   const gpu = await adapter.requestDevice({ requiredFeatures: features, requiredLimits });
-  const backend = new WebGpuBackend(gpu);
+  const backend = new WebGpuBackend(gpu, { matmul: summary.isFallback ? "direct" : "staged" });
   // Closed before the process exits, so that no work or buffer of ours is left to the driver's exit-time teardown.
   // (This alone does not stop the rare abort at exit on Mesa: see "Devices" in the README.)
   const close = (): void => backend.destroy();

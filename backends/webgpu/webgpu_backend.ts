@@ -32,7 +32,9 @@ import {
   WORKGROUP,
 } from "./elementwise_shader.ts";
 import { checkParams, checkShader, gatherShader, indexLayout, scatterAddShader } from "./index_shaders.ts";
-import { MATMUL_TILE, matmulShader } from "./matmul_shader.ts";
+import { type MatmulFamily, planMatmul } from "./matmul_plan.ts";
+import { matmulShader, variantKey } from "./matmul_shader.ts";
+import { matmulStagedShader } from "./matmul_staged_shader.ts";
 import { accumulatorType, reduceLayout, reduceShader } from "./reduce_shader.ts";
 import { gpuBytesPerElement, scalarBits } from "./wgsl.ts";
 
@@ -105,10 +107,16 @@ export class WebGpuBackend implements Backend {
   readonly #checks = new Map<number, (value: number) => Error>();
   #nextCheck = 1;
   #checkRecord: GPUBuffer | null = null;
+  readonly #matmul: MatmulFamily;
 
-  /** Wraps a device obtained from an adapter. */
-  constructor(device: GPUDevice) {
+  /**
+   * Wraps a device obtained from an adapter. `matmul` picks the matrix product's shaders: `"staged"` (tiles in
+   * workgroup memory, the default, for GPUs) or `"direct"` (operands read straight from storage, which
+   * `openDevice` picks on a software adapter such as Mesa's llvmpipe, where it is faster).
+   */
+  constructor(device: GPUDevice, { matmul = "staged" }: { matmul?: MatmulFamily } = {}) {
     this.#device = device;
+    this.#matmul = matmul;
     this.#pool = new BufferPool(device);
     this.#paramsBuffer = device.createBuffer({
       size: PARAMS_BYTES,
@@ -600,7 +608,7 @@ export class WebGpuBackend implements Backend {
   }
 
   /**
-   * Batched matrix product through 64×64 output tiles.
+   * Batched matrix product, register-tiled, operands read in place through their strides (matmul_plan.ts).
    *
    * @example
    * ```ts
@@ -626,7 +634,9 @@ export class WebGpuBackend implements Backend {
       dtype: go.dtype,
       writable: true,
     }];
-    const pipeline = this.#pipeline(`mm|${go.dtype}`, bindings, () => matmulShader(go.dtype));
+    const variant = planMatmul(this.#matmul, a, b, go.dtype, batch, m, n, k);
+    const shader = variant.slice === undefined ? matmulShader : matmulStagedShader;
+    const pipeline = this.#pipeline(variantKey(variant), bindings, () => shader(variant));
     for (let base = 0; base < batch; base += MAX_GROUPS) {
       const params = [
         m,
@@ -646,7 +656,11 @@ export class WebGpuBackend implements Backend {
         pipeline,
         params,
         [ga.gpu, gb.gpu, go.gpu],
-        [Math.ceil(n / MATMUL_TILE), Math.ceil(m / MATMUL_TILE), Math.min(batch - base, MAX_GROUPS)],
+        [
+          Math.ceil(n / (variant.cols * variant.wx)),
+          Math.ceil(m / (variant.rows * variant.wy)),
+          Math.min(batch - base, MAX_GROUPS),
+        ],
         go.length === batch * m * n && go.gpu !== ga.gpu && go.gpu !== gb.gpu ? [go.gpu] : [],
       );
     }
