@@ -11,4 +11,5 @@ export { device } from "./find_device.ts";
 export { deviceStats } from "./device_stats.ts";
 export { CpuBackend } from "./cpu/cpu_backend.ts";
 export { type AdapterSummary, findAdapter, openDevice } from "./webgpu/adapter.ts";
-export { MAX_BATCH, WebGpuBackend } from "./webgpu/webgpu_backend.ts";
+export { MAX_BATCH } from "./webgpu/command_batch.ts";
+export { WebGpuBackend } from "./webgpu/webgpu_backend.ts";

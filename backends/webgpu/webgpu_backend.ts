@@ -1,10 +1,8 @@
 /**
- * The WebGPU backend: the five primitives as WGSL compute shaders (pipelines cached by kernel and layout), many
- * dispatches per command encoder submitted together — when the current synchronous burst of work ends, at a
- * readback, or every {@link MAX_BATCH} dispatches — pooled buffers (a reused one is cleared just before its first
- * use, and not at all when that use writes it whole), contiguous copies as buffer-to-buffer copies, and
- * per-dispatch parameters (shapes, strides, scalars) packed into one arena uploaded with each submission. Device
- * memory is read only by `read`.
+ * The WebGPU backend: memory (pooled buffers), the primitives as WGSL compute shaders recorded through a
+ * {@link CommandBatch} (command_batch.ts: many dispatches per submission, pipelines cached by kernel and layout),
+ * contiguous copies as buffer-to-buffer copies, the device-side index checks settled by the next read, and the
+ * device's loss and errors turned into Errors. Device memory is read only by `read`.
  *
  * @module
  */
@@ -21,6 +19,7 @@ import {
 import { dtypeCode, type Kernel } from "../kernel_ir.ts";
 import { collapse } from "../layout.ts";
 import { BufferPool, bytesFor, GpuBuffer } from "./buffers.ts";
+import { CommandBatch } from "./command_batch.ts";
 import {
   type Binding,
   chooseWalk,
@@ -38,25 +37,8 @@ import { matmulStagedShader } from "./matmul_staged_shader.ts";
 import { accumulatorType, reduceLayout, reduceShader } from "./reduce_shader.ts";
 import { gpuBytesPerElement, scalarBits } from "./wgsl.ts";
 
-/**
- * Dispatches recorded before a submission is forced.
- *
- * @example
- * ```ts
- * import { MAX_BATCH } from "@gradstep/gradstep/backends";
- * console.log(`The WebGPU backend submits at least every ${MAX_BATCH} dispatches`);
- * ```
- */
-export const MAX_BATCH = 256;
-const PARAMS_BYTES = 1 << 20;
-const PARAMS_ALIGN = 256;
 /** The error record of the index checks: [id of the first failed check, its value], two int32. */
 const RECORD_BYTES = 8;
-
-interface Pipeline {
-  pipeline: GPUComputePipeline;
-  layout: GPUBindGroupLayout;
-}
 
 /** Whether `kernel` copies its one input to its one output unchanged. */
 function isCopy(kernel: Kernel): boolean {
@@ -88,16 +70,7 @@ export class WebGpuBackend implements Backend {
   readonly stats: DeviceStats = zeroStats();
   readonly #device: GPUDevice;
   readonly #pool: BufferPool;
-  readonly #pipelines = new Map<string, Pipeline>();
-  readonly #params = new Uint32Array(PARAMS_BYTES / 4);
-  readonly #paramsBuffer: GPUBuffer;
-  #paramsUsed = 0;
-  #encoder: GPUCommandEncoder | null = null;
-  #pass: GPUComputePassEncoder | null = null;
-  #batched = 0;
-  #used = new Set<GPUBuffer>();
-  /** Reused buffers `alloc` handed out uncleared: cleared before their first use unless it overwrites them. */
-  #unzeroed = new Set<GPUBuffer>();
+  readonly #batch: CommandBatch;
   #lost: GPUDeviceLostInfo | null = null;
   #error: GPUError | null = null;
   /**
@@ -118,10 +91,7 @@ export class WebGpuBackend implements Backend {
     this.#device = device;
     this.#matmul = matmul;
     this.#pool = new BufferPool(device);
-    this.#paramsBuffer = device.createBuffer({
-      size: PARAMS_BYTES,
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
-    });
+    this.#batch = new CommandBatch(device, this.#pool, this.stats, () => this.#check());
     device.lost.then((info) => (this.#lost = info));
     device.addEventListener("uncapturederror", (event) => {
       this.#error ??= (event as GPUUncapturedErrorEvent).error;
@@ -148,9 +118,8 @@ export class WebGpuBackend implements Backend {
    * ```
    */
   destroy(): void {
-    this.flush();
+    this.#batch.destroy();
     this.#pool.destroy();
-    this.#paramsBuffer.destroy();
     this.#checkRecord?.destroy();
     this.#checkRecord = null;
     this.#checks.clear();
@@ -203,7 +172,7 @@ export class WebGpuBackend implements Backend {
     const { buffer, fresh } = this.#pool.take(bytes);
     this.stats.allocations++;
     this.stats.bytesAllocated += length * bytesPerElement(dtype);
-    if (!fresh && zeroed) this.#unzeroed.add(buffer);
+    if (!fresh && zeroed) this.#batch.handedOutUncleared(buffer);
     return new GpuBuffer(dtype, length, buffer, buffer.size);
   }
 
@@ -222,9 +191,9 @@ export class WebGpuBackend implements Backend {
     this.#check();
     this.stats.writes++;
     const gpu = gpuOf(buffer);
-    if (offset === 0 && data.length >= gpu.length) this.#unzeroed.delete(gpu.gpu);
-    this.#zero([gpu.gpu]);
-    if (this.#used.has(gpu.gpu)) this.flush();
+    if (offset === 0 && data.length >= gpu.length) this.#batch.overwritten(gpu.gpu);
+    this.#batch.zero([gpu.gpu]);
+    if (this.#batch.uses(gpu.gpu)) this.flush();
     const bytes: Uint8Array<ArrayBuffer> = gpu.dtype === "bool"
       ? new Uint8Array(Uint32Array.from(data as Uint8Array).buffer)
       : new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
@@ -265,9 +234,9 @@ export class WebGpuBackend implements Backend {
       size: end - start + (settles > 0 ? RECORD_BYTES : 0),
       usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
     });
-    this.#zero([gpu.gpu]);
-    this.#endPass();
-    const encoder = this.#commandEncoder();
+    this.#batch.zero([gpu.gpu]);
+    this.#batch.endPass();
+    const encoder = this.#batch.encoder();
     encoder.copyBufferToBuffer(gpu.gpu, start, staging, 0, end - start);
     if (settles > 0) encoder.copyBufferToBuffer(this.#checkRecord!, 0, staging, end - start, RECORD_BYTES);
     this.flush();
@@ -327,34 +296,8 @@ export class WebGpuBackend implements Backend {
    */
   free(buffer: DeviceBuffer): void {
     const gpu = gpuOf(buffer).gpu;
-    this.#unzeroed.delete(gpu);
+    this.#batch.overwritten(gpu);
     this.#pool.release(gpu);
-  }
-
-  // ---- submission ---------------------------------------------------------------------------------------------
-
-  #commandEncoder(): GPUCommandEncoder {
-    if (this.#encoder === null) {
-      this.#encoder = this.#device.createCommandEncoder();
-      // Whatever the current synchronous burst records is submitted when it ends.
-      queueMicrotask(() => this.flush());
-    }
-    return this.#encoder;
-  }
-
-  /** Records clears of those of `buffers` that `alloc` handed out without clearing. */
-  #zero(buffers: readonly GPUBuffer[]): void {
-    for (const buffer of buffers) {
-      if (!this.#unzeroed.delete(buffer)) continue;
-      this.#endPass();
-      this.#commandEncoder().clearBuffer(buffer);
-      this.#used.add(buffer);
-    }
-  }
-
-  #endPass(): void {
-    this.#pass?.end();
-    this.#pass = null;
   }
 
   /**
@@ -370,79 +313,7 @@ export class WebGpuBackend implements Backend {
    * ```
    */
   flush(): void {
-    if (this.#encoder === null) return;
-    this.#endPass();
-    if (this.#paramsUsed > 0) {
-      this.#device.queue.writeBuffer(this.#paramsBuffer, 0, this.#params, 0, this.#paramsUsed);
-    }
-    this.#device.queue.submit([this.#encoder.finish()]);
-    this.stats.submits++;
-    this.#encoder = null;
-    this.#paramsUsed = 0;
-    this.#batched = 0;
-    this.#used.clear();
-    this.#pool.submitted();
-  }
-
-  #pipeline(key: string, bindings: readonly Binding[], source: () => string): Pipeline {
-    let cached = this.#pipelines.get(key);
-    if (cached === undefined) {
-      const layout = this.#device.createBindGroupLayout({
-        entries: [
-          { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: "read-only-storage" } },
-          ...bindings.map(
-            (b, i): GPUBindGroupLayoutEntry => ({
-              binding: i + 1,
-              visibility: GPUShaderStage.COMPUTE,
-              buffer: { type: b.writable ? "storage" : "read-only-storage" },
-            }),
-          ),
-        ],
-      });
-      const pipeline = this.#device.createComputePipeline({
-        layout: this.#device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-        compute: { module: this.#device.createShaderModule({ code: source() }), entryPoint: "main" },
-      });
-      this.stats.pipelines++;
-      this.#pipelines.set(key, cached = { pipeline, layout });
-    }
-    return cached;
-  }
-
-  /**
-   * Records one dispatch of `pipeline` with `params` over `buffers` (binding 1 onwards), of which `overwritten`
-   * are written whole and not read (so need no clearing first).
-   */
-  #dispatch(
-    pipeline: Pipeline,
-    params: readonly number[],
-    buffers: readonly GPUBuffer[],
-    groups: [number, number?, number?],
-    overwritten: readonly GPUBuffer[] = [],
-  ): void {
-    this.#check();
-    for (const b of overwritten) this.#unzeroed.delete(b);
-    this.#zero(buffers);
-    const slot = Math.ceil((params.length * 4) / PARAMS_ALIGN) * PARAMS_ALIGN;
-    if (this.#paramsUsed * 4 + slot > PARAMS_BYTES) this.flush();
-    const offset = this.#paramsUsed * 4;
-    for (let i = 0; i < params.length; i++) this.#params[this.#paramsUsed + i] = params[i];
-    this.#paramsUsed += slot / 4;
-    const bindGroup = this.#device.createBindGroup({
-      layout: pipeline.layout,
-      entries: [
-        { binding: 0, resource: { buffer: this.#paramsBuffer, offset, size: slot } },
-        ...buffers.map((buffer, i) => ({ binding: i + 1, resource: { buffer } })),
-      ],
-    });
-    const encoder = this.#commandEncoder();
-    this.#pass ??= encoder.beginComputePass();
-    this.#pass.setPipeline(pipeline.pipeline);
-    this.#pass.setBindGroup(0, bindGroup);
-    this.#pass.dispatchWorkgroups(groups[0], groups[1] ?? 1, groups[2] ?? 1);
-    for (const b of buffers) this.#used.add(b);
-    this.stats.dispatches++;
-    if (++this.#batched >= MAX_BATCH) this.flush();
+    this.#batch.flush();
   }
 
   /** Distinct buffers of `views` and, per view, its binding; bindings written by any output are writable. */
@@ -503,7 +374,7 @@ export class WebGpuBackend implements Backend {
     const key = `ew|${kernel.key}|${walkKey(walk)}|${bindingOf}|${
       bindings.map((b) => `${dtypeCode(b.dtype)}${b.writable ? "w" : "r"}`)
     }`;
-    const pipeline = this.#pipeline(
+    const pipeline = this.#batch.pipeline(
       key,
       bindings,
       () => elementwiseShader(kernel, walk, bindings, bindingOf),
@@ -527,7 +398,7 @@ export class WebGpuBackend implements Backend {
         ? [buffers[bindingOf[k]]]
         : [];
     });
-    this.#dispatch(pipeline, params, buffers, [elementwiseGroups(walk, n)], whole);
+    this.#batch.dispatch(pipeline, params, buffers, [elementwiseGroups(walk, n)], whole);
   }
 
   /**
@@ -539,13 +410,7 @@ export class WebGpuBackend implements Backend {
     const size = gpuBytesPerElement(from.dtype);
     const [start, end, bytes] = [source.offset * size, target.offset * size, n * size];
     if (from.gpu === to.gpu || (start | end | bytes) % 4 !== 0) return false;
-    this.#check();
-    if (target.offset === 0 && n >= to.length) this.#unzeroed.delete(to.gpu);
-    this.#zero([from.gpu, to.gpu]);
-    this.#endPass();
-    this.#commandEncoder().copyBufferToBuffer(from.gpu, start, to.gpu, end, bytes);
-    this.#used.add(from.gpu).add(to.gpu);
-    if (++this.#batched >= MAX_BATCH) this.flush();
+    this.#batch.copy(from.gpu, start, to.gpu, end, bytes, target.offset === 0 && n >= to.length);
     return true;
   }
 
@@ -579,7 +444,7 @@ export class WebGpuBackend implements Backend {
       dtype: partial.dtype,
       writable: true,
     }];
-    const pipeline = this.#pipeline(
+    const pipeline = this.#batch.pipeline(
       key,
       bindings,
       () => reduceShader(op, source.dtype, partial.dtype, outer.shape.length, red.shape.length),
@@ -594,7 +459,7 @@ export class WebGpuBackend implements Backend {
     outer.strides[0].forEach((s, d) => (params[at.outStride(d)] = s));
     red.strides[0].forEach((s, d) => (params[at.redStride(d)] = s));
     const groupsX = Math.min(units, MAX_GROUPS);
-    this.#dispatch(
+    this.#batch.dispatch(
       pipeline,
       params,
       [source.gpu, partial.gpu],
@@ -636,7 +501,7 @@ export class WebGpuBackend implements Backend {
     }];
     const variant = planMatmul(this.#matmul, a, b, go.dtype, batch, m, n, k);
     const shader = variant.slice === undefined ? matmulShader : matmulStagedShader;
-    const pipeline = this.#pipeline(variantKey(variant), bindings, () => shader(variant));
+    const pipeline = this.#batch.pipeline(variantKey(variant), bindings, () => shader(variant));
     for (let base = 0; base < batch; base += MAX_GROUPS) {
       const params = [
         m,
@@ -652,7 +517,7 @@ export class WebGpuBackend implements Backend {
         b.strides[1],
         b.strides[2],
       ];
-      this.#dispatch(
+      this.#batch.dispatch(
         pipeline,
         params,
         [ga.gpu, gb.gpu, go.gpu],
@@ -710,12 +575,12 @@ export class WebGpuBackend implements Backend {
       dtype: go.dtype,
       writable: true,
     }];
-    const pipeline = this.#pipeline(
+    const pipeline = this.#batch.pipeline(
       `gather|${gs.dtype}|${rank}|${dim}`,
       bindings,
       () => gatherShader(gs.dtype, rank, shape.length === 0 ? 0 : dim),
     );
-    this.#dispatch(
+    this.#batch.dispatch(
       pipeline,
       params,
       [gs.gpu, gi.gpu, go.gpu],
@@ -753,12 +618,12 @@ export class WebGpuBackend implements Backend {
       dtype,
       writable: false,
     }];
-    const pipeline = this.#pipeline(
+    const pipeline = this.#batch.pipeline(
       `scatter|${dtype}|${rank}|${dim}`,
       bindings,
       () => scatterAddShader(dtype, rank, shape.length === 0 ? 0 : dim),
     );
-    this.#dispatch(pipeline, params, [gt.gpu, gi.gpu, gv.gpu], [
+    this.#batch.dispatch(pipeline, params, [gt.gpu, gi.gpu, gv.gpu], [
       Math.min(Math.ceil(n / WORKGROUP), MAX_GROUPS),
     ]);
   }
@@ -797,8 +662,8 @@ export class WebGpuBackend implements Backend {
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
     });
     const bindings: Binding[] = [{ dtype: "int32", writable: false }, { dtype: "int32", writable: true }];
-    const pipeline = this.#pipeline(`check|${rank}`, bindings, () => checkShader(rank));
+    const pipeline = this.#batch.pipeline(`check|${rank}`, bindings, () => checkShader(rank));
     this.#checks.set(id, fail);
-    this.#dispatch(pipeline, params, [gpuOf(index.buffer).gpu, this.#checkRecord], [1]);
+    this.#batch.dispatch(pipeline, params, [gpuOf(index.buffer).gpu, this.#checkRecord], [1]);
   }
 }
