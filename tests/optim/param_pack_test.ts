@@ -98,11 +98,15 @@ for (const [name, make] of Object.entries(OPTIMIZERS)) {
 
         const own = ownParams(dev);
         const ownOptimizer = make(own);
+        // Taken before the first step: the parameter moves into the pack, this view keeps the old memory (as
+        // after PyTorch's `p.data = …`).
+        const early = own[0].detach();
         train(own, [ownOptimizer], 0, 1, kind);
         const detached = own.map((p) => p.detach()); // taken after the first step: follows the parameter
         train(own, [ownOptimizer], 1, STEPS - 1, kind);
         assertEquals(await values(own), want, "parameters that own their memory");
         assertEquals(await values(detached), want, "views taken after the first step follow the parameters");
+        assertEquals(Array.from(await early.data()), Array.from(initial(0, SHAPES[0])), "a view from before");
         own.forEach((p, i) => {
           assertEquals(p.shape, SHAPES[i]);
           assertEquals(p.isLeaf && p.requiresGrad, true);
@@ -150,6 +154,20 @@ for (const [name, make] of Object.entries(OPTIMIZERS)) {
     },
   );
 }
+
+testOnDevices(
+  "a packed parameter given new values with setData() (as loading weights may) is stepped from them",
+  async (dev) => {
+    const runs = [ownParams(dev), ownParams(dev)];
+    const optimizers = [runs[0].map((p) => new Adam([p], { lr: 1e-2 })), [new Adam(runs[1], { lr: 1e-2 })]];
+    runs.forEach((params, r) => {
+      train(params, optimizers[r], 0, 2);
+      params[5].setData(tensor(initial(99, SHAPES[5]), { shape: SHAPES[5], device: dev }));
+      train(params, optimizers[r], 2, 2);
+    });
+    assertEquals(await values(runs[1]), await values(runs[0]));
+  },
+);
 
 testOnDevices("a parameter in two groups is refused, as in PyTorch", (dev) => {
   const [a, b] = ownParams(dev);
