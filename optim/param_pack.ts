@@ -59,6 +59,8 @@ class Section {
   readonly #storage: Storage;
   /** One view per member, shaped as the member's parameter. */
   readonly views: readonly Tensor[];
+  /** Whether each view still holds the zeros the buffer was made with (nothing was written to it). */
+  readonly zeroed: boolean[];
   readonly #ranges = new Map<string, Tensor>();
 
   constructor(
@@ -72,6 +74,7 @@ class Section {
     this.#storage = root.storage;
     packStorages.add(this.#storage);
     this.views = members.map((p, i) => keep(new Tensor(this.#storage, p.shape, undefined, offsets[i])));
+    this.zeroed = members.map(() => true);
     root.dispose();
   }
 
@@ -161,14 +164,17 @@ export class ParamPack {
     }
     let fresh = false;
     for (const name of this.names) {
-      const view = this.#states[name].views[i];
+      const section = this.#states[name];
+      const view = section.views[i];
       const current = state[name];
       if (current === view) continue;
       if (current instanceof Tensor) copyInto(view, current);
       else {
-        view.fill_(initial(name));
+        const value = initial(name);
+        if (value !== 0 || !section.zeroed[i]) view.fill_(value);
         fresh = true;
       }
+      section.zeroed[i] = false;
       state[name] = view;
     }
     return fresh;
