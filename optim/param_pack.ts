@@ -230,7 +230,7 @@ export class ParamPack {
 
 /**
  * `params` packed with `names`' state tensors: one pack per device and dtype, in order, each below
- * {@link PACK_BYTES} per buffer (a parameter larger than that alone).
+ * {@link PACK_BYTES} per buffer (a parameter larger than that alone); a parameter listed again goes to another.
  *
  * @example
  * ```ts
@@ -241,14 +241,21 @@ export class ParamPack {
  * ```
  */
 export function packParams(params: readonly Tensor[], names: readonly string[]): ParamPack[] {
-  const kinds: Tensor[][] = [];
-  for (const p of new Set(params)) {
-    const list = kinds.find(([q]) => q.device === p.device && q.dtype === p.dtype);
-    if (list === undefined) kinds.push([p]);
-    else list.push(p);
+  // A parameter listed twice (PyTorch warns, and steps it twice) goes to a second pack: one kernel cannot
+  // update one tensor twice.
+  const kinds: { occurrence: number; members: Tensor[] }[] = [];
+  const seen = new Map<Tensor, number>();
+  for (const p of params) {
+    const times = seen.get(p) ?? 0;
+    seen.set(p, times + 1);
+    const kind = kinds.find(({ occurrence, members: [q] }) =>
+      occurrence === times && q.device === p.device && q.dtype === p.dtype
+    );
+    if (kind === undefined) kinds.push({ occurrence: times, members: [p] });
+    else kind.members.push(p);
   }
   const packs: ParamPack[] = [];
-  for (const list of kinds) {
+  for (const { members: list } of kinds) {
     let members: Tensor[] = [];
     let bytes = 0;
     for (const p of list) {

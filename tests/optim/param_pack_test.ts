@@ -169,6 +169,28 @@ testOnDevices(
   },
 );
 
+testOnDevices(
+  "a parameter listed twice in a group is stepped twice, as PyTorch's loop steps it",
+  async (dev) => {
+    const [a, b] = ownParams(dev);
+    const [a2, b2] = ownParams(dev);
+    const warn = console.warn;
+    console.warn = () => {};
+    const twice = new Adam([a, b, a], { lr: 1e-2 });
+    console.warn = warn;
+    const [onA, onB] = [new Adam([a2], { lr: 1e-2 }), new Adam([b2], { lr: 1e-2 })];
+    for (let step = 0; step < 3; step++) {
+      [a.grad, b.grad] = [gradient(0, step, SHAPES[0], dev), gradient(1, step, SHAPES[1], dev)];
+      [a2.grad, b2.grad] = [gradient(0, step, SHAPES[0], dev), gradient(1, step, SHAPES[1], dev)];
+      twice.step();
+      onA.step();
+      onA.step();
+      onB.step();
+    }
+    assertEquals(await values([a, b]), await values([a2, b2]));
+  },
+);
+
 testOnDevices("a parameter in two groups is refused, as in PyTorch", (dev) => {
   const [a, b] = ownParams(dev);
   assertThrows(
