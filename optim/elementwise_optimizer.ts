@@ -3,8 +3,9 @@
  * tensors shaped like it (SGD, Adam, RMSprop, Adagrad, …). A concrete optimizer declares its defaults and
  * validation, its structure (the compile-time choices its rule reads), its state tensors, its scalars and the
  * factors that depend on the step count, and writes its rule once as kernel expressions. This class owns the rest:
- * the state and step count, one fused kernel per parameter and step, cached by the structure (never by a
- * hyperparameter's value), and the step a `GradScaler` skips on the device.
+ * the state and step count, one fused kernel per group, dtype and step over all the group's tensors packed end to
+ * end (`param_pack.ts`), cached by the structure (never by a hyperparameter's value), and the step a `GradScaler`
+ * skips on the device.
  *
  * @module
  */
@@ -12,11 +13,12 @@ import { evaluateOnHost } from "../backends/kernel_eval.ts";
 import * as ir from "../backends/kernel_ir.ts";
 import { full, zeros } from "../tensor/creation.ts";
 import { keep } from "../tensor/memory.ts";
-import { runKernelInto } from "../tensor/elementwise.ts";
+import { copyInto, runKernelInto } from "../tensor/elementwise.ts";
 import type { DType } from "../tensor/dtype.ts";
 import { type NamedKernel, namedKernel, runNamedKernel } from "../tensor/named_kernel.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { deviceStep, withNothingFound } from "./device_step.ts";
+import { type PackedRange, packParams, type ParamPack } from "./param_pack.ts";
 import { Optimizer } from "./optimizer.ts";
 import type { ParamGroup, State } from "./state_dict.ts";
 
@@ -64,10 +66,13 @@ let nextId = 0;
  * `K`, the names of its state tensors `T`, of its scalars `S` and of its step factors `C`, and implement `structure`, `stateNames`,
  * `scalars` and `rule` (and `stepFactors` when the rule depends on the step count).
  *
- * The rule runs in one fused kernel per parameter: with the step count on the host, the step factors are computed
- * there in float64 (as PyTorch computes them) and passed as scalars; once a `GradScaler` has decided a step on the
- * device, the count lives on the device, the factors are computed in the kernel in float32 from the count (as
- * PyTorch's `capturable` optimizers do), and every output keeps its old value where a gradient was inf or NaN.
+ * The rule runs in one fused kernel over every parameter of a group on one device in one dtype (PyTorch's fused
+ * multi-tensor step): the parameters, their gradients and state tensors are packed end to end, each parameter
+ * staying its own tensor of its own shape (see `ParamPack`). With the step count on the host, the step factors are
+ * computed there in float64 (as PyTorch computes them) and passed as scalars; once a `GradScaler` has decided a
+ * step on the device, the count lives on the device, one per group, the factors are computed from it in float32 by
+ * one 0-d kernel (as PyTorch's `capturable` optimizers do), and every output keeps its old value where a gradient
+ * was inf or NaN.
  *
  * @example
  * ```ts
@@ -143,53 +148,37 @@ export abstract class ElementwiseOptimizer<
   /** The kernels built for each structure and dtypes, by key (building one costs more than running it). */
   readonly #hostPlans = new Map<string, HostPlan>();
   readonly #devicePlans = new Map<string, DevicePlan>();
-
-  /** The rule in one fused kernel, with the step count on the host (or on the device, if a skip put it there). */
-  protected update(p: Tensor, grad: Tensor, group: ParamGroup<O>, state: State): void {
-    if (state.step instanceof Tensor) {
-      return withNothingFound(p.device, (none) => this.updateUnless(p, grad, group, state, none));
-    }
-    const structure = this.structure(group);
-    const { tensors, fresh } = this.#stateTensors(p, group, structure, state);
-    const scalars: Record<string, number> = this.scalars(group, { fresh });
-    const plan = cached(this.#hostPlans, `${structureKey(structure)}:${p.dtype}:${grad.dtype}`, () => {
-      const names = Object.keys(scalars) as S[];
-      const factors: Record<string, ir.Expr> = this.countsSteps
-        ? this.stepFactors(structure, placeholders(names), ir.input(0, "float32"))
-        : {};
-      const stateNames = Object.keys(tensors);
-      const kernel = namedKernel(
-        `${classId(this.constructor)}:host:${JSON.stringify(structure)}`,
-        { param: p.dtype, grad: grad.dtype, ...dtypes(tensors) },
-        floats([...names, ...Object.keys(factors)]),
-        (x, s) => flatten(this.rule(structure, terms(x, s, stateNames as T[]))),
-      );
-      // The kernel's operands by name, as positions in [param, ...state] (the names are the base's own).
-      const written = kernel.outputs.map((n) => (n === "param" ? 0 : 1 + stateNames.indexOf(n)));
-      return { kernel, factors: Object.entries(factors), stateNames, written };
-    });
-    if (this.countsSteps) {
-      const step = (state.step as number) + 1;
-      state.step = step;
-      const values = Object.values(scalars);
-      for (const [name, e] of plan.factors) scalars[name] = evaluateOnHost(e, [step], values);
-    }
-    const operands = [p];
-    for (const n of plan.stateNames) operands.push(tensors[n]);
-    const { kernel, written } = plan;
-    runKernelInto(
-      kernel.kernel,
-      [p, grad, ...operands.slice(1)],
-      written.map((i) => operands[i]),
-      kernel.scalars.map((n) => scalars[n]),
-    );
-  }
+  /** Each group's packs, by its parameter list, with the parameters and state names they were made for. */
+  readonly #packs = new WeakMap<
+    Tensor[],
+    { params: Tensor[]; names: readonly string[]; packs: ParamPack[] }
+  >();
 
   /**
-   * The rule kept only where `foundInf` is non-zero, with the step count on the device (it grows only where the
-   * step is kept, so later steps' factors count only the steps taken, as in PyTorch): one 0-d kernel advances the
-   * count and computes the step factors from it, one fused kernel applies the rule.
+   * Updates the group's parameters that have gradients: one kernel (with the count on the device, two) per pack
+   * of the group's parameters of one device and dtype, over each run of consecutive parameters whose gradients have
+   * one dtype and whose states share a step count.
    */
+  protected override updateGroup(group: ParamGroup<O>, foundInf: Tensor | undefined): void {
+    const structure = this.structure(group);
+    for (const pack of this.#packsOf(group, this.stateNames(structure))) {
+      const runs = pack.runs((p) => this.stateOf(p, group), (name) => this.initialValue(name as T, group));
+      for (const run of runs) {
+        const range = pack.gather(run.first, run.last, run.gradDtype);
+        this.#apply(range, run.states, run.fresh, group, structure, foundInf);
+        pack.scatter(run.first, run.last);
+      }
+    }
+  }
+
+  /** The rule for `p` alone, over its own tensors. */
+  protected update(p: Tensor, grad: Tensor, group: ParamGroup<O>, state: State): void {
+    const structure = this.structure(group);
+    const { tensors, fresh } = this.#ownState(p, group, structure, state);
+    this.#apply({ param: p, grad, state: tensors }, [state], fresh, group, structure, undefined);
+  }
+
+  /** The rule for `p` alone, kept only where `foundInf` is 0, with the step count on the device. */
   protected override updateUnless(
     p: Tensor,
     grad: Tensor,
@@ -198,12 +187,96 @@ export abstract class ElementwiseOptimizer<
     foundInf: Tensor,
   ): void {
     const structure = this.structure(group);
-    const { tensors, fresh } = this.#stateTensors(p, group, structure, state);
+    const { tensors, fresh } = this.#ownState(p, group, structure, state);
+    this.#apply({ param: p, grad, state: tensors }, [state], fresh, group, structure, foundInf);
+  }
+
+  /** The group's packs for state `names`, made again when its parameters, their dtypes or devices, or `names` change. */
+  #packsOf(group: ParamGroup<O>, names: readonly string[]): ParamPack[] {
+    const made = this.#packs.get(group.params);
+    const same = made !== undefined && made.params.length === group.params.length &&
+      made.params.every((p, i) => p === group.params[i]) && made.names.length === names.length &&
+      made.names.every((n, i) => n === names[i]) && made.packs.every((pack) => pack.fits());
+    if (same) return made.packs;
+    const packs = packParams(group.params, names);
+    this.#packs.set(group.params, { params: [...group.params], names, packs });
+    return packs;
+  }
+
+  /**
+   * The rule over `x` for parameters whose `states` share a step count: on the host unless `foundInf` is given or
+   * an earlier step decided on the device left the count there.
+   */
+  #apply(
+    x: PackedRange,
+    states: State[],
+    fresh: boolean,
+    group: ParamGroup<O>,
+    structure: K,
+    foundInf: Tensor | undefined,
+  ): void {
+    if (foundInf !== undefined) this.#onDevice(x, states, fresh, group, structure, foundInf);
+    else if (states[0].step instanceof Tensor) {
+      withNothingFound(x.param.device, (none) => this.#onDevice(x, states, fresh, group, structure, none));
+    } else this.#onHost(x, states, fresh, group, structure);
+  }
+
+  /** The rule in one fused kernel, with the step count on the host: the step factors computed there in float64. */
+  #onHost(x: PackedRange, states: State[], fresh: boolean, group: ParamGroup<O>, structure: K): void {
     const scalars: Record<string, number> = this.scalars(group, { fresh });
+    const { param, grad, state: tensors } = x;
+    const plan = cached(this.#hostPlans, `${structureKey(structure)}:${param.dtype}:${grad.dtype}`, () => {
+      const names = Object.keys(scalars) as S[];
+      const factors: Record<string, ir.Expr> = this.countsSteps
+        ? this.stepFactors(structure, placeholders(names), ir.input(0, "float32"))
+        : {};
+      const stateNames = Object.keys(tensors);
+      const kernel = namedKernel(
+        `${classId(this.constructor)}:host:${JSON.stringify(structure)}`,
+        { param: param.dtype, grad: grad.dtype, ...dtypes(tensors) },
+        floats([...names, ...Object.keys(factors)]),
+        (x, s) => flatten(this.rule(structure, terms(x, s, stateNames as T[]))),
+      );
+      // The kernel's operands by name, as positions in [param, ...state] (the names are the base's own).
+      const written = kernel.outputs.map((n) => (n === "param" ? 0 : 1 + stateNames.indexOf(n)));
+      return { kernel, factors: Object.entries(factors), stateNames, written };
+    });
+    if (this.countsSteps) {
+      const step = (states[0].step as number) + 1;
+      for (const state of states) state.step = step;
+      const values = Object.values(scalars);
+      for (const [name, e] of plan.factors) scalars[name] = evaluateOnHost(e, [step], values);
+    }
+    const operands = [param];
+    for (const n of plan.stateNames) operands.push(tensors[n]);
+    const { kernel, written } = plan;
+    runKernelInto(
+      kernel.kernel,
+      [param, grad, ...operands.slice(1)],
+      written.map((i) => operands[i]),
+      kernel.scalars.map((n) => scalars[n]),
+    );
+  }
+
+  /**
+   * The rule kept only where `foundInf` is non-zero, with the step count on the device (it grows only where the
+   * step is kept, so later steps' factors count only the steps taken, as in PyTorch): one 0-d kernel advances the
+   * count shared by `states` and computes the step factors from it, one fused kernel applies the rule.
+   */
+  #onDevice(
+    x: PackedRange,
+    states: State[],
+    fresh: boolean,
+    group: ParamGroup<O>,
+    structure: K,
+    foundInf: Tensor,
+  ): void {
+    const scalars: Record<string, number> = this.scalars(group, { fresh });
+    const { param, grad, state: tensors } = x;
     const found = foundInf.dtype;
     const plan = cached(
       this.#devicePlans,
-      `${structureKey(structure)}:${p.dtype}:${grad.dtype}:${found}`,
+      `${structureKey(structure)}:${param.dtype}:${grad.dtype}:${found}`,
       () => {
         const names = Object.keys(scalars) as S[];
         const id = `${classId(this.constructor)}:${JSON.stringify(structure)}`;
@@ -217,7 +290,7 @@ export abstract class ElementwiseOptimizer<
           }))
           : undefined;
         const inputs: Record<string, DType> = {
-          param: p.dtype,
+          param: param.dtype,
           grad: grad.dtype,
           ...dtypes(tensors),
           ...floats(factorNames),
@@ -235,34 +308,57 @@ export abstract class ElementwiseOptimizer<
         return { kernel, counter, factorNames };
       },
     );
-    const factors = this.#factorTensors(p, state, plan.factorNames);
+    let factors: Record<string, Tensor> = {};
     if (plan.counter !== undefined) {
-      if (typeof state.step === "number") state.step = deviceStep(state.step, p.device);
-      const step = state.step as Tensor;
+      const step = this.#sharedStep(states, param);
+      factors = this.#factorTensors(step, plan.factorNames);
       runNamedKernel(plan.counter, { step, found: foundInf }, { step, ...factors }, scalars);
     }
     runNamedKernel(
       plan.kernel,
-      { param: p, grad, ...tensors, ...factors, found: foundInf },
-      { param: p, ...tensors },
+      { param, grad, ...tensors, ...factors, found: foundInf },
+      { param, ...tensors },
       scalars,
     );
   }
 
-  /** 0-d float32 tensors, one per step factor, that the count's kernel writes and the rule's reads. */
-  readonly #factors = new WeakMap<State, Record<string, Tensor>>();
+  /** How many states share each device step count. */
+  readonly #stepSharers = new WeakMap<Tensor, number>();
 
-  #factorTensors(p: Tensor, state: State, names: readonly string[]): Record<string, Tensor> {
-    let factors = this.#factors.get(state);
+  /**
+   * The device step count of `states` (which share one count): theirs when no other state shares it, else (some
+   * parameters sharing it have no gradient this step) a copy, which the others' count no longer follows; made
+   * from the host count on the first step decided on the device.
+   */
+  #sharedStep(states: State[], like: Tensor): Tensor {
+    const step = states[0].step;
+    if (step instanceof Tensor && this.#stepSharers.get(step) === states.length) return step;
+    let shared: Tensor;
+    if (step instanceof Tensor) {
+      this.#stepSharers.set(step, this.#stepSharers.get(step)! - states.length);
+      shared = keep(copyInto(zeros([], { dtype: "int32", device: step.device }), step));
+    } else shared = deviceStep(step as number, like.device);
+    for (const state of states) state.step = shared;
+    this.#stepSharers.set(shared, states.length);
+    return shared;
+  }
+
+  /** 0-d float32 tensors in one buffer, one per step factor, that the count's kernel writes and the rule's reads. */
+  readonly #factors = new WeakMap<Tensor, Record<string, Tensor>>();
+
+  #factorTensors(step: Tensor, names: readonly string[]): Record<string, Tensor> {
+    let factors = this.#factors.get(step);
     if (factors === undefined || names.some((n) => !(n in factors!))) {
-      factors = Object.fromEntries(names.map((n) => [n, keep(zeros([], { device: p.device }))]));
-      this.#factors.set(state, factors);
+      const buffer = zeros([names.length], { device: step.device });
+      factors = Object.fromEntries(names.map((n, i) => [n, keep(new Tensor(buffer.storage, [], [], i))]));
+      buffer.dispose();
+      this.#factors.set(step, factors);
     }
     return factors;
   }
 
-  /** `state`'s tensors that `structure` uses, creating those it lacks; `fresh` when any was created. */
-  #stateTensors(
+  /** `state`'s own tensors that `structure` uses, creating those it lacks; `fresh` when any was created. */
+  #ownState(
     p: Tensor,
     group: O,
     structure: K,

@@ -72,27 +72,41 @@ export abstract class Optimizer<O extends { lr: number }> extends BaseOptimizer<
   step(closure?: () => Tensor): Tensor | undefined {
     this.runStepPreHooks();
     const loss = closure === undefined ? undefined : enableGrad(closure);
-    this.#updateEach((p, grad, group, state) => this.update(p, grad, group, state));
+    this.#updateEach(undefined);
     this.runStepPostHooks();
     return loss;
   }
 
   /**
-   * Runs `update` without grad for every parameter that has a gradient, creating its state on first use, and keeps
-   * the state out of the caller's `tidy` scopes.
+   * Runs {@link Optimizer.updateGroup} without grad for every group (kept only where `foundInf` is 0, when given),
+   * and keeps the state out of the caller's `tidy` scopes.
    */
-  #updateEach(update: (p: Tensor, grad: Tensor, group: ParamGroup<O>, state: State) => void): void {
+  #updateEach(foundInf: Tensor | undefined): void {
     noGrad(() => {
-      for (const group of this.paramGroups) {
-        for (const p of group.params) {
-          if (p.grad === null) continue;
-          let state = this.state.get(p);
-          if (state === undefined) this.state.set(p, state = this.initState(p, group));
-          update(p, p.grad, group, state);
-        }
-      }
+      for (const group of this.paramGroups) this.updateGroup(group, foundInf);
     });
     this.keepState();
+  }
+
+  /**
+   * Updates every parameter of `group` that has a gradient, kept only where `foundInf` is 0 when it is given. By
+   * default one parameter at a time ({@link Optimizer.update} or {@link Optimizer.updateUnless}); an optimizer
+   * that updates many tensors in one kernel (`ElementwiseOptimizer`) overrides it.
+   */
+  protected updateGroup(group: ParamGroup<O>, foundInf: Tensor | undefined): void {
+    for (const p of group.params) {
+      if (p.grad === null) continue;
+      const state = this.stateOf(p, group);
+      if (foundInf === undefined) this.update(p, p.grad, group, state);
+      else this.updateUnless(p, p.grad, group, state, foundInf);
+    }
+  }
+
+  /** The state of `p`, created by {@link Optimizer.initState} on first use. */
+  protected stateOf(p: Tensor, group: ParamGroup<O>): State {
+    let state = this.state.get(p);
+    if (state === undefined) this.state.set(p, state = this.initState(p, group));
+    return state;
   }
 
   /**
@@ -117,7 +131,7 @@ export abstract class Optimizer<O extends { lr: number }> extends BaseOptimizer<
       );
     }
     this.runStepPreHooks();
-    this.#updateEach((p, grad, group, state) => this.updateUnless(p, grad, group, state, foundInf));
+    this.#updateEach(foundInf);
     this.runStepPostHooks();
   }
 
