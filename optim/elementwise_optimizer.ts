@@ -11,7 +11,7 @@
  */
 import { evaluateOnHost } from "../backends/kernel_eval.ts";
 import * as ir from "../backends/kernel_ir.ts";
-import { full, zeros } from "../tensor/creation.ts";
+import { zeros } from "../tensor/creation.ts";
 import { keep } from "../tensor/memory.ts";
 import { copyInto, runKernelInto } from "../tensor/elementwise.ts";
 import type { DType } from "../tensor/dtype.ts";
@@ -171,24 +171,11 @@ export abstract class ElementwiseOptimizer<
     }
   }
 
-  /** The rule for `p` alone, over its own tensors. */
-  protected update(p: Tensor, grad: Tensor, group: ParamGroup<O>, state: State): void {
-    const structure = this.structure(group);
-    const { tensors, fresh } = this.#ownState(p, group, structure, state);
-    this.#apply({ param: p, grad, state: tensors }, [state], fresh, group, structure, undefined);
-  }
-
-  /** The rule for `p` alone, kept only where `foundInf` is 0, with the step count on the device. */
-  protected override updateUnless(
-    p: Tensor,
-    grad: Tensor,
-    group: ParamGroup<O>,
-    state: State,
-    foundInf: Tensor,
-  ): void {
-    const structure = this.structure(group);
-    const { tensors, fresh } = this.#ownState(p, group, structure, state);
-    this.#apply({ param: p, grad, state: tensors }, [state], fresh, group, structure, foundInf);
+  /** Not called: {@link ElementwiseOptimizer.updateGroup} updates a group's tensors together. */
+  protected update(): void {
+    throw new Error(
+      `${this.constructor.name} updates whole parameter groups (updateGroup), never one parameter`,
+    );
   }
 
   /** The group's packs for state `names`, made again when its parameters, their dtypes or devices, or `names` change. */
@@ -355,25 +342,6 @@ export abstract class ElementwiseOptimizer<
       this.#factors.set(step, factors);
     }
     return factors;
-  }
-
-  /** `state`'s own tensors that `structure` uses, creating those it lacks; `fresh` when any was created. */
-  #ownState(
-    p: Tensor,
-    group: O,
-    structure: K,
-    state: State,
-  ): { tensors: Record<string, Tensor>; fresh: boolean } {
-    const tensors: Record<string, Tensor> = {};
-    let fresh = false;
-    for (const name of this.stateNames(structure)) {
-      if (!(state[name] instanceof Tensor)) {
-        state[name] = full(p.shape, this.initialValue(name, group), { dtype: p.dtype, device: p.device });
-        fresh = true;
-      }
-      tensors[name] = state[name] as Tensor;
-    }
-    return { tensors, fresh };
   }
 }
 
