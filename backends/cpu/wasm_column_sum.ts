@@ -1,7 +1,7 @@
 /**
  * Column sums of float32 rows in WebAssembly SIMD (a bias's or a LayerNorm weight's gradient: [rows, cols] summed
- * over the rows): row by row through the memory, two columns at a time widened to float64 and added into their
- * float64 sums, so each column is summed in the order the JavaScript loop of reduce.ts takes, with the same
+ * over the rows): four rows at a time through the memory, two columns at a time widened to float64 and added
+ * into their float64 sums (loaded once and stored once per four rows), so each column is summed in the order the JavaScript loop of reduce.ts takes, with the same
  * float64 results. The later half of the columns runs on the helper thread (wasm_helper.ts) when the work is
  * large; the two halves write different sums, so nothing is combined.
  *
@@ -9,33 +9,44 @@
  */
 import type { TypedArray } from "../../tensor/dtype.ts";
 import { sharedArena } from "./wasm_arena.ts";
-import { countedLoop, HAS_SIMD, I32, moduleOf, op, seq, V128 } from "./wasm_asm.ts";
+import { countedLoop, HAS_SIMD, I32, moduleOf, op, seq, whileBelow } from "./wasm_asm.ts";
 import { moduleId, runSplit, sharedHelper } from "./wasm_helper.ts";
 
 /** Sums of at least this many elements are split with the helper thread. */
 const SHARED_MIN = 1 << 16;
 
 // Parameters: the first row's first column, rows, bytes from one row to the next, columns (even), the first
-// float64 sum (all zero at the start); locals: the row, the column, the data and sum addresses.
-const [SRC, ROWS, ROW_BYTES, COLS, ACC] = [0, 1, 2, 3, 4];
-const [R, C, P, A] = [5, 6, 7, 8];
+// float64 sum (all zero at the start), the rows less their count mod 4; locals: the row, the column, the data and
+// sum addresses.
+const [SRC, ROWS, ROW_BYTES, COLS, ACC, ROWS4] = [0, 1, 2, 3, 4, 5];
+const [R, C, P, A] = [6, 7, 8, 9];
 
-function code(): number[] {
+/** One row block: `count` rows (1 or 4) from the row R added, in order, into every pair of sums. */
+function rowBlock(count: number): number[] {
+  // sums[pair] = (((sums[pair] + row 0) + row 1) + row 2) + row 3: one load and one store of the sums per block.
+  const rowAt = (k: number): number[] =>
+    k === 0 ? op.get(P) : seq(op.get(P), op.get(ROW_BYTES), op.i32(k), op.i32Mul, op.i32Add);
   const pair = seq(
     op.get(A),
     seq(op.get(A), op.v128Load(0)),
-    seq(op.get(P), op.v128Load64Splat(0), op.f64x2PromoteLow),
-    op.f64x2Add,
+    ...Array.from(
+      { length: count },
+      (_, k) => seq(rowAt(k), op.v128Load64Splat(0), op.f64x2PromoteLow, op.f64x2Add),
+    ),
     op.v128Store(0),
     seq(op.get(P), op.i32(8), op.i32Add, op.set(P)),
     seq(op.get(A), op.i32(16), op.i32Add, op.set(A)),
   );
-  const row = seq(
+  return seq(
     seq(op.get(SRC), op.get(R), op.get(ROW_BYTES), op.i32Mul, op.i32Add, op.set(P)),
     seq(op.get(ACC), op.set(A)),
     countedLoop(C, COLS, 2, pair),
   );
-  return countedLoop(R, ROWS, 1, row);
+}
+
+function code(): number[] {
+  // Blocks of four rows up to ROWS4 (the rows less their count mod 4), then one at a time.
+  return seq(op.i32(0), op.set(R), whileBelow(R, ROWS4, 4, rowBlock(4)), whileBelow(R, ROWS, 1, rowBlock(1)));
 }
 
 /**
@@ -66,7 +77,7 @@ export type SimdColumnSum = (
 export function simdColumnSum(): SimdColumnSum | null {
   if (!HAS_SIMD) return null;
   const arena = sharedArena();
-  const bytes = moduleOf("kernel", 5, [[4, I32], [1, V128]], code());
+  const bytes = moduleOf("kernel", 6, [[4, I32]], code());
   const run = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem: arena.memory } }).exports
     .kernel as (...args: number[]) => void;
   const kernel = { id: moduleId(), bytes, run: (args: readonly number[]) => run(...args) };
@@ -86,7 +97,14 @@ export function simdColumnSum(): SimdColumnSum | null {
     const args = (
       c0: number,
       c1: number,
-    ): number[] => [from + c0 * 4, rows, rowStride * 4, c1 - c0, sums.at + c0 * 8];
+    ): number[] => [
+      from + c0 * 4,
+      rows,
+      rowStride * 4,
+      c1 - c0,
+      sums.at + c0 * 8,
+      rows - (rows % 4),
+    ];
     const helper = rows * pairs >= SHARED_MIN && pairs >= 16 ? sharedHelper() : null;
     if (helper === null) run(...args(0, pairs));
     else {
