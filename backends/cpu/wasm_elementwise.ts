@@ -11,8 +11,7 @@
  */
 import type { Kernel } from "../kernel_ir.ts";
 import { sharedArena } from "./wasm_arena.ts";
-import { moduleOf, op, seq } from "./wasm_asm.ts";
-import { moduleId, runSplit, sharedHelper } from "./wasm_helper.ts";
+import { runSplit, sharedHelper } from "./wasm_helper.ts";
 import { assemble, type Assembled, SCALAR_BYTES, simdable } from "./wasm_kernel_code.ts";
 
 /** Elements per chunk of the scratch block: every operand's chunk together stays within a core's cache. */
@@ -65,29 +64,6 @@ function arenaAddresses(operands: readonly SimdOperand[]): number[] | null {
   return operands.map((o) => o.array.byteOffset + o.offset * 4);
 }
 
-/** Copies of at least this many elements are split with the helper thread (a copy of 2M floats takes ~1 ms). */
-const COPY_SHARED_MIN = 1 << 18;
-/** kernel(to, from, bytes): WebAssembly's memory.copy, for the helper's half of a long copy. */
-let memoryCopy: { id: number; bytes: Uint8Array; run: (args: readonly number[]) => void } | undefined;
-
-/**
- * Copies `n` float32 elements from byte `from` to byte `to` of the arena, the later half on the helper unless the
- * two ranges overlap (one memory.copy then moves them as memmove does).
- */
-function arenaCopy(to: number, from: number, n: number): void {
-  const arena = sharedArena();
-  const helper = n >= COPY_SHARED_MIN && Math.abs(to - from) >= n * 4 ? sharedHelper() : null;
-  if (helper === null) return arena.copy(to, from, n * 4);
-  memoryCopy ??= {
-    id: moduleId(),
-    bytes: moduleOf("kernel", 3, [], seq(op.get(0), op.get(1), op.get(2), op.memoryCopy)),
-    run: ([to, from, bytes]) => arena.copy(to, from, bytes),
-  };
-  // Halves on a 64-byte line, so the two cores never write the same cache line.
-  const half = Math.floor(n / 32) * 16;
-  runSplit(helper, memoryCopy, [to, from, half * 4], [to + half * 4, from + half * 4, (n - half) * 4]);
-}
-
 /** A kernel that only copies inputs to outputs: the arena's memory copy where both ends are in it. */
 function copies(kernel: Kernel, nIn: number): SimdKernel {
   return (operands, n) =>
@@ -95,7 +71,7 @@ function copies(kernel: Kernel, nIn: number): SimdKernel {
       if (e.kind !== "input") return;
       const [from, to] = [operands[e.index], operands[nIn + o]];
       const ends = arenaAddresses([from, to]);
-      if (ends !== null) arenaCopy(ends[1], ends[0], n);
+      if (ends !== null) sharedArena().copy(ends[1], ends[0], n * 4);
       else to.array.set(from.array.subarray(from.offset, from.offset + n), to.offset);
     });
 }
