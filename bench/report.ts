@@ -4,7 +4,10 @@
  * milliseconds per repetition, gradstep's ratio to PyTorch-CPU and to tfjs's best backend, the effective memory
  * bandwidth of each Adam step (fp32 Adam moves 28 bytes per parameter: reads p, grad, m, v; writes p, m, v)
  * against the copy bandwidth measured in the same run, and the WebGPU adapter's name. A software adapter's
- * timings are not GPU timings. Seconds per MNIST epoch against PyTorch: `deno task bench:epoch`.
+ * timings are not GPU timings. Seconds per MNIST epoch against PyTorch: `deno task bench:epoch`. Then the CPU's own
+ * limits in the same run (report/hardware.ts: a one-core `TypedArray.set` copy, the WebAssembly SIMD multiply-add
+ * peak on one and two cores) and gradstep-CPU's copy, sum and 512³ matmul as shares of them. Give PyTorch both
+ * cores as gradstep has (OMP_NUM_THREADS=2) to compare like with like; its thread count is printed.
  *
  *   deno task bench:report [--python /usr/bin/python3] [--skip tfjs-webgpu,…]
  *
@@ -15,6 +18,7 @@ import { device } from "../mod.ts";
 import { gradstepWork } from "./report/gradstep_work.ts";
 import { TFJS_BACKENDS, tfjsWork } from "./report/tfjs_work.ts";
 import type { Timing } from "./report/timing.ts";
+import { measureHardware } from "./report/hardware.ts";
 
 const args = parseArgs(Deno.args, { python: "/usr/bin/python3", skip: "" });
 const skip = new Set(args.skip.split(",").filter((s) => s !== ""));
@@ -88,5 +92,29 @@ for (const name of names) {
     : ` (${(100 * adam[1] / copy).toFixed(0)}% of copy)`;
   console.log(
     `  ${name}: copy ${fmt(copy)}, Adam 1M ${fmt(adam[0])}, Adam 10M ${fmt(adam[1])}${share}`,
+  );
+}
+
+if (columns.has("gradstep cpu")) {
+  console.error("measuring the CPU's copy bandwidth and SIMD peak …");
+  const hw = await measureHardware();
+  const cpu = (work: string): number | undefined => ms("gradstep cpu", work);
+  const [copy, sum, mm] = [cpu("copy 10M float32"), cpu("sum 10M float32"), cpu("matmul 512x512 @ 512x512")];
+  const pct = (part: number | undefined, whole: number | undefined): string =>
+    part === undefined || whole === undefined ? "—" : `${(100 * part / whole).toFixed(0)}%`;
+  const two = hw.simdGflopsTwoCores;
+  console.log(
+    `\nThis CPU, same run: TypedArray.set 10M float32 ${
+      fmt(hw.copyGBps)
+    } GB/s (one core); WebAssembly SIMD ` +
+      `multiply-add peak ${fmt(hw.simdGflops)} GFLOP/s on one core, ${fmt(two)} on two`,
+  );
+  console.log(
+    `  gradstep cpu: copy ${fmt(gbps(8e7, copy))} GB/s (${
+      pct(gbps(8e7, copy), hw.copyGBps)
+    } of TypedArray.set), ` +
+      `sum reads ${fmt(gbps(4e7, sum))} GB/s (${pct(gbps(4e7, sum), hw.copyGBps)}), matmul 512³ ` +
+      `${fmt(mm === undefined ? undefined : 2 * 512 ** 3 / mm / 1e6)} GFLOP/s ` +
+      `(${pct(mm === undefined ? undefined : 2 * 512 ** 3 / mm / 1e6, two ?? hw.simdGflops)} of the peak)`,
   );
 }

@@ -24,6 +24,10 @@ import { reduceCpu } from "./reduce.ts";
 import { compileSimd, compileSimdRows, type SimdKernel, type SimdRowsKernel } from "./wasm_elementwise.ts";
 import { offsets } from "./reduce.ts";
 import { sharedArena } from "./wasm_arena.ts";
+import { simdTranspose } from "./wasm_transpose.ts";
+
+/** The SIMD transposing copy, or null where WebAssembly SIMD is unavailable. */
+const transpose = simdTranspose();
 
 /** A CPU buffer: a typed array of its dtype. */
 export class CpuBuffer implements DeviceBuffer {
@@ -239,6 +243,7 @@ export class CpuBackend implements Backend {
         return;
       }
     }
+    if (this.simd && this.#transposed(kernel, layout, operands)) return;
     // Rows whose length is not a multiple of 4: their whole vectors in SIMD, the last few columns here.
     const n = layout.shape[layout.shape.length - 1];
     const vectors = this.simd ? this.#elementwiseRows(kernel, layout, inner, operands, scalars) : 0;
@@ -250,6 +255,35 @@ export class CpuBackend implements Backend {
       [...layout.shape.slice(0, -1), n - vectors],
       scalars,
     );
+  }
+
+  /**
+   * A copy of one float32 input read down its columns into an output written along its rows (a transpose made
+   * contiguous) in SIMD tiles (wasm_transpose.ts), one call per index of the leading dimensions; false, having
+   * done nothing, for any other kernel or layout.
+   */
+  #transposed(
+    kernel: Kernel,
+    layout: { shape: readonly number[]; strides: readonly (readonly number[])[] },
+    views: readonly View[],
+  ): boolean {
+    const nd = layout.shape.length;
+    if (transpose === null || nd < 2 || views.length !== 2 || kernel.outputs[0]?.kind !== "input") {
+      return false;
+    }
+    const [[srcRow, srcCol], [dstRow, dstCol]] = layout.strides.map((s) => s.slice(nd - 2));
+    if (srcRow !== 1 || dstCol !== 1 || srcCol < 1 || dstRow < layout.shape[nd - 1]) return false;
+    const [src, dst] = views.map((v) => arrayOf(v.buffer));
+    if (!(src instanceof Float32Array) || !(dst instanceof Float32Array)) return false;
+    const outer = layout.shape.slice(0, nd - 2);
+    const [srcStarts, dstStarts] = layout.strides.map((s) => offsets(outer, s.slice(0, nd - 2)));
+    const shape = { rows: layout.shape[nd - 2], cols: layout.shape[nd - 1], srcCol, dstRow };
+    for (let i = 0; i < srcStarts.length; i++) {
+      const at = [views[0].offset + srcStarts[i], views[1].offset + dstStarts[i]];
+      // Refused for the arrays it is given, hence at the first call or never.
+      if (!transpose(src, at[0], dst, at[1], shape)) return false;
+    }
+    return true;
   }
 
   /** compile.ts's JavaScript loop for `kernel` with these innermost strides, compiled on first use. */

@@ -1,7 +1,8 @@
 /**
  * CPU reductions over the trailing dimensions of a strided view. Sums and products accumulate in float64 (long
- * float32 rows, and many rows of 16 or more, in WebAssembly SIMD: four partial sums) and round once on store; max/min propagate NaN as PyTorch does;
- * arg-reductions return the first position.
+ * float32 rows, and many rows of 16 or more, in WebAssembly SIMD: sixteen partial sums; column sums in SIMD too,
+ * in the JavaScript loop's order) and round once on store; long reductions share the work with the helper thread;
+ * max/min propagate NaN as PyTorch does; arg-reductions return the first position.
  *
  * @module
  */
@@ -9,8 +10,10 @@ import type { TypedArray } from "../../tensor/dtype.ts";
 import type { ReduceOp } from "../backend.ts";
 import { collapse } from "../layout.ts";
 import { simdSum } from "./wasm_sum.ts";
+import { simdColumnSum } from "./wasm_column_sum.ts";
 
 const simd = simdSum();
+const columnSum = simdColumnSum();
 /** Rows at least this long are summed in WebAssembly SIMD (wasm_sum.ts) when they are float32. */
 const SIMD_SUM_MIN = 1024;
 /** Many contiguous rows at least this long (and a multiple of 4) are summed in one SIMD call. */
@@ -53,7 +56,8 @@ function sumStrided(src: TypedArray, p: number, n: number, s: number): number {
 
 /**
  * Sums of `rows` rows of `cols` elements into `out` (element j the sum of column j): rows `rowStride` apart,
- * columns adjacent. Row by row through the memory, each column's sum in the order the strided walk would take.
+ * columns adjacent. Row by row through the memory, each column's sum in the order the strided walk would take
+ * (as wasm_column_sum.ts does in SIMD where the rows are float32 in the arena).
  */
 function sumColumns(
   src: TypedArray,
@@ -103,6 +107,7 @@ export function reduceCpu(
   // Over leading dimensions of outputs that lie side by side (a bias's gradient): a pass over the rows.
   const [across] = outer.strides[0];
   if (op === "sum" && outer.shape.length === 1 && across === 1 && segments.length === 1 && s !== 1) {
+    if (columnSum?.(src, offset, { rows: n, cols: out.length, rowStride: s }, out)) return;
     return sumColumns(src, offset, n, s, out.length, out);
   }
   // Contiguous rows in the arena (a LayerNorm's, a softmax's): every row's whole vectors in one SIMD call, the

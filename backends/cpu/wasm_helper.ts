@@ -18,9 +18,9 @@ import { sharedArena } from "./wasm_arena.ts";
 /**
  * Control block slots (int32): go flag, done count, kernel id, module byte length (0: known), argument count,
  * failure message length (0: the job succeeded; the message is in the mailbox), ready flag (set once the helper
- * listens), then the arguments.
+ * listens), claim (0: the job is open; 1: the helper took it; 2: the main thread took it back), then the arguments.
  */
-const [GO, DONE, ID, LENGTH, COUNT, FAILED, READY, ARGS] = [0, 1, 2, 3, 4, 5, 6, 7];
+const [GO, DONE, ID, LENGTH, COUNT, FAILED, READY, CLAIM, ARGS] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
 /** The most arguments a job passes. */
 const MAX_ARGS = 64;
 /** Bytes the mailbox holds for a kernel's module. */
@@ -37,16 +37,18 @@ const RUN = `({ memory, control, mailbox }) => {
   Atomics.notify(ctl, ${READY});
   for (;;) {
     Atomics.wait(ctl, ${GO}, 0);
+    // A job the main thread took back (this thread woke late) is only acknowledged; its module is still kept.
+    const mine = Atomics.compareExchange(ctl, ${CLAIM}, 0, 1) === 0;
     try {
       let run = kernels.get(ctl[${ID}]);
-      if (run === undefined) {
+      if (run === undefined && (mine || ctl[${LENGTH}] > 0)) {
         const module = new WebAssembly.Module(box.slice(0, ctl[${LENGTH}]));
         run = new WebAssembly.Instance(module, { env: { mem: memory } }).exports.kernel;
         kernels.set(ctl[${ID}], run);
       }
-      run(...ctl.subarray(${ARGS}, ${ARGS} + ctl[${COUNT}]));
+      if (mine) run(...ctl.subarray(${ARGS}, ${ARGS} + ctl[${COUNT}]));
     } catch (e) {
-      ctl[${FAILED}] = Math.max(1, new TextEncoder().encodeInto(String(e), box).written);
+      if (mine) ctl[${FAILED}] = Math.max(1, new TextEncoder().encodeInto(String(e), box).written);
     }
     Atomics.store(ctl, ${GO}, 0);
     Atomics.add(ctl, ${DONE}, 1);
@@ -136,6 +138,12 @@ export interface HelperThread {
    */
   start(id: number, bytes: Uint8Array, args: readonly number[]): void;
   /**
+   * Takes the job started last back if the helper has not begun it (its thread not yet scheduled: on a busy
+   * machine it may wake long after); true if taken, and the caller then runs it. Until the helper has seen
+   * that job, it is not {@link HelperThread.ready} for another.
+   */
+  reclaim(): boolean;
+  /**
    * Waits until the job started last is done; returns null if it succeeded, else the helper's Error (its
    * module is then forgotten, so the next job sends it again). Throws if the helper does not answer in time.
    */
@@ -164,6 +172,9 @@ export function helperThread(memory: WebAssembly.Memory): HelperThread | null {
   const block = mayBlock(ctl);
   const known = new Set<number>();
   let started = -1;
+  let ready = false;
+  /** Whether the job started last was taken back from the helper. */
+  let reclaimed = false;
   return {
     start(id: number, bytes: Uint8Array, args: readonly number[]): void {
       if (args.length > MAX_ARGS || bytes.length > MAILBOX_BYTES) {
@@ -178,17 +189,29 @@ export function helperThread(memory: WebAssembly.Memory): HelperThread | null {
       }
       ctl[COUNT] = args.length;
       ctl[FAILED] = 0;
+      ctl[CLAIM] = 0;
       ctl.set(args, ARGS);
       started = Atomics.load(ctl, DONE);
       Atomics.store(ctl, GO, 1);
       Atomics.notify(ctl, GO);
     },
     get ready(): boolean {
+      // Not while a job taken back is still unseen by the helper (it would read the next job's arguments).
+      if (reclaimed) {
+        if (Atomics.load(ctl, DONE) === started) return false;
+        reclaimed = false;
+      }
+      // Once started it stays ready: asked before every job, this must cost nothing then.
+      if (ready) return true;
       // A thread that may block waits for the helper's start, as it would wait for its first job.
       if (block && !waitWhile(ctl, READY, 0, TIMEOUT_MS, true)) {
         throw new Error(`The CPU backend's helper thread did not start within ${TIMEOUT_MS} ms`);
       }
-      return Atomics.load(ctl, READY) === 1;
+      return ready = Atomics.load(ctl, READY) === 1;
+    },
+    reclaim(): boolean {
+      reclaimed = Atomics.compareExchange(ctl, CLAIM, 0, 2) === 0;
+      return reclaimed;
     },
     finish(): Error | null {
       if (!waitWhile(ctl, DONE, started, TIMEOUT_MS, block)) {
@@ -203,7 +226,9 @@ export function helperThread(memory: WebAssembly.Memory): HelperThread | null {
 }
 
 /**
- * Runs one kernel in two parts: `theirs` on `helper` (module `id`, `bytes`) while `run` does `mine` here. When the
+ * Runs one kernel in two parts: `theirs` on `helper` (module `id`, `bytes`) while `run` does `mine` here; if the
+ * helper has not begun `theirs` when `mine` is done, this thread takes it back and runs it too (unless `reclaim`
+ * is false: the helper's part then always runs there, as the tests of its failures need). When the
  * helper's part fails, this thread runs it again, so no output is ever left half written; if that fails too, its
  * Error (with the helper's as the cause) reaches the caller. When `mine` fails, the helper is waited for first,
  * so it never writes after the Error is thrown.
@@ -220,6 +245,7 @@ export function runSplit(
   kernel: { id: number; bytes: Uint8Array; run: (args: readonly number[]) => void },
   mine: readonly number[],
   theirs: readonly number[],
+  { reclaim = true }: { reclaim?: boolean } = {},
 ): void {
   helper.start(kernel.id, kernel.bytes, theirs);
   let mineFailed: { error: unknown } | null = null;
@@ -227,6 +253,11 @@ export function runSplit(
     kernel.run(mine);
   } catch (error) {
     mineFailed = { error };
+  }
+  // A helper that has not begun its part by now (not scheduled) is not waited for: this thread runs it.
+  if (reclaim && helper.reclaim()) {
+    if (mineFailed !== null) throw mineFailed.error;
+    return kernel.run(theirs);
   }
   const failure = helper.finish();
   if (mineFailed !== null) throw mineFailed.error;

@@ -61,7 +61,9 @@ Deno.test("a helper job that fails reports the helper's Error instead of throwin
 
 Deno.test("when the helper's part fails, the main thread redoes it: the output is whole", () => {
   const { at, bytes } = range();
-  runSplit(helper(), kernel(BROKEN, FILL), [at, at + BYTES / 2, 7], [at + BYTES / 2, at + BYTES, 7]);
+  runSplit(helper(), kernel(BROKEN, FILL), [at, at + BYTES / 2, 7], [at + BYTES / 2, at + BYTES, 7], {
+    reclaim: false,
+  });
   assertEquals(bytes().filter((b) => b !== 7).length, 0);
   // The helper takes the next job (the same module, now sent whole).
   const next = range();
@@ -79,7 +81,10 @@ Deno.test("a part that fails on both threads throws to the caller with the helpe
   // The main thread fills its own part and traps on the helper's, as the helper did.
   const run = (args: readonly number[]): void => (args[0] === at ? fill : trap).run(args);
   const error = assertThrows(
-    () => runSplit(helper(), { ...trap, run }, [at, at + BYTES / 2, 7], [at + BYTES / 2, at + BYTES, 7]),
+    () =>
+      runSplit(helper(), { ...trap, run }, [at, at + BYTES / 2, 7], [at + BYTES / 2, at + BYTES, 7], {
+        reclaim: false,
+      }),
     Error,
     "A kernel failed on the CPU backend: RuntimeError: unreachable",
   );
@@ -91,7 +96,10 @@ Deno.test("a part that fails on both threads throws to the caller with the helpe
 Deno.test("when the main thread's part fails, the helper's part is finished before the Error is thrown", () => {
   const { at, bytes } = range();
   assertThrows(
-    () => runSplit(helper(), kernel(FILL, TRAP), [at, at + BYTES / 2, 7], [at + BYTES / 2, at + BYTES, 7]),
+    () =>
+      runSplit(helper(), kernel(FILL, TRAP), [at, at + BYTES / 2, 7], [at + BYTES / 2, at + BYTES, 7], {
+        reclaim: false,
+      }),
     WebAssembly.RuntimeError,
     "unreachable",
   );
@@ -104,4 +112,27 @@ Deno.test("when the main thread's part fails, the helper's part is finished befo
     3,
   ]);
   assertEquals(next.bytes().filter((b) => b !== 3).length, 0);
+});
+
+Deno.test("a job taken back before the helper began it is never run there, and the helper takes jobs again once it has seen it", () => {
+  const h = helper();
+  const fill = kernel(FILL, FILL);
+  for (let round = 0; round < 20; round++) {
+    const { at, bytes } = range();
+    h.start(fill.id, fill.bytes, [at, at + BYTES, 5]);
+    if (!h.reclaim()) {
+      // The helper had begun: it finishes the job as usual.
+      assertEquals(h.finish(), null);
+      assertEquals(bytes().filter((b) => b !== 5).length, 0);
+      continue;
+    }
+    // Taken back: no new job until the helper has seen this one, and it writes nothing.
+    const deadline = performance.now() + 10_000;
+    while (!h.ready) assert(performance.now() < deadline, "the helper acknowledges a job taken back");
+    assertEquals(bytes().filter((b) => b !== 0).length, 0);
+  }
+  // And it runs the next job whole.
+  const next = range();
+  runSplit(h, fill, [next.at, next.at + BYTES / 2, 4], [next.at + BYTES / 2, next.at + BYTES, 4]);
+  assertEquals(next.bytes().filter((b) => b !== 4).length, 0);
 });

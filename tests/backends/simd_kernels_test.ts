@@ -198,7 +198,15 @@ Deno.test("SIMD sums of many rows at once agree with a float64 running sum per r
   const sum = simdSum()!;
   const gen = new Generator(17);
   const arena = sharedArena();
-  for (const [rows, n, stride] of [[768, 128, 128], [3072, 64, 64], [5, 16, 20], [1, 1024, 1024]]) {
+  // Rows split with the helper thread (3072×64; one row of 2^18 + 4, split in halves), and rows whose length is
+  // not a multiple of the 16 elements of a main-loop step (84).
+  for (
+    const [rows, n, stride] of [[768, 128, 128], [3072, 64, 64], [5, 16, 20], [1, 1024, 1024], [
+      1,
+      262148,
+      262148,
+    ], [9, 84, 90]]
+  ) {
     const length = (rows - 1) * stride + n;
     const at = arena.alloc(length * 4)!;
     const src = new Float32Array(arena.buffer, at, length);
@@ -224,7 +232,14 @@ Deno.test("SIMD maxima and minima of many rows are Math.max's and Math.min's fol
   const sum = simdSum()!;
   const gen = new Generator(19);
   const arena = sharedArena();
-  for (const [rows, n, stride] of [[3072, 64, 64], [768, 128, 132], [7, 16, 16]]) {
+  // Split with the helper thread (the first two; one row in halves) or not, lengths not a multiple of 16 (36).
+  for (
+    const [rows, n, stride] of [[3072, 64, 64], [1, 262148, 262148], [768, 128, 132], [7, 16, 16], [
+      9,
+      36,
+      40,
+    ]]
+  ) {
     const length = (rows - 1) * stride + n;
     const at = arena.alloc(length * 4)!;
     const src = new Float32Array(arena.buffer, at, length);

@@ -151,7 +151,7 @@ Deno.test("Copies between arena operands (the arena's memory copy) and to or fro
   const swap = compileSimd(ir.defineKernel(["float32", "float32"], [], ([x, y]) => [y, x]))!;
   const arena = sharedArena();
   const gen = new Generator(9);
-  for (const n of [1, 7, 1024, 100_001]) {
+  for (const n of [1, 7, 1024, 100_001, 300_007]) {
     for (const placement of ["arena", "heap", "mixed"]) {
       const blocks: number[] = [];
       const operand = (k: number): SimdOperand => {
