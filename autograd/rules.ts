@@ -6,11 +6,15 @@
  *
  * @module
  */
+import * as ir from "../backends/kernel_ir.ts";
+import type { Kernel } from "../backends/kernel_ir.ts";
+import type { DType } from "../tensor/dtype.ts";
 import * as ew from "../tensor/elementwise.ts";
+import { cachedKernel, runKernel } from "../tensor/elementwise.ts";
 import { scatterAddInRange } from "../tensor/indexing.ts";
 import { matmul } from "../tensor/matmul.ts";
 import { argExtreme, sum, sumTo } from "../tensor/reduce.ts";
-import { empty, expand, narrow, permute, reshape, transpose } from "../tensor/shape.ts";
+import { empty, expand, isContiguous, narrow, permute, reshape, transpose } from "../tensor/shape.ts";
 import { erfBackward, rsqrtBackward } from "../tensor/special.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import type { FusedBackward } from "./function.ts";
@@ -136,6 +140,19 @@ function extremeOfTwo(op: "maximum" | "minimum", g: Tensor, a: Tensor, b: Tensor
   return ew.where(ties, ew.div(g, 2), ew.where(loses, 0, g));
 }
 
+/** Whether `t` is the transpose of a contiguous matrix (or batch of them), as `weight.T` is, and not contiguous. */
+function readsTransposed(t: Tensor): boolean {
+  return !isContiguous(t) && isContiguous(transpose(t, -2, -1));
+}
+
+/** ReLU's gradient in one kernel: [g, y] → 0 where y ≤ 0, else g. */
+function reluGradKernel(grad: DType, output: DType): Kernel {
+  return cachedKernel(`relu-grad:${grad}:${output}`, () =>
+    ir.defineKernel([grad, output], [], ([g, y]) => [
+      ir.where(ir.le(y, ir.constant(0, output)), ir.constant(0, grad), g),
+    ]));
+}
+
 /** The rule table. */
 export const rules: { [K in keyof OpArgs]: Rule<OpArgs[K]> } = {
   neg: (g) => [ew.neg(g)],
@@ -147,7 +164,7 @@ export const rules: { [K in keyof OpArgs]: Rule<OpArgs[K]> } = {
   tanh: (g, _x, y) => [ew.mul(g, ew.neg(ew.sub(ew.mul(y, y), 1)))],
   sigmoid: (g, _x, y) => [ew.mul(ew.mul(g, ew.neg(ew.sub(y, 1))), y)],
   // As PyTorch's threshold_backward: nothing where the output is <= 0, so a NaN passes its gradient.
-  relu: (g, _x, y) => [ew.where(ew.compare("le", y, 0), 0, g)],
+  relu: (g, _x, y) => [runKernel(reluGradKernel(g.dtype, y.dtype), [g, y])[0]],
   erf: (g, [x]) => [erfBackward(g, x)],
   rsqrt: (g, _x, y) => [rsqrtBackward(g, y)],
   // PyTorch's ToCopyBackward: the gradient goes back in the input's dtype (float32 master weights get float32).
@@ -208,9 +225,25 @@ export const rules: { [K in keyof OpArgs]: Rule<OpArgs[K]> } = {
     const spread = keepdim ? g : reshape(g, at.shape);
     return [scatterAddInRange(zerosShaped(x), dim, at, spread)];
   },
+  // An operand read transposed (a Linear layer's `weight.T`) gets its gradient as the transpose of a product
+  // in the operand's own memory layout, so the transposes undo each other and nothing is copied.
   matmul: (g, [a, b], _y, _args, needed) => [
-    needed[0] ? sumTo(matmul(g, transpose(b, -2, -1)), a.shape) : null,
-    needed[1] ? sumTo(matmul(transpose(a, -2, -1), g), b.shape) : null,
+    needed[0]
+      ? sumTo(
+        readsTransposed(a)
+          ? transpose(matmul(b, transpose(g, -2, -1)), -2, -1)
+          : matmul(g, transpose(b, -2, -1)),
+        a.shape,
+      )
+      : null,
+    needed[1]
+      ? sumTo(
+        readsTransposed(b)
+          ? transpose(matmul(transpose(g, -2, -1), a), -2, -1)
+          : matmul(transpose(a, -2, -1), g),
+        b.shape,
+      )
+      : null,
   ],
   gather: (g, [x], _y, { dim, index }) => [scatterAddInRange(zerosShaped(x), dim, index, g)],
   reshape: (g, _x, _y, { shape }) => [reshape(g, shape)],
