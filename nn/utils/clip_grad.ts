@@ -14,6 +14,7 @@ import { cachedKernel, runKernel, runKernelInto } from "../../tensor/elementwise
 import { tidy } from "../../tensor/memory.ts";
 import { stack } from "../../tensor/shape.ts";
 import { Tensor } from "../../tensor/tensor.ts";
+import { scaleAll_, sumOfSquares } from "./foreach.ts";
 
 /** One tensor or any iterable of them (`model.parameters()`, an array, a generator). */
 export type TensorOrTensors = Tensor | Iterable<Tensor>;
@@ -120,6 +121,8 @@ export function getTotalNorm(
   const list = listOf(tensors);
   const total = list.length === 0 ? zeros([]) : noGrad(() =>
     tidy(() => {
+      // The 2-norm of float32 tensors: the square root of all their squares' sum, in few kernels (foreach.ts).
+      if (normType === 2 && list.every((t) => t.dtype === "float32")) return sumOfSquares(list).sqrt();
       const norms = list.map((t) => vectorNorm(t, normType));
       const dtype = norms.map((n) => n.dtype).reduce(promoteTypes);
       return vectorNorm(stack(norms.map((n) => n.to(dtype))), normType);
@@ -160,7 +163,7 @@ export function clipGradsWithNorm(params: TensorOrTensors, maxNorm: number, tota
   noGrad(() =>
     tidy(() => {
       const [coefficient] = runKernel(clipCoefficientKernel(totalNorm.dtype), [totalNorm], [maxNorm]);
-      for (const g of grads) g.mul_(coefficient);
+      scaleAll_(grads, coefficient);
     })
   );
 }
