@@ -11,7 +11,7 @@ import { keep, tidy } from "../tensor/memory.ts";
 import { empty, isContiguous, sameShape } from "../tensor/shape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { type Node, noGrad } from "./node.ts";
-import { type Rule, rules } from "./rules.ts";
+import { type NarrowedGradient, narrowGradient, type Rule, rules } from "./rules.ts";
 
 /** Every node reachable from `root`, each after all nodes that consume its output. */
 function reverseTopological(root: Node): Node[] {
@@ -86,14 +86,52 @@ function propagate(
 ): Map<Tensor, Tensor> {
   const nodeGrads = new Map<unknown, Tensor>();
   const finalGrads = new Map<unknown, Tensor>();
+  // The gradients of views narrowed from one tensor (a split's pieces) wait here until every one has arrived, and
+  // then make that tensor's gradient together: one kernel writes them all, and no sum of zero-padded pieces.
+  const narrowed = new Map<unknown, { input: Tensor; pieces: NarrowedGradient[] }>();
+  const settle = (key: unknown): void => {
+    const pending = narrowed.get(key);
+    if (pending === undefined) return;
+    narrowed.delete(key);
+    const { input, pieces } = pending;
+    const g = pieces.length === 1
+      ? rules.narrow(pieces[0].g, [input], input, pieces[0], [true], () => null)[0]!
+      : narrowGradient(input, pieces);
+    add(input.gradFn === null ? finalGrads : nodeGrads, key, g);
+  };
   add(root.gradFn === null ? finalGrads : nodeGrads, root.gradFn ?? root, seed);
   for (const node of order) {
+    settle(node);
     const g = nodeGrads.get(node);
     const output = node.output!;
-    if (g !== undefined) {
+    if (g !== undefined && node.op === "narrow" && node.inputs[0].requiresGrad) {
+      if (output.retainsGrad) add(finalGrads, output, g);
+      const [input] = node.inputs;
+      const key = input.gradFn ?? input;
+      const pending = narrowed.get(key) ?? { input, pieces: [] };
+      pending.pieces.push({ ...(node.args as { dim: number; start: number }), g });
+      narrowed.set(key, pending);
+    } else if (g !== undefined) {
       if (output.retainsGrad) add(finalGrads, output, g);
       const needed = node.inputs.map((t) => t.requiresGrad);
-      const grads = (rules[node.op] as Rule<unknown>)(g, node.inputs, output, node.args, needed);
+      const takeAccumulated = (i: number): Tensor | null => {
+        const input = node.inputs[i];
+        if (!needed[i] || node.inputs.indexOf(input) !== node.inputs.lastIndexOf(input)) return null;
+        const key = input.gradFn ?? input;
+        const map = input.gradFn === null ? finalGrads : nodeGrads;
+        const prior = map.get(key);
+        if (prior === undefined) return null;
+        map.delete(key);
+        return prior;
+      };
+      const grads = (rules[node.op] as Rule<unknown>)(
+        g,
+        node.inputs,
+        output,
+        node.args,
+        needed,
+        takeAccumulated,
+      );
       node.inputs.forEach((input, i) => {
         const gi = grads[i];
         if (!input.requiresGrad || gi === null || gi === undefined) return;
@@ -116,6 +154,7 @@ function propagate(
       node.output = null;
     }
   }
+  for (const key of [...narrowed.keys()]) settle(key);
   return finalGrads as Map<Tensor, Tensor>;
 }
 

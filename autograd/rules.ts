@@ -13,6 +13,7 @@ import * as ew from "../tensor/elementwise.ts";
 import { cachedKernel, runKernel } from "../tensor/elementwise.ts";
 import { scatterAddInRange } from "../tensor/indexing.ts";
 import { matmul } from "../tensor/matmul.ts";
+import { copyAllInto } from "../tensor/multi_copy.ts";
 import { argExtreme, sum, sumTo } from "../tensor/reduce.ts";
 import { empty, expand, isContiguous, narrow, permute, reshape, transpose } from "../tensor/shape.ts";
 import { erfBackward, rsqrtBackward } from "../tensor/special.ts";
@@ -118,7 +119,9 @@ export interface FusedArgs {
 
 /**
  * A rule: output gradient, inputs, output and arguments in; one gradient (or null) per input out. `needed[i]` says
- * whether input i wants its gradient; rules whose gradients are costly skip the unneeded ones.
+ * whether input i wants its gradient; rules whose gradients are costly skip the unneeded ones. `takeAccumulated(i)`
+ * hands over the gradient the engine has summed for input i so far (null when none), which the rule must then add
+ * into its own gradient for input i: fused ops add it in their last kernel instead of the engine in one of its own.
  */
 export type Rule<A> = (
   g: Tensor,
@@ -126,6 +129,7 @@ export type Rule<A> = (
   output: Tensor,
   args: A,
   needed: readonly boolean[],
+  takeAccumulated: (i: number) => Tensor | null,
 ) => (Tensor | null)[];
 
 const zerosShaped = (t: Tensor): Tensor => empty(t.shape, t);
@@ -151,6 +155,29 @@ function reluGradKernel(grad: DType, output: DType): Kernel {
     ir.defineKernel([grad, output], [], ([g, y]) => [
       ir.where(ir.le(y, ir.constant(0, output)), ir.constant(0, grad), g),
     ]));
+}
+
+/** The gradient `g` of a view narrowed from `start` along `dim`. */
+export interface NarrowedGradient {
+  /** The dimension narrowed. */
+  dim: number;
+  /** Where the view starts along it. */
+  start: number;
+  /** The view's gradient. */
+  g: Tensor;
+}
+
+/**
+ * The gradient of `x` from those of views narrowed from it (the pieces of a split): zeros with each piece's
+ * gradient written in its place, the pieces of one shape in one kernel.
+ */
+export function narrowGradient(x: Tensor, pieces: readonly NarrowedGradient[]): Tensor {
+  const full = zerosShaped(x);
+  copyAllInto(
+    pieces.map(({ dim, start, g }) => narrow(full, dim, start, g.shape[dim])),
+    pieces.map((p) => p.g),
+  );
+  return full;
 }
 
 /** The rule table. */
@@ -253,15 +280,12 @@ export const rules: { [K in keyof OpArgs]: Rule<OpArgs[K]> } = {
     return [permute(g, inverse)];
   },
   expand: (g, _x, _y, { shape }) => [sumTo(g, shape)],
-  narrow: (g, [x], _y, { dim, start }) => {
-    const full = zerosShaped(x);
-    ew.copyInto(narrow(full, dim, start, g.shape[dim]), g);
-    return [full];
-  },
+  narrow: (g, [x], _y, { dim, start }) => [narrowGradient(x, [{ dim, start, g }])],
   contiguous: (g) => [g],
   cat: (g, _x, _y, { dim, sizes }) => {
     let at = 0;
     return sizes.map((size) => narrow(g, dim, (at += size) - size, size));
   },
-  fused: (g, inputs, output, { saved, backward }, needed) => backward(g, { inputs, output, saved, needed }),
+  fused: (g, inputs, output, { saved, backward }, needed, takeAccumulated) =>
+    backward(g, { inputs, output, saved, needed, takeAccumulated }),
 };

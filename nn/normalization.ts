@@ -43,8 +43,11 @@ interface NormKernels {
   output(): Kernel;
   /** [g·w, g·w·xhat, g·xhat]: the terms of the row means and of the weight's gradient. */
   terms(gd: DType): Kernel;
-  /** dx = rstd·(g·w − mean(g·w) − xhat·mean(g·w·xhat)); RMSNorm has no mean(g·w) term. */
-  gradInput(gd: DType): Kernel;
+  /**
+   * dx = rstd·(g·w − mean(g·w) − xhat·mean(g·w·xhat)); RMSNorm has no mean(g·w) term. With `accumulate`, a last
+   * input, the input's gradient accumulated so far, is added to it.
+   */
+  gradInput(gd: DType, accumulate: boolean): Kernel;
 }
 
 /**
@@ -58,7 +61,7 @@ function kernels(norm: Norm, dtypes: { x: DType; w: DType | null; b: DType | nul
   const { x: xd, w: wd, b: bd } = dtypes;
   const key = `nn.${norm.name}:${xd}:${wd}:${bd}`;
   const stats = norm.centered ? ["float32", "float32"] as DType[] : ["float32"] as DType[];
-  /** xhat from x, the row sums and the scalars [1/n, eps]. */
+  /** rstd, and xhat from x, from the row sums and the scalars [1/n, eps]. */
   const rstdOf = (sums: Expr[], [invN, eps]: Expr[]): Expr =>
     ir.recip(ir.sqrt(ir.add(ir.mul(sums[sums.length - 1], invN), eps)));
   const xhat = (x: Expr, sums: Expr[], scalars: Expr[]): Expr =>
@@ -95,12 +98,13 @@ function kernels(norm: Norm, dtypes: { x: DType; w: DType | null; b: DType | nul
             return [gw, ir.mul(gw, h), ir.mul(f32(g), h)];
           }),
       ),
-    gradInput: (gd: DType) =>
-      cachedKernel(`${key}:dx:${gd}`, () =>
+    gradInput: (gd: DType, accumulate: boolean) =>
+      cachedKernel(`${key}:dx:${gd}:${accumulate}`, () =>
         ir.defineKernel(
-          [gd, xd, ...stats, ...(wd ? [wd] : []), "float32", "float32"],
+          [gd, xd, ...stats, ...(wd ? [wd] : []), "float32", "float32", ...(accumulate ? [xd] : [])],
           SCALARS,
-          (ins, sc) => {
+          (all, sc) => {
+            const ins = accumulate ? all.slice(0, -1) : all;
             const [g, x] = ins;
             const st = ins.slice(2, 2 + stats.length);
             const [sumGw, sumGwx] = ins.slice(ins.length - 2);
@@ -109,7 +113,8 @@ function kernels(norm: Norm, dtypes: { x: DType; w: DType | null; b: DType | nul
             const gw = wd ? ir.mul(f32(g), f32(ins[2 + stats.length])) : f32(g);
             let inner = ir.sub(gw, ir.mul(xhat(x, st, sc), ir.mul(sumGwx, invN)));
             if (norm.centered) inner = ir.sub(inner, ir.mul(sumGw, invN));
-            return [ir.cast(ir.mul(rstd, inner), xd)];
+            const dx = ir.cast(ir.mul(rstd, inner), xd);
+            return [accumulate ? ir.add(all[all.length - 1], dx) : dx];
           },
         )),
   };
@@ -186,7 +191,7 @@ function normalize(
     // The temporary goes back now, while its memory is in cache for the next layer's.
     squares.dispose();
     return { output: y.reshape(input.shape), saved: rowSums };
-  }, (g, { saved: stats, needed }) => {
+  }, (g, { saved: stats, needed, takeAccumulated }) => {
     const g2 = g.reshape([rows, n]);
     const w = weight === null ? [] : [flat[0]];
     // g·w and g·w·xhat into one buffer, so that one reduction takes both row sums.
@@ -196,8 +201,17 @@ function normalize(
     runKernelInto(k.terms(g.dtype), [g2, x, ...stats, ...w], [gw, gwx, gx], scalars);
     const summed = needed[0] ? sum(both, 2, true) : null;
     const rowSums = summed === null ? [] : [0, 1].map((i) => summed.narrow(0, i, 1).reshape([rows, 1]));
+    // The residual stream's gradient so far is added in the same kernel.
+    const prior = needed[0] ? takeAccumulated(0) : null;
     const dx = needed[0]
-      ? runKernel(k.gradInput(g.dtype), [g2, x, ...stats, ...w, ...rowSums], scalars)[0].reshape(input.shape)
+      ? runKernel(k.gradInput(g.dtype, prior !== null), [
+        g2,
+        x,
+        ...stats,
+        ...w,
+        ...rowSums,
+        ...(prior === null ? [] : [prior.reshape([rows, n])]),
+      ], scalars)[0].reshape(input.shape)
       : null;
     const grads: (Tensor | null)[] = [dx];
     if (weight !== null) grads.push(needed[1] ? columnSums(gx).reshape(shape).to(weight.dtype) : null);
