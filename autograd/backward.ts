@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { full } from "../tensor/creation.ts";
 import { cast, copyInto } from "../tensor/elementwise.ts";
 import { withAutocast } from "../tensor/autocast_policy.ts";
 import { keep, tidy } from "../tensor/memory.ts";
@@ -50,7 +51,8 @@ function checkSeed(root: Tensor, gradient: Tensor | undefined): Tensor {
         `grad can be implicitly created only for scalar outputs; this output has shape [${root.shape}]`,
       );
     }
-    return empty(root.shape, root).fill_(1);
+    // Written from the host rather than filled by a kernel: an upload, no dispatch.
+    return full(root.shape, 1, { dtype: root.dtype, device: root.device });
   }
   if (!sameShape(gradient.shape, root.shape)) {
     throw new Error(
@@ -94,23 +96,47 @@ function propagate(
     if (pending === undefined) return;
     narrowed.delete(key);
     const { input, pieces } = pending;
-    const g = pieces.length === 1
-      ? rules.narrow(pieces[0].g, [input], input, pieces[0], [true], () => null)[0]!
+    const [first] = pieces;
+    const g = pieces.length === 1 &&
+        sameShape(first.g.shape, input.shape.map((s, d) => (d === first.dim ? first.size : s)))
+      ? rules.narrow(first.g, [input], input, first, [true], () => null)[0]!
       : narrowGradient(input, pieces);
     add(input.gradFn === null ? finalGrads : nodeGrads, key, g);
+  };
+  const defer = (node: Node, g: Tensor): void => {
+    const [input] = node.inputs;
+    const key = input.gradFn ?? input;
+    const { dim, start } = node.args as { dim: number; start: number };
+    const pending = narrowed.get(key) ?? { input, pieces: [] };
+    pending.pieces.push({ dim, start, size: node.output!.shape[dim], g });
+    narrowed.set(key, pending);
+  };
+  // A reshape of a narrowed view that nothing else reads passes its gradient straight to the narrow's input, to
+  // be written through a view in the reshape's shape, instead of copying it into the view's shape first.
+  const consumers = new Map<Node, number>();
+  for (const node of order) {
+    for (const t of node.inputs) {
+      if (t.gradFn !== null) consumers.set(t.gradFn, (consumers.get(t.gradFn) ?? 0) + 1);
+    }
+  }
+  const narrowBelow = (node: Node): Node | null => {
+    const below = node.inputs[0]?.gradFn ?? null;
+    const through = node.op === "reshape" && below !== null && below.op === "narrow" &&
+      consumers.get(below) === 1 && !node.inputs[0].retainsGrad && below.inputs[0].requiresGrad;
+    return through ? below : null;
   };
   add(root.gradFn === null ? finalGrads : nodeGrads, root.gradFn ?? root, seed);
   for (const node of order) {
     settle(node);
     const g = nodeGrads.get(node);
     const output = node.output!;
-    if (g !== undefined && node.op === "narrow" && node.inputs[0].requiresGrad) {
+    const below = g === undefined ? null : narrowBelow(node);
+    if (g !== undefined && below !== null) {
       if (output.retainsGrad) add(finalGrads, output, g);
-      const [input] = node.inputs;
-      const key = input.gradFn ?? input;
-      const pending = narrowed.get(key) ?? { input, pieces: [] };
-      pending.pieces.push({ ...(node.args as { dim: number; start: number }), g });
-      narrowed.set(key, pending);
+      defer(below, g);
+    } else if (g !== undefined && node.op === "narrow" && node.inputs[0].requiresGrad) {
+      if (output.retainsGrad) add(finalGrads, output, g);
+      defer(node, g);
     } else if (g !== undefined) {
       if (output.retainsGrad) add(finalGrads, output, g);
       const needed = node.inputs.map((t) => t.requiresGrad);

@@ -15,7 +15,16 @@ import { scatterAddInRange } from "../tensor/indexing.ts";
 import { matmul } from "../tensor/matmul.ts";
 import { copyAllInto } from "../tensor/multi_copy.ts";
 import { argExtreme, sum, sumTo } from "../tensor/reduce.ts";
-import { empty, expand, isContiguous, narrow, permute, reshape, transpose } from "../tensor/shape.ts";
+import {
+  empty,
+  expand,
+  isContiguous,
+  narrow,
+  permute,
+  reshape,
+  transpose,
+  viewStrides,
+} from "../tensor/shape.ts";
 import { erfBackward, rsqrtBackward } from "../tensor/special.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import type { FusedBackward } from "./function.ts";
@@ -157,25 +166,33 @@ function reluGradKernel(grad: DType, output: DType): Kernel {
     ]));
 }
 
-/** The gradient `g` of a view narrowed from `start` along `dim`. */
+/**
+ * The gradient `g` of a view narrowed from `start` along `dim`, `size` long there; `g` may have the shape of a
+ * reshape of that view (the engine passes a reshape's gradient straight through to the narrow below it).
+ */
 export interface NarrowedGradient {
   /** The dimension narrowed. */
   dim: number;
   /** Where the view starts along it. */
   start: number;
-  /** The view's gradient. */
+  /** Its length along `dim`. */
+  size: number;
+  /** The view's gradient, in the view's shape or a reshape of it. */
   g: Tensor;
 }
 
 /**
  * The gradient of `x` from those of views narrowed from it (the pieces of a split): zeros with each piece's
- * gradient written in its place, the pieces of one shape in one kernel.
+ * gradient written in its place (through a view in the piece's shape, or after a reshape of the piece where no
+ * view can), the pieces of one shape in one kernel.
  */
 export function narrowGradient(x: Tensor, pieces: readonly NarrowedGradient[]): Tensor {
   const full = zerosShaped(x);
+  const places = pieces.map(({ dim, start, size }) => narrow(full, dim, start, size));
+  const through = pieces.map(({ g }, i) => viewStrides(places[i], g.shape) !== null);
   copyAllInto(
-    pieces.map(({ dim, start, g }) => narrow(full, dim, start, g.shape[dim])),
-    pieces.map((p) => p.g),
+    places.map((place, i) => (through[i] ? reshape(place, pieces[i].g.shape) : place)),
+    pieces.map(({ g }, i) => (through[i] ? g : reshape(g, places[i].shape))),
   );
   return full;
 }
@@ -280,7 +297,7 @@ export const rules: { [K in keyof OpArgs]: Rule<OpArgs[K]> } = {
     return [permute(g, inverse)];
   },
   expand: (g, _x, _y, { shape }) => [sumTo(g, shape)],
-  narrow: (g, [x], _y, { dim, start }) => [narrowGradient(x, [{ dim, start, g }])],
+  narrow: (g, [x], _y, { dim, start }) => [narrowGradient(x, [{ dim, start, size: g.shape[dim], g }])],
   contiguous: (g) => [g],
   cat: (g, _x, _y, { dim, sizes }) => {
     let at = 0;

@@ -213,8 +213,11 @@ export function scaledDotProductAttention(
     const uniform = rand(numerators.shape, { device: query.device, generator });
     const [probs, dropped] = runKernel(probKernel(pd, true), [numerators, total, uniform], [keep]);
     return { output: matmul(dropped, v), saved: [q, k, v, probs, dropped, uniform] };
-  }, (g, { output, needed, saved }) => {
+  }, (gradOutput, { output, needed, saved }) => {
     const [q, k, v, probs, dropped = probs, uniform] = saved;
+    // Made row-major once here (heads merged back into one projection's input give a view whose batch dimensions
+    // no single stride walks), not by each matrix product that reads it.
+    const [g] = contiguousAll([gradOutput]);
     const gradValue = needed[2] ? sumTo(matmul(dropped.transpose(-2, -1), g), value.shape) : null;
     const maskGrad = needed[3] === true;
     if (!needed[0] && !needed[1] && !maskGrad) return [null, null, gradValue, null];
