@@ -1,73 +1,19 @@
 /**
  * Dispatches and submits per training step, counted (not timed, so the figures are exact and repeatable) with
- * `deviceStats` on each device present: one step of the seed's MNIST model (Flatten, Linear(784, 128), ReLU,
- * Linear(128, 10), CrossEntropyLoss, Adam; batch 64) and one iteration of nanoGPT's character model
- * (examples/gpt.ts's SHAKESPEARE_CHAR_CPU, B=12, T=64: forward with the loss, backward, clipGradNorm(1.0), AdamW,
- * zeroGrad). Each step ends with the loss read back, as the examples do when they log. With `--by-site` it also
- * prints where the dispatches of one step come from (the innermost library function above the backend).
+ * `deviceStats` on each device present, after two warm-up steps: one step of the seed's MNIST model and one
+ * iteration of nanoGPT's character model (bench/training_steps.ts). With `--by-site` it also prints where the
+ * dispatches of one step come from (the innermost library function above the backend).
  *
  *   deno run --allow-read bench/dispatch_report.ts [--by-site] [--devices cpu,webgpu]
  *
  * @module
  */
-import {
-  Adam,
-  clipGradNorm,
-  CrossEntropyLoss,
-  type Device,
-  device,
-  deviceStats,
-  Flatten,
-  Linear,
-  manualSeed,
-  randn,
-  ReLU,
-  Sequential,
-  tensor,
-} from "../mod.ts";
-import { GPT, SHAKESPEARE_CHAR_CPU } from "../examples/gpt.ts";
+import { type Device, device, deviceStats } from "../mod.ts";
+import { gptStep, mnistStep, type Step } from "./training_steps.ts";
 import { parseArgs } from "../deps.ts";
 
 const bySite = Deno.args.includes("--by-site");
 const args = parseArgs(Deno.args.filter((a) => a !== "--by-site"), { devices: "cpu,webgpu" });
-
-/** One step's work, ready to run repeatedly on `dev`. */
-type Step = () => Promise<void>;
-
-async function mnistStep(dev: Device): Promise<Step> {
-  manualSeed(0);
-  const model = await new Sequential(new Flatten(), new Linear(784, 128), new ReLU(), new Linear(128, 10)).to(
-    dev,
-  );
-  const criterion = new CrossEntropyLoss();
-  const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
-  const images = await randn([64, 1, 28, 28]).to(dev);
-  const labels = await tensor(Int32Array.from({ length: 64 }, (_, i) => i % 10)).to(dev);
-  return async () => {
-    optimizer.zeroGrad();
-    const loss = criterion.forward(model.forward(images), labels);
-    loss.backward();
-    optimizer.step();
-    await loss.item();
-  };
-}
-
-async function gptStep(dev: Device): Promise<Step> {
-  manualSeed(1337);
-  const model = await new GPT(SHAKESPEARE_CHAR_CPU).to(dev);
-  const optimizer = model.configureOptimizers({ weightDecay: 0.1, learningRate: 1e-3, betas: [0.9, 0.99] });
-  const ids = Int32Array.from({ length: 12 * 65 }, (_, i) => (i * 7919) % 65);
-  const x = tensor(ids.subarray(0, 12 * 64), { shape: [12, 64], device: dev });
-  const y = tensor(ids.subarray(12, 12 * 65), { shape: [12, 64], device: dev });
-  return async () => {
-    const { loss } = model.forward(x, y);
-    loss!.backward();
-    clipGradNorm(model.parameters(), 1.0).dispose();
-    optimizer.step();
-    optimizer.zeroGrad();
-    await loss!.item();
-  };
-}
 
 /** The innermost frame of the stack outside the backends and the tensor plumbing, as "file:line function". */
 function site(): string {
