@@ -8,7 +8,7 @@
 import { full } from "../tensor/creation.ts";
 import { cast, copyInto } from "../tensor/elementwise.ts";
 import { withAutocast } from "../tensor/autocast_policy.ts";
-import { keep, tidy } from "../tensor/memory.ts";
+import { keep, onlyInInnermostScope, tidy } from "../tensor/memory.ts";
 import { empty, isContiguous, sameShape } from "../tensor/shape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { type Node, noGrad } from "./node.ts";
@@ -65,10 +65,14 @@ function checkSeed(root: Tensor, gradient: Tensor | undefined): Tensor {
   return cast(gradient, root.dtype);
 }
 
-/** `g` as a gradient `t` may own: t's dtype, contiguous, in storage nothing else holds. */
+/**
+ * `g` as a gradient `t` may own: t's dtype, contiguous, in storage nothing else holds once the backward pass's
+ * scope ends (a weight's gradient is a view of the product that made it, which the scope disposes).
+ */
 function owned(g: Tensor, t: Tensor, userGradient: Tensor | undefined, claimed: Set<unknown>): Tensor {
   const own = g !== userGradient && g.dtype === t.dtype && isContiguous(g) && g.offset === 0 &&
-    g.numel === g.storage.length && g.storage.refs === 1 && !claimed.has(g.storage);
+    g.numel === g.storage.length && (g.storage.refs === 1 || onlyInInnermostScope(g.storage)) &&
+    !claimed.has(g.storage);
   const result = own ? g : copyInto(empty(t.shape, t), g);
   claimed.add(result.storage);
   return result;

@@ -2,8 +2,7 @@
  * The device work of whole training steps stays fused: one MNIST step and one char-GPT iteration
  * (bench/training_steps.ts) launch at most a bound of kernels, counted with deviceStats (deterministic, unlike
  * timings). Before the fused layers and gradients they took 49 and 511 dispatches on WebGPU (52 and 511 on the
- * CPU); the bounds are what they take now. The CPU counts more: the copies that make gradients their parameters'
- * own are kernels there and buffer copies on WebGPU.
+ * CPU); the bounds are what they take now, on either backend.
  *
  * @module
  */
@@ -21,19 +20,14 @@ async function countSecond(dev: Device, step: Step): Promise<{ dispatches: numbe
   return { dispatches: after.dispatches - before.dispatches, submits: after.submits - before.submits };
 }
 
-testOnDevices(
-  "one MNIST training step is at most 24 dispatches (27 on the CPU) and one submit",
-  async (dev) => {
-    const { dispatches, submits } = await countSecond(dev, await mnistStep(dev));
-    const bound = dev.type === "cpu" ? 27 : 24;
-    assert(dispatches <= bound, `${dispatches} dispatches, expected at most ${bound}`);
-    assert(submits <= 1, `${submits} submits, expected at most 1`);
-  },
-);
+testOnDevices("one MNIST training step is at most 24 dispatches and one submit", async (dev) => {
+  const { dispatches, submits } = await countSecond(dev, await mnistStep(dev));
+  assert(dispatches <= 24, `${dispatches} dispatches, expected at most 24`);
+  assert(submits <= 1, `${submits} submits, expected at most 1`);
+});
 
-testOnDevices("one char-GPT iteration is at most 275 dispatches (301 on the CPU)", async (dev) => {
+testOnDevices("one char-GPT iteration is at most 276 dispatches and two submits", async (dev) => {
   const { dispatches, submits } = await countSecond(dev, await gptStep(dev));
-  const bound = dev.type === "cpu" ? 301 : 275;
-  assert(dispatches <= bound, `${dispatches} dispatches, expected at most ${bound}`);
+  assert(dispatches <= 276, `${dispatches} dispatches, expected at most 276`);
   assert(submits <= 2, `${submits} submits, expected at most 2`);
 });
