@@ -2,9 +2,9 @@
  * Cross-entropy of class-index targets as one recorded node of few kernels: forward, the row max (a reduction),
  * one kernel for the shifted exponentials and the shifted target logit, one reduction of both over the classes,
  * one kernel for each row's loss and weight, one reduction of both over the rows and, for the mean, one kernel
- * dividing; backward, one kernel `(softmax − onehot)·g/Σw`. The composite it replaces (logSoftmax, gather, weights,
- * weighted mean) takes 19 kernels forward and 15 back. Values round as that composite's: the same operations in
- * the same order and dtype.
+ * dividing; backward, one kernel `(softmax − onehot)·g/Σw`: 7 kernels in all where the composite it replaces
+ * (logSoftmax, gather, weights, weighted mean; still used with class weights or label smoothing) took 30 in an
+ * MNIST step. Values round as that composite's: the same operations in the same order and dtype.
  *
  * @module
  */
