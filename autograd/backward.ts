@@ -5,13 +5,14 @@
  *
  * @module
  */
+import { full } from "../tensor/creation.ts";
 import { cast, copyInto } from "../tensor/elementwise.ts";
 import { withAutocast } from "../tensor/autocast_policy.ts";
-import { keep, tidy } from "../tensor/memory.ts";
+import { keep, onlyInInnermostScope, tidy } from "../tensor/memory.ts";
 import { empty, isContiguous, sameShape } from "../tensor/shape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { type Node, noGrad } from "./node.ts";
-import { type Rule, rules } from "./rules.ts";
+import { type NarrowedGradient, narrowGradient, type Rule, rules } from "./rules.ts";
 
 /** Every node reachable from `root`, each after all nodes that consume its output. */
 function reverseTopological(root: Node): Node[] {
@@ -50,7 +51,8 @@ function checkSeed(root: Tensor, gradient: Tensor | undefined): Tensor {
         `grad can be implicitly created only for scalar outputs; this output has shape [${root.shape}]`,
       );
     }
-    return empty(root.shape, root).fill_(1);
+    // Written from the host rather than filled by a kernel: an upload, no dispatch.
+    return full(root.shape, 1, { dtype: root.dtype, device: root.device });
   }
   if (!sameShape(gradient.shape, root.shape)) {
     throw new Error(
@@ -63,10 +65,14 @@ function checkSeed(root: Tensor, gradient: Tensor | undefined): Tensor {
   return cast(gradient, root.dtype);
 }
 
-/** `g` as a gradient `t` may own: t's dtype, contiguous, in storage nothing else holds. */
+/**
+ * `g` as a gradient `t` may own: t's dtype, contiguous, in storage nothing else holds once the backward pass's
+ * scope ends (a weight's gradient is a view of the product that made it, which the scope disposes).
+ */
 function owned(g: Tensor, t: Tensor, userGradient: Tensor | undefined, claimed: Set<unknown>): Tensor {
   const own = g !== userGradient && g.dtype === t.dtype && isContiguous(g) && g.offset === 0 &&
-    g.numel === g.storage.length && g.storage.refs === 1 && !claimed.has(g.storage);
+    g.numel === g.storage.length && (g.storage.refs === 1 || onlyInInnermostScope(g.storage)) &&
+    !claimed.has(g.storage);
   const result = own ? g : copyInto(empty(t.shape, t), g);
   claimed.add(result.storage);
   return result;
@@ -86,14 +92,76 @@ function propagate(
 ): Map<Tensor, Tensor> {
   const nodeGrads = new Map<unknown, Tensor>();
   const finalGrads = new Map<unknown, Tensor>();
+  // The gradients of views narrowed from one tensor (a split's pieces) wait here until every one has arrived, and
+  // then make that tensor's gradient together: one kernel writes them all, and no sum of zero-padded pieces.
+  const narrowed = new Map<unknown, { input: Tensor; pieces: NarrowedGradient[] }>();
+  const settle = (key: unknown): void => {
+    const pending = narrowed.get(key);
+    if (pending === undefined) return;
+    narrowed.delete(key);
+    const { input, pieces } = pending;
+    const [first] = pieces;
+    const g = pieces.length === 1 &&
+        sameShape(first.g.shape, input.shape.map((s, d) => (d === first.dim ? first.size : s)))
+      ? rules.narrow(first.g, [input], input, first, [true], () => null)[0]!
+      : narrowGradient(input, pieces);
+    add(input.gradFn === null ? finalGrads : nodeGrads, key, g);
+  };
+  const defer = (node: Node, g: Tensor): void => {
+    const [input] = node.inputs;
+    const key = input.gradFn ?? input;
+    const { dim, start } = node.args as { dim: number; start: number };
+    const pending = narrowed.get(key) ?? { input, pieces: [] };
+    pending.pieces.push({ dim, start, size: node.output!.shape[dim], g });
+    narrowed.set(key, pending);
+  };
+  // A reshape of a narrowed view that nothing else reads passes its gradient straight to the narrow's input, to
+  // be written through a view in the reshape's shape, instead of copying it into the view's shape first.
+  const consumers = new Map<Node, number>();
+  for (const node of order) {
+    for (const t of node.inputs) {
+      if (t.gradFn !== null) consumers.set(t.gradFn, (consumers.get(t.gradFn) ?? 0) + 1);
+    }
+  }
+  const narrowBelow = (node: Node): Node | null => {
+    const below = node.inputs[0]?.gradFn ?? null;
+    const through = node.op === "reshape" && below !== null && below.op === "narrow" &&
+      consumers.get(below) === 1 && !node.inputs[0].retainsGrad && below.inputs[0].requiresGrad;
+    return through ? below : null;
+  };
   add(root.gradFn === null ? finalGrads : nodeGrads, root.gradFn ?? root, seed);
   for (const node of order) {
+    settle(node);
     const g = nodeGrads.get(node);
     const output = node.output!;
-    if (g !== undefined) {
+    const below = g === undefined ? null : narrowBelow(node);
+    if (g !== undefined && below !== null) {
+      if (output.retainsGrad) add(finalGrads, output, g);
+      defer(below, g);
+    } else if (g !== undefined && node.op === "narrow" && node.inputs[0].requiresGrad) {
+      if (output.retainsGrad) add(finalGrads, output, g);
+      defer(node, g);
+    } else if (g !== undefined) {
       if (output.retainsGrad) add(finalGrads, output, g);
       const needed = node.inputs.map((t) => t.requiresGrad);
-      const grads = (rules[node.op] as Rule<unknown>)(g, node.inputs, output, node.args, needed);
+      const takeAccumulated = (i: number): Tensor | null => {
+        const input = node.inputs[i];
+        if (!needed[i] || node.inputs.indexOf(input) !== node.inputs.lastIndexOf(input)) return null;
+        const key = input.gradFn ?? input;
+        const map = input.gradFn === null ? finalGrads : nodeGrads;
+        const prior = map.get(key);
+        if (prior === undefined) return null;
+        map.delete(key);
+        return prior;
+      };
+      const grads = (rules[node.op] as Rule<unknown>)(
+        g,
+        node.inputs,
+        output,
+        node.args,
+        needed,
+        takeAccumulated,
+      );
       node.inputs.forEach((input, i) => {
         const gi = grads[i];
         if (!input.requiresGrad || gi === null || gi === undefined) return;
@@ -116,6 +184,7 @@ function propagate(
       node.output = null;
     }
   }
+  for (const key of [...narrowed.keys()]) settle(key);
   return finalGrads as Map<Tensor, Tensor>;
 }
 

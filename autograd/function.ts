@@ -18,6 +18,12 @@ export interface FusedContext {
   readonly saved: readonly Tensor[];
   /** Whether each input wants its gradient; skip the costly ones it does not. */
   readonly needed: readonly boolean[];
+  /**
+   * Hands over the gradient accumulated so far for input `i` by the ops already run backward (null when none, or
+   * when an input appears twice): a backward that takes it must return its own gradient for `i` with it added, so
+   * it can add it inside its last kernel (a residual stream's sum) instead of the engine adding it separately.
+   */
+  readonly takeAccumulated: (i: number) => Tensor | null;
 }
 
 /** A fused op's backward: one gradient (or null) per input, each shaped like that input. */

@@ -6,11 +6,25 @@
  *
  * @module
  */
+import * as ir from "../backends/kernel_ir.ts";
+import type { Kernel } from "../backends/kernel_ir.ts";
+import type { DType } from "../tensor/dtype.ts";
 import * as ew from "../tensor/elementwise.ts";
+import { cachedKernel, runKernel } from "../tensor/elementwise.ts";
 import { scatterAddInRange } from "../tensor/indexing.ts";
 import { matmul } from "../tensor/matmul.ts";
+import { copyAllInto } from "../tensor/multi_copy.ts";
 import { argExtreme, sum, sumTo } from "../tensor/reduce.ts";
-import { empty, expand, narrow, permute, reshape, transpose } from "../tensor/shape.ts";
+import {
+  empty,
+  expand,
+  isContiguous,
+  narrow,
+  permute,
+  reshape,
+  transpose,
+  viewStrides,
+} from "../tensor/shape.ts";
 import { erfBackward, rsqrtBackward } from "../tensor/special.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import type { FusedBackward } from "./function.ts";
@@ -114,7 +128,9 @@ export interface FusedArgs {
 
 /**
  * A rule: output gradient, inputs, output and arguments in; one gradient (or null) per input out. `needed[i]` says
- * whether input i wants its gradient; rules whose gradients are costly skip the unneeded ones.
+ * whether input i wants its gradient; rules whose gradients are costly skip the unneeded ones. `takeAccumulated(i)`
+ * hands over the gradient the engine has summed for input i so far (null when none), which the rule must then add
+ * into its own gradient for input i: fused ops add it in their last kernel instead of the engine in one of its own.
  */
 export type Rule<A> = (
   g: Tensor,
@@ -122,6 +138,7 @@ export type Rule<A> = (
   output: Tensor,
   args: A,
   needed: readonly boolean[],
+  takeAccumulated: (i: number) => Tensor | null,
 ) => (Tensor | null)[];
 
 const zerosShaped = (t: Tensor): Tensor => empty(t.shape, t);
@@ -136,6 +153,50 @@ function extremeOfTwo(op: "maximum" | "minimum", g: Tensor, a: Tensor, b: Tensor
   return ew.where(ties, ew.div(g, 2), ew.where(loses, 0, g));
 }
 
+/** Whether `t` is the transpose of a contiguous matrix (or batch of them), as `weight.T` is, and not contiguous. */
+function readsTransposed(t: Tensor): boolean {
+  return !isContiguous(t) && isContiguous(transpose(t, -2, -1));
+}
+
+/** ReLU's gradient in one kernel: [g, y] → 0 where y ≤ 0, else g. */
+function reluGradKernel(grad: DType, output: DType): Kernel {
+  return cachedKernel(`relu-grad:${grad}:${output}`, () =>
+    ir.defineKernel([grad, output], [], ([g, y]) => [
+      ir.where(ir.le(y, ir.constant(0, output)), ir.constant(0, grad), g),
+    ]));
+}
+
+/**
+ * The gradient `g` of a view narrowed from `start` along `dim`, `size` long there; `g` may have the shape of a
+ * reshape of that view (the engine passes a reshape's gradient straight through to the narrow below it).
+ */
+export interface NarrowedGradient {
+  /** The dimension narrowed. */
+  dim: number;
+  /** Where the view starts along it. */
+  start: number;
+  /** Its length along `dim`. */
+  size: number;
+  /** The view's gradient, in the view's shape or a reshape of it. */
+  g: Tensor;
+}
+
+/**
+ * The gradient of `x` from those of views narrowed from it (the pieces of a split): zeros with each piece's
+ * gradient written in its place (through a view in the piece's shape, or after a reshape of the piece where no
+ * view can), the pieces of one shape in one kernel.
+ */
+export function narrowGradient(x: Tensor, pieces: readonly NarrowedGradient[]): Tensor {
+  const full = zerosShaped(x);
+  const places = pieces.map(({ dim, start, size }) => narrow(full, dim, start, size));
+  const through = pieces.map(({ g }, i) => viewStrides(places[i], g.shape) !== null);
+  copyAllInto(
+    places.map((place, i) => (through[i] ? reshape(place, pieces[i].g.shape) : place)),
+    pieces.map(({ g }, i) => (through[i] ? g : reshape(g, places[i].shape))),
+  );
+  return full;
+}
+
 /** The rule table. */
 export const rules: { [K in keyof OpArgs]: Rule<OpArgs[K]> } = {
   neg: (g) => [ew.neg(g)],
@@ -147,7 +208,7 @@ export const rules: { [K in keyof OpArgs]: Rule<OpArgs[K]> } = {
   tanh: (g, _x, y) => [ew.mul(g, ew.neg(ew.sub(ew.mul(y, y), 1)))],
   sigmoid: (g, _x, y) => [ew.mul(ew.mul(g, ew.neg(ew.sub(y, 1))), y)],
   // As PyTorch's threshold_backward: nothing where the output is <= 0, so a NaN passes its gradient.
-  relu: (g, _x, y) => [ew.where(ew.compare("le", y, 0), 0, g)],
+  relu: (g, _x, y) => [runKernel(reluGradKernel(g.dtype, y.dtype), [g, y])[0]],
   erf: (g, [x]) => [erfBackward(g, x)],
   rsqrt: (g, _x, y) => [rsqrtBackward(g, y)],
   // PyTorch's ToCopyBackward: the gradient goes back in the input's dtype (float32 master weights get float32).
@@ -208,9 +269,25 @@ export const rules: { [K in keyof OpArgs]: Rule<OpArgs[K]> } = {
     const spread = keepdim ? g : reshape(g, at.shape);
     return [scatterAddInRange(zerosShaped(x), dim, at, spread)];
   },
+  // An operand read transposed (a Linear layer's `weight.T`) gets its gradient as the transpose of a product
+  // in the operand's own memory layout, so the transposes undo each other and nothing is copied.
   matmul: (g, [a, b], _y, _args, needed) => [
-    needed[0] ? sumTo(matmul(g, transpose(b, -2, -1)), a.shape) : null,
-    needed[1] ? sumTo(matmul(transpose(a, -2, -1), g), b.shape) : null,
+    needed[0]
+      ? sumTo(
+        readsTransposed(a)
+          ? transpose(matmul(b, transpose(g, -2, -1)), -2, -1)
+          : matmul(g, transpose(b, -2, -1)),
+        a.shape,
+      )
+      : null,
+    needed[1]
+      ? sumTo(
+        readsTransposed(b)
+          ? transpose(matmul(transpose(g, -2, -1), a), -2, -1)
+          : matmul(transpose(a, -2, -1), g),
+        b.shape,
+      )
+      : null,
   ],
   gather: (g, [x], _y, { dim, index }) => [scatterAddInRange(zerosShaped(x), dim, index, g)],
   reshape: (g, _x, _y, { shape }) => [reshape(g, shape)],
@@ -220,15 +297,12 @@ export const rules: { [K in keyof OpArgs]: Rule<OpArgs[K]> } = {
     return [permute(g, inverse)];
   },
   expand: (g, _x, _y, { shape }) => [sumTo(g, shape)],
-  narrow: (g, [x], _y, { dim, start }) => {
-    const full = zerosShaped(x);
-    ew.copyInto(narrow(full, dim, start, g.shape[dim]), g);
-    return [full];
-  },
+  narrow: (g, [x], _y, { dim, start }) => [narrowGradient(x, [{ dim, start, size: g.shape[dim], g }])],
   contiguous: (g) => [g],
   cat: (g, _x, _y, { dim, sizes }) => {
     let at = 0;
     return sizes.map((size) => narrow(g, dim, (at += size) - size, size));
   },
-  fused: (g, inputs, output, { saved, backward }, needed) => backward(g, { inputs, output, saved, needed }),
+  fused: (g, inputs, output, { saved, backward }, needed, takeAccumulated) =>
+    backward(g, { inputs, output, saved, needed, takeAccumulated }),
 };

@@ -16,7 +16,7 @@ import { cachedKernel, runKernel } from "../tensor/elementwise.ts";
 import { matmul } from "../tensor/matmul.ts";
 import type { Generator } from "../tensor/random.ts";
 import { extreme, sum, sumTo } from "../tensor/reduce.ts";
-import { contiguous } from "../tensor/shape.ts";
+import { contiguousAll } from "../tensor/multi_copy.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 
 /** Options of {@link scaledDotProductAttention}. */
@@ -193,7 +193,7 @@ export function scaledDotProductAttention(
   return fusedOp("scaledDotProductAttention", inputs, () => {
     // Row-major copies of views whose batch dimensions no single stride walks (heads split off a projection),
     // made once and kept for backward, so no matrix product copies them again.
-    const [q, k, v] = [query, key, value].map(contiguous);
+    const [q, k, v] = contiguousAll([query, key, value]);
     const scores = matmul(q, k.transpose(-2, -1));
     // Without a mask and with a positive scale, the raw scores' max shifts the scaled ones: one kernel less.
     const prepared = mask === null && scale > 0 ? scores : runKernel(
@@ -213,8 +213,11 @@ export function scaledDotProductAttention(
     const uniform = rand(numerators.shape, { device: query.device, generator });
     const [probs, dropped] = runKernel(probKernel(pd, true), [numerators, total, uniform], [keep]);
     return { output: matmul(dropped, v), saved: [q, k, v, probs, dropped, uniform] };
-  }, (g, { output, needed, saved }) => {
+  }, (gradOutput, { output, needed, saved }) => {
     const [q, k, v, probs, dropped = probs, uniform] = saved;
+    // Made row-major once here (heads merged back into one projection's input give a view whose batch dimensions
+    // no single stride walks), not by each matrix product that reads it.
+    const [g] = contiguousAll([gradOutput]);
     const gradValue = needed[2] ? sumTo(matmul(dropped.transpose(-2, -1), g), value.shape) : null;
     const maskGrad = needed[3] === true;
     if (!needed[0] && !needed[1] && !maskGrad) return [null, null, gradValue, null];

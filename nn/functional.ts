@@ -12,6 +12,7 @@ import { where } from "../tensor/elementwise.ts";
 import { checkIndexValues, gatherInRange, indexSelectInRange } from "../tensor/indexing.ts";
 import { sameShape } from "../tensor/shape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
+import { fusedCrossEntropy } from "./fused_cross_entropy.ts";
 
 /** How a loss combines its per-element values: their mean, their sum, or none (all of them). */
 export type Reduction = "mean" | "sum" | "none";
@@ -163,6 +164,12 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   checkReduction(reduction);
   [input, target] = autocastArgs("float32", [input, target]);
   checkLabelSmoothing(labelSmoothing);
+  if (!isFloating(target.dtype) && weight === null && labelSmoothing === 0) {
+    checkTargets(input, target, ignoreIndex);
+    const { logits, labels, shape } = flattenClasses(input, target);
+    const losses = fusedCrossEntropy(logits, labels, ignoreIndex, reduction);
+    return reduction === "none" ? losses.reshape(shape) : losses;
+  }
   const classDim = input.ndim === 1 ? 0 : 1;
   const classes = input.shape[classDim];
   const logp = input.logSoftmax(classDim);

@@ -1,7 +1,8 @@
 /**
  * Layer normalisation and RMS normalisation over the last dimensions, as `nn.LayerNorm`/`F.layer_norm` and
- * `nn.RMSNorm`/`F.rms_norm` (PyTorch 2.4). Both are one fused node: forward is two row sums and two elementwise
- * kernels, backward two more row sums, the weight and bias sums, and one kernel for the input's gradient.
+ * `nn.RMSNorm`/`F.rms_norm` (PyTorch 2.4). Both are one fused node: LayerNorm's forward is two row sums and two
+ * elementwise kernels (RMSNorm's one of each), backward one kernel for the terms, one reduction taking both of
+ * their row sums, one kernel for the input's gradient and the weight and bias sums.
  *
  * @module
  */
@@ -13,9 +14,9 @@ import type { Expr, Kernel } from "../backends/kernel_ir.ts";
 import { autocastArgs } from "../tensor/autocast_policy.ts";
 import { ones, zeros } from "../tensor/creation.ts";
 import { type DType, isFloating } from "../tensor/dtype.ts";
-import { cachedKernel, runKernel } from "../tensor/elementwise.ts";
+import { cachedKernel, runKernel, runKernelInto } from "../tensor/elementwise.ts";
 import { sum } from "../tensor/reduce.ts";
-import { numel, sameShape } from "../tensor/shape.ts";
+import { empty, numel, sameShape } from "../tensor/shape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { Module } from "./module.ts";
 import { Parameter } from "./parameter.ts";
@@ -30,33 +31,44 @@ const RMS: Norm = { name: "rmsNorm", centered: false };
 
 const f32 = (e: Expr): Expr => ir.cast(e, "float32");
 
+/** The runtime scalars of the kernels that use the row statistics: 1/n and eps. */
+const SCALARS: DType[] = ["float32", "float32"];
+
 /** The kernels of one normalisation for one combination of dtypes. */
 interface NormKernels {
   /** (x − s/n)² per element (LayerNorm's deviations), from x and its row sum s. */
   deviation(): Kernel;
   /** x² per element (RMSNorm's squares). */
   square(): Kernel;
-  /** The row statistics from the row sums: [mean = s/n, rstd] (LayerNorm) or [rstd], rstd = 1/√(q/n + eps). */
-  stats(): Kernel;
   /** y = xhat·w + b. */
   output(): Kernel;
   /** [g·w, g·w·xhat, g·xhat]: the terms of the row means and of the weight's gradient. */
   terms(gd: DType): Kernel;
-  /** dx = rstd·(g·w − mean(g·w) − xhat·mean(g·w·xhat)); RMSNorm has no mean(g·w) term. */
-  gradInput(gd: DType): Kernel;
+  /**
+   * dx = rstd·(g·w − mean(g·w) − xhat·mean(g·w·xhat)); RMSNorm has no mean(g·w) term. With `accumulate`, a last
+   * input, the input's gradient accumulated so far, is added to it.
+   */
+  gradInput(gd: DType, accumulate: boolean): Kernel;
 }
 
 /**
- * The shared kernels, built on first use per dtype combination. Inputs are read as float32; `xhat` is
- * (x − mean)·rstd, or x·rstd for RMSNorm, whose `mean` input is absent.
+ * The shared kernels, built on first use per dtype combination. Inputs are read as float32. Each kernel that needs
+ * the row statistics computes them from the row sums it reads, [s, q] (LayerNorm: Σx and Σ(x − mean)²) or [q]
+ * (RMSNorm: Σx²), with the runtime scalars 1/n and eps: mean = s/n and rstd = 1/√(q/n + eps), rounded as a kernel
+ * of their own would round them, so no kernel (and no dispatch) computes them apart. `xhat` is (x − mean)·rstd, or
+ * x·rstd for RMSNorm.
  */
 function kernels(norm: Norm, dtypes: { x: DType; w: DType | null; b: DType | null }): NormKernels {
   const { x: xd, w: wd, b: bd } = dtypes;
   const key = `nn.${norm.name}:${xd}:${wd}:${bd}`;
   const stats = norm.centered ? ["float32", "float32"] as DType[] : ["float32"] as DType[];
-  // The row statistics: [mean, rstd] (LayerNorm) or [rstd] (RMSNorm), from the row sums.
-  const xhat = (x: Expr, st: Expr[]): Expr =>
-    norm.centered ? ir.mul(ir.sub(f32(x), st[0]), st[1]) : ir.mul(f32(x), st[0]);
+  /** rstd, and xhat from x, from the row sums and the scalars [1/n, eps]. */
+  const rstdOf = (sums: Expr[], [invN, eps]: Expr[]): Expr =>
+    ir.recip(ir.sqrt(ir.add(ir.mul(sums[sums.length - 1], invN), eps)));
+  const xhat = (x: Expr, sums: Expr[], scalars: Expr[]): Expr =>
+    norm.centered
+      ? ir.mul(ir.sub(f32(x), ir.mul(sums[0], scalars[0])), rstdOf(sums, scalars))
+      : ir.mul(f32(x), rstdOf(sums, scalars));
   return {
     deviation: () =>
       cachedKernel(`${key}:dev`, () =>
@@ -66,21 +78,12 @@ function kernels(norm: Norm, dtypes: { x: DType; w: DType | null; b: DType | nul
         })),
     square: () =>
       cachedKernel(`${key}:sq`, () => ir.defineKernel([xd], [], ([x]) => [ir.mul(f32(x), f32(x))])),
-    stats: () =>
-      cachedKernel(
-        `${key}:stats`,
-        () =>
-          ir.defineKernel(stats, ["float32", "float32"], (sums, [invN, eps]) => {
-            const rstd = ir.recip(ir.sqrt(ir.add(ir.mul(sums[sums.length - 1], invN), eps)));
-            return norm.centered ? [ir.mul(sums[0], invN), rstd] : [rstd];
-          }),
-      ),
     output: () =>
       cachedKernel(
         `${key}:out`,
         () =>
-          ir.defineKernel([xd, ...stats, ...(wd ? [wd] : []), ...(bd ? [bd] : [])], [], (ins) => {
-            let y = xhat(ins[0], ins.slice(1, 1 + stats.length));
+          ir.defineKernel([xd, ...stats, ...(wd ? [wd] : []), ...(bd ? [bd] : [])], SCALARS, (ins, sc) => {
+            let y = xhat(ins[0], ins.slice(1, 1 + stats.length), sc);
             if (wd) y = ir.mul(y, f32(ins[1 + stats.length]));
             if (bd) y = ir.add(y, f32(ins[ins.length - 1]));
             return [ir.cast(y, xd)];
@@ -90,27 +93,29 @@ function kernels(norm: Norm, dtypes: { x: DType; w: DType | null; b: DType | nul
       cachedKernel(
         `${key}:terms:${gd}`,
         () =>
-          ir.defineKernel([gd, xd, ...stats, ...(wd ? [wd] : [])], [], ([g, x, ...rest]) => {
-            const st = rest.slice(0, stats.length);
-            const h = xhat(x, st);
+          ir.defineKernel([gd, xd, ...stats, ...(wd ? [wd] : [])], SCALARS, ([g, x, ...rest], sc) => {
+            const h = xhat(x, rest.slice(0, stats.length), sc);
             const gw = wd ? ir.mul(f32(g), f32(rest[stats.length])) : f32(g);
             return [gw, ir.mul(gw, h), ir.mul(f32(g), h)];
           }),
       ),
-    gradInput: (gd: DType) =>
-      cachedKernel(`${key}:dx:${gd}`, () =>
+    gradInput: (gd: DType, accumulate: boolean) =>
+      cachedKernel(`${key}:dx:${gd}:${accumulate}`, () =>
         ir.defineKernel(
-          [gd, xd, ...stats, ...(wd ? [wd] : []), "float32", "float32"],
-          ["float32"],
-          (ins, [invN]) => {
+          [gd, xd, ...stats, ...(wd ? [wd] : []), "float32", "float32", ...(accumulate ? [xd] : [])],
+          SCALARS,
+          (all, sc) => {
+            const ins = accumulate ? all.slice(0, -1) : all;
             const [g, x] = ins;
             const st = ins.slice(2, 2 + stats.length);
             const [sumGw, sumGwx] = ins.slice(ins.length - 2);
-            const rstd = st[stats.length - 1];
+            const [invN] = sc;
+            const rstd = rstdOf(st, sc);
             const gw = wd ? ir.mul(f32(g), f32(ins[2 + stats.length])) : f32(g);
-            let inner = ir.sub(gw, ir.mul(xhat(x, st), ir.mul(sumGwx, invN)));
+            let inner = ir.sub(gw, ir.mul(xhat(x, st, sc), ir.mul(sumGwx, invN)));
             if (norm.centered) inner = ir.sub(inner, ir.mul(sumGw, invN));
-            return [ir.cast(ir.mul(rstd, inner), xd)];
+            const dx = ir.cast(ir.mul(rstd, inner), xd);
+            return [accumulate ? ir.add(all[all.length - 1], dx) : dx];
           },
         )),
   };
@@ -172,6 +177,7 @@ function normalize(
   const params = [weight, bias].filter((t): t is Tensor => t !== null);
   const x = input.reshape([rows, n]);
   const flat = params.map((t) => t.reshape([n]));
+  const scalars = [1 / n, eps];
   return fusedOp(norm.name, [input, ...params], () => {
     let rowSums: Tensor[], squares: Tensor;
     if (norm.centered) {
@@ -182,24 +188,36 @@ function normalize(
       squares = runKernel(k.square(), [x])[0];
       rowSums = [sum(squares, 1, true)];
     }
-    const stats = runKernel(k.stats(), rowSums, [1 / n, eps]);
-    const [y] = runKernel(k.output(), [x, ...stats, ...flat]);
-    // The temporaries go back now, while their memory is in cache for the next layer's.
-    [squares, ...rowSums].forEach((t) => t.dispose());
-    return { output: y.reshape(input.shape), saved: stats };
-  }, (g, { saved: stats, needed }) => {
+    const [y] = runKernel(k.output(), [x, ...rowSums, ...flat], scalars);
+    // The temporary goes back now, while its memory is in cache for the next layer's.
+    squares.dispose();
+    return { output: y.reshape(input.shape), saved: rowSums };
+  }, (g, { saved: stats, needed, takeAccumulated }) => {
     const g2 = g.reshape([rows, n]);
     const w = weight === null ? [] : [flat[0]];
-    const terms = runKernel(k.terms(g.dtype), [g2, x, ...stats, ...w]);
-    const [gw, gwx, gx] = terms;
-    const rowSums = needed[0] ? [sum(gw, 1, true), sum(gwx, 1, true)] : [];
+    // g·w and g·w·xhat into one buffer, so that one reduction takes both row sums.
+    const both = empty([2, rows, n], { dtype: "float32", device: g.device }, false);
+    const gx = empty([rows, n], { dtype: "float32", device: g.device }, false);
+    const [gw, gwx] = [0, 1].map((i) => both.narrow(0, i, 1).reshape([rows, n]));
+    runKernelInto(k.terms(g.dtype), [g2, x, ...stats, ...w], [gw, gwx, gx], scalars);
+    const summed = needed[0] ? sum(both, 2, true) : null;
+    const rowSums = summed === null ? [] : [0, 1].map((i) => summed.narrow(0, i, 1).reshape([rows, 1]));
+    // The residual stream's gradient so far is added in the same kernel.
+    const prior = needed[0] ? takeAccumulated(0) : null;
     const dx = needed[0]
-      ? runKernel(k.gradInput(g.dtype), [g2, x, ...stats, ...w, ...rowSums], [1 / n])[0].reshape(input.shape)
+      ? runKernel(k.gradInput(g.dtype, prior !== null), [
+        g2,
+        x,
+        ...stats,
+        ...w,
+        ...rowSums,
+        ...(prior === null ? [] : [prior.reshape([rows, n])]),
+      ], scalars)[0].reshape(input.shape)
       : null;
     const grads: (Tensor | null)[] = [dx];
     if (weight !== null) grads.push(needed[1] ? columnSums(gx).reshape(shape).to(weight.dtype) : null);
     if (bias !== null) grads.push(needed[grads.length] ? columnSums(g2).reshape(shape).to(bias.dtype) : null);
-    [...terms, ...rowSums].forEach((t) => t.dispose());
+    [both, gx, ...(summed === null ? [] : [summed])].forEach((t) => t.dispose());
     return grads;
   });
 }

@@ -91,6 +91,18 @@ export function untrack(tensor: Disposable, storage: Storage): void {
   for (const scope of scopes) scope.delete(tensor);
 }
 
+/**
+ * Whether every tensor using `storage` was made in the innermost open `tidy` scope (so that, once the scope
+ * ends, only the ones it keeps still use it).
+ */
+export function onlyInInnermostScope(storage: Storage): boolean {
+  const scope = scopes[scopes.length - 1];
+  if (scope === undefined) return false;
+  let inScope = 0;
+  for (const t of scope) if ((t as { storage?: Storage }).storage === storage) inScope++;
+  return inScope === storage.refs;
+}
+
 /** Removes a tensor from every open `tidy` scope, so the scope's end does not dispose it. */
 export function keep<T extends Disposable>(tensor: T): T {
   for (const scope of scopes) scope.delete(tensor);

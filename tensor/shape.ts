@@ -94,7 +94,7 @@ function inferShape(shape: readonly number[], size: number): number[] {
 }
 
 /** Strides that read `t`'s elements in row-major order as `shape`, or null when no view can (PyTorch's rule). */
-function viewStrides(t: Tensor, shape: readonly number[]): number[] | null {
+export function viewStrides(t: Tensor, shape: readonly number[]): number[] | null {
   if (t.ndim === 0 || t.numel === 0) return contiguousStrides(shape);
   const strides = new Array<number>(shape.length);
   let viewD = shape.length - 1;
