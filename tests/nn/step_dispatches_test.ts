@@ -26,8 +26,8 @@ testOnDevices("one MNIST training step is at most 24 dispatches and one submit",
   assert(submits <= 1, `${submits} submits, expected at most 1`);
 });
 
-testOnDevices("one char-GPT iteration is at most 276 dispatches and two submits", async (dev) => {
+testOnDevices("one char-GPT iteration is at most 278 dispatches and two submits", async (dev) => {
   const { dispatches, submits } = await countSecond(dev, await gptStep(dev));
-  assert(dispatches <= 276, `${dispatches} dispatches, expected at most 276`);
+  assert(dispatches <= 278, `${dispatches} dispatches, expected at most 278`);
   assert(submits <= 2, `${submits} submits, expected at most 2`);
 });
