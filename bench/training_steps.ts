@@ -4,7 +4,7 @@
  * CrossEntropyLoss, Adam; batch 64) and one iteration of nanoGPT's character model (examples/gpt.ts's
  * SHAKESPEARE_CHAR_CPU, B=12, T=64: forward with the loss, backward, clipGradNorm(1.0), AdamW, zeroGrad). Each
  * ends with the loss read back, as the examples do when they log. bench/dispatch_report.ts prints their counts;
- * tests/nn/step_dispatches_test.ts bounds them.
+ * tests/nn/step_dispatches_test.ts bounds them; mnist_step_bench.ts and gpt_bench.ts time them.
  *
  * @module
  */
