@@ -27,6 +27,7 @@ import { DATA_CLIP_ROWS } from "./data_clip_rows.ts";
 import { FUNCTIONAL_ROWS } from "./functional_rows.ts";
 import { LAYER_ROWS } from "./layer_rows.ts";
 import { LOSS_ROWS } from "./loss_rows.ts";
+import { NN_FUNCTIONAL_ROWS } from "./nn_functional_rows.ts";
 import { OPTIMIZER_ROWS } from "./optimizer_rows.ts";
 import type { Context, Row } from "./row.ts";
 import { SCALER_CHECKPOINT_ROWS } from "./scaler_checkpoint_rows.ts";
@@ -38,6 +39,7 @@ const ROWS: readonly Row[] = [
   ...COMPOSITE_SCHEDULER_ROWS,
   ...LAYER_ROWS,
   ...FUNCTIONAL_ROWS,
+  ...NN_FUNCTIONAL_ROWS,
   ...LOSS_ROWS,
   ...DATA_CLIP_ROWS,
   ...SCALER_CHECKPOINT_ROWS,
