@@ -29,6 +29,7 @@ import { LAYER_ROWS } from "./layer_rows.ts";
 import { LOSS_ROWS } from "./loss_rows.ts";
 import { NN_FUNCTIONAL_ROWS } from "./nn_functional_rows.ts";
 import { OPTIMIZER_ROWS } from "./optimizer_rows.ts";
+import { RNN_ROWS } from "./rnn_rows.ts";
 import type { Context, Row } from "./row.ts";
 import { SCALER_CHECKPOINT_ROWS } from "./scaler_checkpoint_rows.ts";
 import { SCHEDULER_ROWS } from "./scheduler_rows.ts";
@@ -38,6 +39,7 @@ const ROWS: readonly Row[] = [
   ...SCHEDULER_ROWS,
   ...COMPOSITE_SCHEDULER_ROWS,
   ...LAYER_ROWS,
+  ...RNN_ROWS,
   ...FUNCTIONAL_ROWS,
   ...NN_FUNCTIONAL_ROWS,
   ...LOSS_ROWS,
