@@ -24,6 +24,7 @@ import { assertEquals } from "../../deps.ts";
 import { testOnDevices } from "../helpers.ts";
 import { COMPOSITE_SCHEDULER_ROWS } from "./composite_scheduler_rows.ts";
 import { DATA_CLIP_ROWS } from "./data_clip_rows.ts";
+import { DATASET_ROWS } from "./dataset_rows.ts";
 import { FUNCTIONAL_ROWS } from "./functional_rows.ts";
 import { LAYER_ROWS } from "./layer_rows.ts";
 import { LOSS_ROWS } from "./loss_rows.ts";
@@ -44,6 +45,7 @@ const ROWS: readonly Row[] = [
   ...NN_FUNCTIONAL_ROWS,
   ...LOSS_ROWS,
   ...DATA_CLIP_ROWS,
+  ...DATASET_ROWS,
   ...SCALER_CHECKPOINT_ROWS,
 ];
 
