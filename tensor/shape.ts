@@ -9,6 +9,7 @@ import { noGrad, record } from "../autograd/node.ts";
 import { copyInto } from "./elementwise.ts";
 import { Storage } from "./memory.ts";
 import { Tensor } from "./tensor.ts";
+import { shown } from "./validation.ts";
 
 /** The number of elements of a shape. */
 export function numel(shape: readonly number[]): number {
@@ -44,8 +45,12 @@ export function isContiguous(t: Tensor): boolean {
   return true;
 }
 
-/** `dim` as a non-negative index into `rank` dimensions, with PyTorch's error when out of range. */
+/**
+ * `dim` as a non-negative index into `rank` dimensions, with PyTorch's error when out of range (a TypeError when it
+ * is not a number: a string "1" would otherwise read as in range).
+ */
 export function normalizeDim(dim: number, rank: number): number {
+  if (typeof dim !== "number") throw new TypeError(`Invalid dim: expected an integer, got ${shown(dim)}`);
   const r = Math.max(rank, 1);
   if (!Number.isInteger(dim) || dim < -r || dim >= r) {
     throw new RangeError(

@@ -1,6 +1,6 @@
 /**
- * Bad inputs for tests/validation/options_test.ts: the functional losses, activations, embedding, the
- * normalisations, attention, dropout and the `nn.init` functions. The calls that would write into a tensor
+ * Bad inputs for tests/validation/options_test.ts: the functional losses, activations, softmax's dim,
+ * embedding, the normalisations, attention, dropout and the `nn.init` functions. The calls that would write into a tensor
  * (embedding's maxNorm, batchNorm's running statistics, the init functions) are given the user's parameters, so
  * the test sees that a refused call leaves them as they were.
  *
@@ -227,6 +227,27 @@ const ACTIVATION_ROWS: Row[] = [
   ),
 ];
 
+const SOFTMAX_ROWS: Row[] = [
+  row(
+    'softmax dim "1"',
+    (c) => x(c).softmax(bad("1")),
+    TypeError,
+    'Invalid dim: expected an integer, got the string "1"',
+  ),
+  row(
+    "logSoftmax dim 0.5",
+    (c) => x(c).logSoftmax(0.5),
+    RangeError,
+    "Dimension out of range (expected to be in range of [-2, 1], but got 0.5)",
+  ),
+  row(
+    "logSoftmax dim 2 of a matrix",
+    (c) => x(c).logSoftmax(2),
+    RangeError,
+    "Dimension out of range (expected to be in range of [-2, 1], but got 2)",
+  ),
+];
+
 const TABLE_NORM_ROWS: Row[] = [
   row(
     'embedding maxNorm "1" (on the user\'s weight)',
@@ -419,6 +440,7 @@ const INIT_ROWS: Row[] = [
 export const NN_FUNCTIONAL_ROWS: Row[] = [
   ...LOSS_ROWS,
   ...ACTIVATION_ROWS,
+  ...SOFTMAX_ROWS,
   ...TABLE_NORM_ROWS,
   ...ATTENTION_ROWS,
   ...INIT_ROWS,
