@@ -90,4 +90,13 @@ export const OPTION_SPECS = {
     scale: nullable(number),
     generator: instanceOf(Generator),
   },
+  multiheadAttentionForward: {
+    keyPaddingMask: tensorOrNull,
+    needWeights: boolean,
+    attnMask: tensorOrNull,
+    averageAttnWeights: boolean,
+    isCausal: boolean,
+  },
+  encoderLayerForward: { srcMask: tensorOrNull, srcKeyPaddingMask: tensorOrNull, isCausal: boolean },
+  encoderForward: { mask: tensorOrNull, srcKeyPaddingMask: tensorOrNull, isCausal: boolean },
 } as const satisfies Record<string, Readonly<Record<string, Check>>>;

@@ -14,9 +14,7 @@ import {
   trainValSplit,
   transforms,
 } from "../../mod.ts";
-import { type Row, row } from "./row.ts";
-
-const bad = <T>(value: unknown): T => value as T;
+import { bad, type Row, row } from "./row.ts";
 
 /** An unsigned-byte IDX file of `shape`, all bytes zero. */
 function idx(shape: number[]): Uint8Array {

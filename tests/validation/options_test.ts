@@ -29,6 +29,7 @@ import { FUNCTIONAL_ROWS } from "./functional_rows.ts";
 import { LAYER_ROWS } from "./layer_rows.ts";
 import { LOSS_ROWS } from "./loss_rows.ts";
 import { NN_FUNCTIONAL_ROWS } from "./nn_functional_rows.ts";
+import { NN_TABLE_ROWS } from "./nn_table_rows.ts";
 import { OPTIMIZER_ROWS } from "./optimizer_rows.ts";
 import { RNN_ROWS } from "./rnn_rows.ts";
 import type { Context, Row } from "./row.ts";
@@ -43,6 +44,7 @@ const ROWS: readonly Row[] = [
   ...RNN_ROWS,
   ...FUNCTIONAL_ROWS,
   ...NN_FUNCTIONAL_ROWS,
+  ...NN_TABLE_ROWS,
   ...LOSS_ROWS,
   ...DATA_CLIP_ROWS,
   ...DATASET_ROWS,
