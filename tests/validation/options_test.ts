@@ -28,6 +28,7 @@ import { DATASET_ROWS } from "./dataset_rows.ts";
 import { FUNCTIONAL_ROWS } from "./functional_rows.ts";
 import { LAYER_ROWS } from "./layer_rows.ts";
 import { LOSS_ROWS } from "./loss_rows.ts";
+import { MODULE_ROWS } from "./module_rows.ts";
 import { NN_FUNCTIONAL_ROWS } from "./nn_functional_rows.ts";
 import { NN_TABLE_ROWS } from "./nn_table_rows.ts";
 import { OPTIMIZER_ROWS } from "./optimizer_rows.ts";
@@ -46,6 +47,7 @@ const ROWS: readonly Row[] = [
   ...NN_FUNCTIONAL_ROWS,
   ...NN_TABLE_ROWS,
   ...LOSS_ROWS,
+  ...MODULE_ROWS,
   ...DATA_CLIP_ROWS,
   ...DATASET_ROWS,
   ...SCALER_CHECKPOINT_ROWS,
