@@ -9,7 +9,7 @@ import { noGrad, record } from "../autograd/node.ts";
 import { copyInto } from "./elementwise.ts";
 import { Storage } from "./memory.ts";
 import { Tensor } from "./tensor.ts";
-import { shown } from "./validation.ts";
+import { arrayOf, integer, shown } from "./validation.ts";
 
 /** The number of elements of a shape. */
 export function numel(shape: readonly number[]): number {
@@ -85,6 +85,7 @@ export function broadcastStrides(t: Tensor, shape: readonly number[]): number[] 
 }
 
 function inferShape(shape: readonly number[], size: number): number[] {
+  arrayOf(integer(-1))("shape", shape);
   const out = [...shape];
   const free = out.indexOf(-1);
   if (out.lastIndexOf(-1) !== free) {

@@ -1,15 +1,18 @@
 /**
- * Bad inputs for tests/validation/options_test.ts: the functional losses, the activations and softmax's dim
- * (./nn_table_rows.ts has embedding, the normalisations, attention and `nn.init`).
+ * Bad inputs for tests/validation/options_test.ts: the functional losses, the activations, softmax's dim and a
+ * few tensor-creation and reshape arguments (./nn_table_rows.ts has embedding, the normalisations, attention and
+ * `nn.init`).
  *
  * @module
  */
 import {
+  arange,
   binaryCrossEntropy,
   binaryCrossEntropyWithLogits,
   crossEntropy,
   dropout,
   elu,
+  full,
   gelu,
   huberLoss,
   klDiv,
@@ -232,4 +235,36 @@ const SOFTMAX_ROWS: Row[] = [
   ),
 ];
 
-export const NN_FUNCTIONAL_ROWS: Row[] = [...LOSS_ROWS, ...ACTIVATION_ROWS, ...SOFTMAX_ROWS];
+const CREATION_ROWS: Row[] = [
+  row(
+    'full fill value "x"',
+    (c) => full([2], bad("x"), { device: c.dev }),
+    TypeError,
+    'full(): fill_value must be a number or a boolean, got the string "x"',
+  ),
+  row(
+    'arange end "5"',
+    (c) => arange(bad("5"), undefined, 1, { device: c.dev }),
+    TypeError,
+    'Invalid end: expected a number, got the string "5"',
+  ),
+  row(
+    'reshape ["6"]',
+    (c) => x(c).reshape(bad(["6"])),
+    TypeError,
+    'Invalid shape[0]: expected an integer >= -1, got the string "6"',
+  ),
+  row(
+    "reshape [-2, -3]",
+    (c) => x(c).reshape([-2, -3]),
+    RangeError,
+    "Invalid shape[0]: expected an integer >= -1, got -2",
+  ),
+];
+
+export const NN_FUNCTIONAL_ROWS: Row[] = [
+  ...LOSS_ROWS,
+  ...ACTIVATION_ROWS,
+  ...SOFTMAX_ROWS,
+  ...CREATION_ROWS,
+];
