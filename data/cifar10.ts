@@ -7,7 +7,8 @@
  */
 import { tensor } from "../tensor/creation.ts";
 import type { Tensor } from "../tensor/tensor.ts";
-import type { Dataset } from "./dataset.ts";
+import { anything, boolean, checkOptions, func } from "../tensor/validation.ts";
+import { checkBatchIndices, type Dataset } from "./dataset.ts";
 import { displayPath, inFolder } from "./folder.ts";
 import { type RawImages, toTensor, type Transform } from "./transforms.ts";
 
@@ -105,6 +106,7 @@ export class CIFAR10 implements Dataset {
    * whole number of 3073-byte records, or a label outside 0–9.
    */
   static async load(options: CIFAR10Options): Promise<CIFAR10> {
+    checkOptions("CIFAR10.load", options, { train: boolean, root: anything, transform: func });
     const root = options?.root;
     if (typeof root !== "string" && !(root instanceof URL)) {
       throw new TypeError(
@@ -191,6 +193,7 @@ export class CIFAR10 implements Dataset {
    * ```
    */
   getBatch(indices: Int32Array): Tensor[] {
+    checkBatchIndices(indices, this.length, `CIFAR-10's ${this.length} images`);
     return [
       this.transform(this.#raw(indices, true)),
       tensor(Int32Array.from(indices, (i) => this.labels[i])),

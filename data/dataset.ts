@@ -5,7 +5,27 @@
  */
 import { tensor } from "../tensor/creation.ts";
 import { indexSelect } from "../tensor/indexing.ts";
-import type { Tensor } from "../tensor/tensor.ts";
+import { Tensor } from "../tensor/tensor.ts";
+import { shown } from "../tensor/validation.ts";
+
+/**
+ * Throws unless `indices` is an Int32Array of sample indices in [0, `length`), in the words of the datasets'
+ * `get` ("index 7 is out of range for …"), so a bad batch is refused rather than read as zeros.
+ *
+ * @example
+ * ```ts
+ * import { checkBatchIndices } from "./dataset.ts";
+ * checkBatchIndices(new Int32Array([0, 2]), 3, "a dataset of 3 samples"); // passes; [3] throws
+ * ```
+ */
+export function checkBatchIndices(indices: unknown, length: number, what: string): void {
+  if (!(indices instanceof Int32Array)) {
+    throw new TypeError(`Invalid indices: expected an Int32Array, got ${shown(indices)}`);
+  }
+  for (const i of indices) {
+    if (i < 0 || i >= length) throw new RangeError(`index ${i} is out of range for ${what}`);
+  }
+}
 
 /** One sample: its fields, e.g. `[image, label]`. */
 export type Sample = readonly (Tensor | number)[];
@@ -49,6 +69,11 @@ export class TensorDataset implements Dataset {
   /** A dataset over `tensors`, which must agree in their first dimension. */
   constructor(...tensors: Tensor[]) {
     if (tensors.length === 0) throw new Error("TensorDataset needs at least one tensor");
+    tensors.forEach((t, i) => {
+      if (!(t instanceof Tensor)) {
+        throw new TypeError(`TensorDataset: tensors[${i}] must be a Tensor, got ${shown(t)}`);
+      }
+    });
     const n = tensors[0].shape[0];
     if (tensors.some((t) => t.ndim === 0 || t.shape[0] !== n)) {
       throw new Error(
@@ -83,6 +108,7 @@ export class TensorDataset implements Dataset {
    * ```
    */
   getBatch(indices: Int32Array): Tensor[] {
+    checkBatchIndices(indices, this.length, `a dataset of ${this.length} samples`);
     const index = tensor(indices, { device: this.tensors[0].device });
     return this.tensors.map((t) => indexSelect(t, 0, index));
   }

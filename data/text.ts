@@ -5,10 +5,17 @@
  *
  * @module
  */
-import { type Device, getDefaultDevice } from "../backends/device.ts";
+import { Device, getDefaultDevice } from "../backends/device.ts";
 import { tensor } from "../tensor/creation.ts";
-import { defaultGenerator, type Generator } from "../tensor/random.ts";
+import { defaultGenerator, Generator } from "../tensor/random.ts";
 import type { Tensor } from "../tensor/tensor.ts";
+import { anything, arrayOf, checkOptions, instanceOf, number, shown, string } from "../tensor/validation.ts";
+
+function checkIds(owner: string, ids: unknown): void {
+  if (!(ids instanceof Int32Array)) {
+    throw new TypeError(`${owner}: ids must be an Int32Array, got ${shown(ids)}`);
+  }
+}
 
 /**
  * A character vocabulary: the distinct characters (Unicode code points) of a text, sorted by code point as
@@ -30,6 +37,7 @@ export class CharVocabulary {
 
   /** A vocabulary of `chars` (distinct characters; id i is chars[i]). */
   constructor(chars: readonly string[]) {
+    arrayOf(string)("chars", chars);
     this.#ids = new Map(chars.map((c, i) => [c, i]));
     if (this.#ids.size !== chars.length) {
       throw new Error(
@@ -46,6 +54,7 @@ export class CharVocabulary {
 
   /** The vocabulary of every character in `text`, sorted by code point. */
   static fromText(text: string): CharVocabulary {
+    string("text", text);
     const distinct = [...new Set(text)];
     distinct.sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!);
     return new CharVocabulary(distinct);
@@ -58,6 +67,7 @@ export class CharVocabulary {
 
   /** The ids of `text`'s characters; throws naming the first character not in the vocabulary. */
   encode(text: string): Int32Array {
+    string("text", text);
     const out: number[] = [];
     let at = 0;
     for (const c of text) {
@@ -75,6 +85,9 @@ export class CharVocabulary {
 
   /** The text of `ids`; throws naming the first id outside [0, size). */
   decode(ids: ArrayLike<number>): string {
+    if (!Array.isArray(ids) && !ArrayBuffer.isView(ids)) {
+      throw new TypeError(`CharVocabulary.decode: ids must be an array of ids, got ${shown(ids)}`);
+    }
     let out = "";
     for (let i = 0; i < ids.length; i++) {
       const c = this.chars[ids[i]];
@@ -114,6 +127,8 @@ export interface TrainValSplit {
  * ```
  */
 export function trainValSplit(ids: Int32Array, options: TrainValSplitOptions = {}): TrainValSplit {
+  checkIds("trainValSplit", ids);
+  checkOptions("trainValSplit", options, { trainFraction: number });
   const { trainFraction = 0.9 } = options;
   if (!(trainFraction >= 0 && trainFraction <= 1)) {
     throw new RangeError(`trainValSplit: trainFraction must be in [0, 1], got ${trainFraction}`);
@@ -151,6 +166,13 @@ export interface GetBatchOptions {
  * ```
  */
 export function getBatch(ids: Int32Array, options: GetBatchOptions): [Tensor, Tensor] {
+  checkIds("getBatch", ids);
+  checkOptions("getBatch", options, {
+    batchSize: anything,
+    blockSize: anything,
+    device: instanceOf(Device),
+    generator: instanceOf(Generator),
+  });
   const { batchSize, blockSize, device = getDefaultDevice(), generator = defaultGenerator } = options;
   for (const [name, n] of [["batchSize", batchSize], ["blockSize", blockSize]] as const) {
     if (!Number.isInteger(n) || n < 1) {

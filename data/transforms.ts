@@ -6,6 +6,7 @@
  */
 import { tensor } from "../tensor/creation.ts";
 import { Tensor } from "../tensor/tensor.ts";
+import { arrayOf, finite, func } from "../tensor/validation.ts";
 
 /** Raw 8-bit images, channels last as NumPy/PIL hold them: `shape` is [H, W, C] or [N, H, W, C]. */
 export interface RawImages {
@@ -28,6 +29,7 @@ export type Transform = (input: RawImages | Tensor) => Tensor;
  * ```
  */
 export function compose(...transforms: Transform[]): Transform {
+  arrayOf(func)("transforms", transforms);
   return (input) => transforms.reduce<RawImages | Tensor>((x, t) => t(x), input) as Tensor;
 }
 
@@ -72,6 +74,8 @@ export function toTensor(): Transform {
  * ```
  */
 export function normalize(mean: readonly number[], std: readonly number[]): Transform {
+  arrayOf(finite)("mean", mean);
+  arrayOf(finite)("std", std);
   if (mean.length !== std.length || mean.length === 0) {
     throw new Error(
       `normalize() needs one mean and one std per channel, got ${mean.length} means and ${std.length} stds`,

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { checkOptions, integer, number, string } from "../tensor/validation.ts";
+import { checkOptions, integer } from "../tensor/validation.ts";
 import { fusedOp } from "../autograd/function.ts";
 import { isGradEnabled } from "../autograd/node.ts";
 import * as ir from "../backends/kernel_ir.ts";
@@ -14,6 +14,7 @@ import { autocastArgs } from "../tensor/autocast_policy.ts";
 import { isFloating } from "../tensor/dtype.ts";
 import { cachedKernel, runKernel } from "../tensor/elementwise.ts";
 import type { Tensor } from "../tensor/tensor.ts";
+import { checkTensors, OPTION_SPECS } from "./functional_checks.ts";
 import { Module } from "./module.ts";
 
 /** An activation as two float32 expressions of the input `x` and its runtime scalars: value and derivative. */
@@ -154,6 +155,8 @@ function checkApproximate(approximate: string): void {
  * ```
  */
 export function gelu(input: Tensor, options: GeluOptions = {}): Tensor {
+  checkTensors("gelu", { input });
+  checkOptions("gelu", options, OPTION_SPECS.gelu);
   const { approximate = "none" } = options;
   checkApproximate(approximate);
   return pointwise(approximate === "tanh" ? GELU_TANH : GELU_EXACT, input);
@@ -170,6 +173,7 @@ export function gelu(input: Tensor, options: GeluOptions = {}): Tensor {
  * ```
  */
 export function silu(input: Tensor): Tensor {
+  checkTensors("silu", { input });
   return pointwise(SILU, input);
 }
 
@@ -190,6 +194,8 @@ export interface LeakyReluOptions {
  * ```
  */
 export function leakyRelu(input: Tensor, options: LeakyReluOptions = {}): Tensor {
+  checkTensors("leakyRelu", { input });
+  checkOptions("leakyRelu", options, OPTION_SPECS.leakyRelu);
   return pointwise(LEAKY_RELU, input, [options.negativeSlope ?? 0.01]);
 }
 
@@ -210,6 +216,8 @@ export interface EluOptions {
  * ```
  */
 export function elu(input: Tensor, options: EluOptions = {}): Tensor {
+  checkTensors("elu", { input });
+  checkOptions("elu", options, OPTION_SPECS.elu);
   return pointwise(EXPONENTIAL_LINEAR, input, [options.alpha ?? 1]);
 }
 
@@ -232,6 +240,8 @@ export interface SoftplusOptions {
  * ```
  */
 export function softplus(input: Tensor, options: SoftplusOptions = {}): Tensor {
+  checkTensors("softplus", { input });
+  checkOptions("softplus", options, OPTION_SPECS.softplus);
   // On autocast's float32 list, as PyTorch's softplus.
   [input] = autocastArgs("float32", [input]);
   return pointwise(SOFTPLUS, input, [options.beta ?? 1, options.threshold ?? 20]);
@@ -253,7 +263,7 @@ export class GELU extends Module {
   /** A GELU, exact unless `approximate: "tanh"`. */
   constructor(options: GeluOptions = {}) {
     super();
-    checkOptions("GELU", options, { approximate: string });
+    checkOptions("GELU", options, OPTION_SPECS.gelu);
     this.approximate = options.approximate ?? "none";
     checkApproximate(this.approximate);
   }
@@ -296,7 +306,7 @@ export class LeakyReLU extends Module {
   /** A leaky ReLU with `negativeSlope` (default 0.01). */
   constructor(options: LeakyReluOptions = {}) {
     super();
-    checkOptions("LeakyReLU", options, { negativeSlope: number });
+    checkOptions("LeakyReLU", options, OPTION_SPECS.leakyRelu);
     this.negativeSlope = options.negativeSlope ?? 0.01;
   }
   /** Applies the activation. */
@@ -321,7 +331,7 @@ export class ELU extends Module {
   /** An ELU with `alpha` (default 1). */
   constructor(options: EluOptions = {}) {
     super();
-    checkOptions("ELU", options, { alpha: number });
+    checkOptions("ELU", options, OPTION_SPECS.elu);
     this.alpha = options.alpha ?? 1;
   }
   /** Applies the activation. */
@@ -348,7 +358,7 @@ export class Softplus extends Module {
   /** A softplus with `beta` (default 1) and `threshold` (default 20). */
   constructor(options: SoftplusOptions = {}) {
     super();
-    checkOptions("Softplus", options, { beta: number, threshold: number });
+    checkOptions("Softplus", options, OPTION_SPECS.softplus);
     this.beta = options.beta ?? 1;
     this.threshold = options.threshold ?? 20;
   }

@@ -18,6 +18,8 @@ import type { Generator } from "../tensor/random.ts";
 import { extreme, sum, sumTo } from "../tensor/reduce.ts";
 import { contiguousAll } from "../tensor/multi_copy.ts";
 import type { Tensor } from "../tensor/tensor.ts";
+import { checkOptions } from "../tensor/validation.ts";
+import { checkTensors, OPTION_SPECS } from "./functional_checks.ts";
 
 /** Options of {@link scaledDotProductAttention}. */
 export interface ScaledDotProductAttentionOptions {
@@ -170,6 +172,8 @@ export function scaledDotProductAttention(
   value: Tensor,
   options: ScaledDotProductAttentionOptions = {},
 ): Tensor {
+  checkTensors("scaledDotProductAttention", { query, key, value });
+  checkOptions("scaledDotProductAttention", options, OPTION_SPECS.attention);
   const { attnMask = null, dropoutP = 0, isCausal = false, generator } = options;
   if (isCausal && attnMask !== null) {
     throw new Error(

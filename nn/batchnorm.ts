@@ -10,6 +10,7 @@ import { noGrad } from "../autograd/node.ts";
 import { getDefaultDevice } from "../backends/device.ts";
 import { full, ones, zeros } from "../tensor/creation.ts";
 import type { Tensor } from "../tensor/tensor.ts";
+import { checkTensors, OPTION_SPECS } from "./functional_checks.ts";
 import { Module } from "./module.ts";
 import { Parameter } from "./parameter.ts";
 
@@ -111,6 +112,8 @@ export function batchNorm(
   runningVar: Tensor | null,
   options: BatchNormOptions = {},
 ): Tensor {
+  checkTensors("batchNorm", { input, runningMean, runningVar }, ["runningMean", "runningVar"]);
+  checkOptions("batchNorm", options, OPTION_SPECS.batchNorm);
   const { weight = null, bias = null, training = false, momentum = 0.1, eps = 1e-5 } = options;
   return normalize(input, runningMean, runningVar, weight, bias, training, momentum, eps);
 }

@@ -9,7 +9,9 @@ import * as ir from "../backends/kernel_ir.ts";
 import type { Expr } from "../backends/kernel_ir.ts";
 import { sameShape } from "../tensor/shape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
+import { checkOptions } from "../tensor/validation.ts";
 import { checkReduction, type Reduction } from "./functional.ts";
+import { checkTensors, OPTION_SPECS } from "./functional_checks.ts";
 import { elementwiseLoss, type LossKernel } from "./pointwise_loss.ts";
 
 /** softplus(-x) = log(1 + exp(-x)), as PyTorch evaluates it: log(exp(-m) + exp(-x - m)) + m with m = max(-x, 0). */
@@ -65,6 +67,8 @@ export function binaryCrossEntropyWithLogits(
   target: Tensor,
   options: BCEWithLogitsOptions = {},
 ): Tensor {
+  checkTensors("binaryCrossEntropyWithLogits", { input, target });
+  checkOptions("binaryCrossEntropyWithLogits", options, OPTION_SPECS.bceWithLogits);
   const { weight = null, reduction = "mean", posWeight = null } = options;
   checkReduction(reduction);
   if (!sameShape(target.shape, input.shape)) {
@@ -117,6 +121,8 @@ export function binaryCrossEntropy(
   target: Tensor,
   options: { weight?: Tensor | null; reduction?: Reduction } = {},
 ): Tensor {
+  checkTensors("binaryCrossEntropy", { input, target });
+  checkOptions("binaryCrossEntropy", options, OPTION_SPECS.bce);
   const { weight = null, reduction = "mean" } = options;
   checkReduction(reduction);
   if (!sameShape(target.shape, input.shape)) {

@@ -10,6 +10,7 @@ import { getDefaultDevice } from "../backends/device.ts";
 import { autocastArgs } from "../tensor/autocast_policy.ts";
 import { zeros } from "../tensor/creation.ts";
 import type { Tensor } from "../tensor/tensor.ts";
+import { checkTensors } from "./functional_checks.ts";
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from "./init.ts";
 import { Module } from "./module.ts";
 import { Parameter } from "./parameter.ts";
@@ -148,6 +149,7 @@ export function conv2d(
   bias: Tensor | null = null,
   options: Conv2dOptions = {},
 ): Tensor {
+  checkTensors("conv2d", { input, weight, bias }, ["bias"]);
   checkOptions("conv2d", options, CONV_OPTIONS);
   if (input.ndim !== 3 && input.ndim !== 4) {
     throw new Error(

@@ -5,12 +5,13 @@
  *
  * @module
  */
-import { checkOptions, instanceOf, shown } from "../tensor/validation.ts";
+import { anything, boolean, checkOptions, instanceOf, shown } from "../tensor/validation.ts";
 import { noGrad } from "../autograd/node.ts";
 import { rand } from "../tensor/creation.ts";
 import { where } from "../tensor/elementwise.ts";
 import { Generator } from "../tensor/random.ts";
 import type { Tensor } from "../tensor/tensor.ts";
+import { checkTensors } from "./functional_checks.ts";
 import { Module } from "./module.ts";
 
 /** Options of {@link dropout}. */
@@ -43,6 +44,8 @@ function checkProbability(p: number): void {
  * ```
  */
 export function dropout(input: Tensor, options: DropoutOptions = {}): Tensor {
+  checkTensors("dropout", { input });
+  checkOptions("dropout", options, { p: anything, training: boolean, generator: instanceOf(Generator) });
   const { p = 0.5, training = true, generator } = options;
   checkProbability(p);
   if (!training || p === 0 || input.numel === 0) return input;

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { boolean, checkOptions, instanceOf, integer, nullable, number, shown } from "../tensor/validation.ts";
+import { boolean, checkOptions, instanceOf, shown } from "../tensor/validation.ts";
 import { fusedOp } from "../autograd/function.ts";
 import { noGrad } from "../autograd/node.ts";
 import { getDefaultDevice } from "../backends/device.ts";
@@ -16,6 +16,7 @@ import { cachedKernel, runKernel } from "../tensor/elementwise.ts";
 import { checkIndexValues, indexSelectInRange, scatterAddInRange } from "../tensor/indexing.ts";
 import { tidy } from "../tensor/memory.ts";
 import { Tensor } from "../tensor/tensor.ts";
+import { checkTensors, OPTION_SPECS } from "./functional_checks.ts";
 import { normal_ } from "./init.ts";
 import { Module } from "./module.ts";
 import { Parameter } from "./parameter.ts";
@@ -108,6 +109,8 @@ function renorm(weight: Tensor, flat: Tensor, maxNorm: number, normType: number)
  * ```
  */
 export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptions = {}): Tensor {
+  checkTensors("embedding", { input, weight });
+  checkOptions("embedding", options, OPTION_SPECS.embedding);
   const { maxNorm = null, normType = 2, scaleGradByFreq = false } = options;
   if (weight.ndim !== 2) throw new Error(`'weight' must be 2-D, got shape [${weight.shape}]`);
   const [rows, dim] = weight.shape;
@@ -166,13 +169,7 @@ export class Embedding extends Module {
   /** A table of `numEmbeddings` rows of size `embeddingDim`. */
   constructor(readonly numEmbeddings: number, readonly embeddingDim: number, options: EmbeddingOptions = {}) {
     super();
-    checkOptions("Embedding", options, {
-      paddingIdx: nullable(integer(-Infinity)),
-      maxNorm: nullable(number),
-      normType: number,
-      scaleGradByFreq: boolean,
-      freeze: boolean,
-    });
+    checkOptions("Embedding", options, { ...OPTION_SPECS.embedding, freeze: boolean });
     for (const [name, n] of [["numEmbeddings", numEmbeddings], ["embeddingDim", embeddingDim]] as const) {
       if (!Number.isInteger(n) || n < 0) {
         throw new RangeError(`Embedding: ${name} must be a non-negative integer, got ${shown(n)}`);

@@ -13,6 +13,8 @@ import { checkIndexValues, gatherInRange, indexSelectInRange } from "../tensor/i
 import { sameShape } from "../tensor/shape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { fusedCrossEntropy } from "./fused_cross_entropy.ts";
+import { checkOptions } from "../tensor/validation.ts";
+import { checkTensors, OPTION_SPECS } from "./functional_checks.ts";
 
 /** How a loss combines its per-element values: their mean, their sum, or none (all of them). */
 export type Reduction = "mean" | "sum" | "none";
@@ -35,6 +37,7 @@ export function checkReduction(reduction: Reduction): void {
  * ```
  */
 export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  checkTensors("linear", { input, weight, bias }, ["bias"]);
   [input, weight, bias] = autocastArgs("lower", [input, weight, bias]);
   const y = input.matmul(weight.T);
   return bias === null ? y : y.add(bias);
@@ -121,6 +124,8 @@ export interface NLLOptions {
  * ```
  */
 export function nllLoss(input: Tensor, target: Tensor, options: NLLOptions = {}): Tensor {
+  checkTensors("nllLoss", { input, target });
+  checkOptions("nllLoss", options, OPTION_SPECS.nll);
   const { weight = null, ignoreIndex = -100, reduction = "mean" } = options;
   checkReduction(reduction);
   [input] = autocastArgs("float32", [input]);
@@ -160,6 +165,8 @@ export interface CrossEntropyOptions extends NLLOptions {
  * ```
  */
 export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
+  checkTensors("crossEntropy", { input, target });
+  checkOptions("crossEntropy", options, OPTION_SPECS.crossEntropy);
   const { weight = null, ignoreIndex = -100, reduction = "mean", labelSmoothing = 0 } = options;
   checkReduction(reduction);
   [input, target] = autocastArgs("float32", [input, target]);
@@ -231,6 +238,8 @@ export function warnOnBroadcast(input: Tensor, target: Tensor): void {
  * ```
  */
 export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+  checkTensors("mseLoss", { input, target });
+  checkOptions("mseLoss", options, OPTION_SPECS.reduction);
   const reduction = options.reduction ?? "mean";
   checkReduction(reduction);
   [input, target] = autocastArgs("float32", [input, target]);

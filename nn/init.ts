@@ -6,8 +6,10 @@
  */
 import { noGrad } from "../autograd/node.ts";
 import { tensor } from "../tensor/creation.ts";
-import { defaultGenerator, type Generator } from "../tensor/random.ts";
+import { defaultGenerator, Generator } from "../tensor/random.ts";
 import type { Tensor } from "../tensor/tensor.ts";
+import { check, checkOptions, finite, instanceOf, number, oneOf, shown } from "../tensor/validation.ts";
+import { checkTensors } from "./functional_checks.ts";
 
 /** How fan is counted for {@link kaimingUniform_}. */
 export type FanMode = "fanIn" | "fanOut";
@@ -27,6 +29,7 @@ function fill(t: Tensor, values: Float64Array): Tensor {
  * ```
  */
 export function calculateFanInAndFanOut(t: Tensor): { fanIn: number; fanOut: number } {
+  checkTensors("calculateFanInAndFanOut", { tensor: t });
   if (t.ndim < 2) {
     throw new Error(
       `Fan in and fan out can not be computed for tensor with fewer than 2 dimensions, got shape [${t.shape}]`,
@@ -47,6 +50,11 @@ export function calculateFanInAndFanOut(t: Tensor): { fanIn: number; fanOut: num
  * ```
  */
 export function uniform_(t: Tensor, a = 0, b = 1, generator: Generator = defaultGenerator): Tensor {
+  checkTensors("uniform_", { tensor: t });
+  finite("a", a);
+  finite("b", b);
+  check(a <= b, `uniform_ expects to return a [from, to) range, but found from=${a} > to=${b}`);
+  instanceOf(Generator)("generator", generator);
   const u = generator.uniform(t.numel);
   for (let i = 0; i < u.length; i++) u[i] = a + (b - a) * u[i];
   return fill(t, u);
@@ -63,6 +71,11 @@ export function uniform_(t: Tensor, a = 0, b = 1, generator: Generator = default
  * ```
  */
 export function normal_(t: Tensor, mean = 0, std = 1, generator: Generator = defaultGenerator): Tensor {
+  checkTensors("normal_", { tensor: t });
+  finite("mean", mean);
+  finite("std", std);
+  check(std >= 0, `normal expects std >= 0.0, but found std ${std}`);
+  instanceOf(Generator)("generator", generator);
   const z = generator.normal(t.numel);
   for (let i = 0; i < z.length; i++) z[i] = mean + std * z[i];
   return fill(t, z);
@@ -79,8 +92,12 @@ export function normal_(t: Tensor, mean = 0, std = 1, generator: Generator = def
  * ```
  */
 export function constant_(t: Tensor, value: number): Tensor {
+  checkTensors("constant_", { tensor: t });
+  number("value", value);
   return noGrad(() => t.fill_(value));
 }
+
+const GAINS: readonly string[] = ["linear", "sigmoid", "tanh", "relu", "leaky_relu"];
 
 /**
  * The recommended gain for a nonlinearity, as `torch.nn.init.calculate_gain`.
@@ -95,6 +112,14 @@ export function calculateGain(
   nonlinearity: "linear" | "sigmoid" | "tanh" | "relu" | "leaky_relu",
   param?: number,
 ): number {
+  if (param !== undefined && typeof param !== "number") {
+    throw new TypeError(`negative_slope ${shown(param)} not a valid number`);
+  }
+  if (!GAINS.includes(nonlinearity)) {
+    throw new RangeError(
+      `Unsupported nonlinearity ${typeof nonlinearity === "string" ? nonlinearity : shown(nonlinearity)}`,
+    );
+  }
   switch (nonlinearity) {
     case "linear":
     case "sigmoid":
@@ -125,6 +150,13 @@ export function kaimingUniform_(
   t: Tensor,
   options: { a?: number; mode?: FanMode; nonlinearity?: "relu" | "leaky_relu"; generator?: Generator } = {},
 ): Tensor {
+  checkTensors("kaimingUniform_", { tensor: t });
+  checkOptions("kaimingUniform_", options, {
+    a: number,
+    mode: oneOf(["fanIn", "fanOut"]),
+    nonlinearity: oneOf(["relu", "leaky_relu"]),
+    generator: instanceOf(Generator),
+  });
   const { fanIn, fanOut } = calculateFanInAndFanOut(t);
   const fan = (options.mode ?? "fanIn") === "fanIn" ? fanIn : fanOut;
   const gain = calculateGain(options.nonlinearity ?? "leaky_relu", options.a ?? 0);
@@ -143,6 +175,8 @@ export function kaimingUniform_(
  * ```
  */
 export function xavierUniform_(t: Tensor, gain = 1, generator?: Generator): Tensor {
+  checkTensors("xavierUniform_", { tensor: t });
+  finite("gain", gain);
   const { fanIn, fanOut } = calculateFanInAndFanOut(t);
   const a = gain * Math.sqrt(6 / (fanIn + fanOut));
   return uniform_(t, -a, a, generator);

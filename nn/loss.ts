@@ -5,16 +5,9 @@
  *
  * @module
  */
-import {
-  anything,
-  boolean,
-  checkOptions,
-  instanceOf,
-  integer,
-  nullable,
-  number,
-} from "../tensor/validation.ts";
-import { Tensor } from "../tensor/tensor.ts";
+import { checkOptions } from "../tensor/validation.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+import { OPTION_SPECS } from "./functional_checks.ts";
 import {
   checkLabelSmoothing,
   checkReduction,
@@ -56,12 +49,7 @@ export class CrossEntropyLoss extends Module {
   /** A loss with the given options (PyTorch's defaults otherwise). */
   constructor(readonly options: CrossEntropyOptions = {}) {
     super();
-    checkOptions("CrossEntropyLoss", options, {
-      weight: nullable(instanceOf(Tensor)),
-      ignoreIndex: integer(-Infinity),
-      reduction: anything,
-      labelSmoothing: number,
-    });
+    checkOptions("CrossEntropyLoss", options, OPTION_SPECS.crossEntropy);
     checkReduction(options.reduction ?? "mean");
     checkLabelSmoothing(options.labelSmoothing ?? 0);
   }
@@ -85,11 +73,7 @@ export class NLLLoss extends Module {
   /** A loss with the given options (PyTorch's defaults otherwise). */
   constructor(readonly options: NLLOptions = {}) {
     super();
-    checkOptions("NLLLoss", options, {
-      weight: nullable(instanceOf(Tensor)),
-      ignoreIndex: integer(-Infinity),
-      reduction: anything,
-    });
+    checkOptions("NLLLoss", options, OPTION_SPECS.nll);
     checkReduction(options.reduction ?? "mean");
   }
   /** The loss of log-probabilities `input` against class indices `target`. */
@@ -112,7 +96,7 @@ export class MSELoss extends Module {
   /** A loss with the given reduction (default "mean"). */
   constructor(readonly options: { reduction?: Reduction } = {}) {
     super();
-    checkOptions("MSELoss", options, { reduction: anything });
+    checkOptions("MSELoss", options, OPTION_SPECS.reduction);
     checkReduction(options.reduction ?? "mean");
   }
   /** The loss of `input` against `target`. */
@@ -138,11 +122,7 @@ export class BCEWithLogitsLoss extends Module {
   /** A loss with the given options (PyTorch's defaults otherwise). */
   constructor(options: BCEWithLogitsOptions = {}) {
     super();
-    checkOptions("BCEWithLogitsLoss", options, {
-      weight: nullable(instanceOf(Tensor)),
-      reduction: anything,
-      posWeight: nullable(instanceOf(Tensor)),
-    });
+    checkOptions("BCEWithLogitsLoss", options, OPTION_SPECS.bceWithLogits);
     this.reduction = options.reduction ?? "mean";
     checkReduction(this.reduction);
     this.registerBuffer("weight", options.weight ?? null);
@@ -171,7 +151,7 @@ export class BCELoss extends Module {
   /** A loss with the given options (PyTorch's defaults otherwise). */
   constructor(options: { weight?: Tensor | null; reduction?: Reduction } = {}) {
     super();
-    checkOptions("BCELoss", options, { weight: nullable(instanceOf(Tensor)), reduction: anything });
+    checkOptions("BCELoss", options, OPTION_SPECS.bce);
     this.reduction = options.reduction ?? "mean";
     checkReduction(this.reduction);
     this.registerBuffer("weight", options.weight ?? null);
@@ -196,7 +176,7 @@ export class L1Loss extends Module {
   /** A loss with the given reduction (default "mean"). */
   constructor(readonly options: { reduction?: Reduction } = {}) {
     super();
-    checkOptions("L1Loss", options, { reduction: anything });
+    checkOptions("L1Loss", options, OPTION_SPECS.reduction);
     checkReduction(options.reduction ?? "mean");
   }
   /** The loss of `input` against `target`. */
@@ -219,7 +199,7 @@ export class SmoothL1Loss extends Module {
   /** A loss with the given options (PyTorch's defaults otherwise). */
   constructor(readonly options: { reduction?: Reduction; beta?: number } = {}) {
     super();
-    checkOptions("SmoothL1Loss", options, { reduction: anything, beta: number });
+    checkOptions("SmoothL1Loss", options, OPTION_SPECS.smoothL1);
     checkReduction(options.reduction ?? "mean");
   }
   /** The loss of `input` against `target`. */
@@ -242,7 +222,7 @@ export class HuberLoss extends Module {
   /** A loss with the given options (PyTorch's defaults otherwise). */
   constructor(readonly options: { reduction?: Reduction; delta?: number } = {}) {
     super();
-    checkOptions("HuberLoss", options, { reduction: anything, delta: number });
+    checkOptions("HuberLoss", options, OPTION_SPECS.huber);
     checkReduction(options.reduction ?? "mean");
   }
   /** The loss of `input` against `target`. */
@@ -267,7 +247,7 @@ export class KLDivLoss extends Module {
   /** A loss with the given options (PyTorch's defaults otherwise). */
   constructor(readonly options: KLDivOptions = {}) {
     super();
-    checkOptions("KLDivLoss", options, { reduction: anything, logTarget: boolean });
+    checkOptions("KLDivLoss", options, OPTION_SPECS.klDiv);
     checkKLDivReduction(options.reduction ?? "mean");
   }
   /** The divergence of `target` from log-probabilities `input`. */

@@ -7,12 +7,13 @@
  *
  * @module
  */
-import type { Device } from "../backends/device.ts";
+import { Device } from "../backends/device.ts";
 import { noGrad } from "../autograd/node.ts";
 import { tensor } from "../tensor/creation.ts";
 import { sameShape } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { Parameter } from "./parameter.ts";
+import { boolean, checkOptions, instanceOf, shown } from "../tensor/validation.ts";
 
 /** What {@link Module.loadStateDict} matched and did not. */
 export interface LoadResult {
@@ -149,6 +150,7 @@ export abstract class Module {
    * ```
    */
   requiresGrad_(requiresGrad = true): this {
+    boolean("requiresGrad", requiresGrad);
     for (const p of this.parameters()) p.requiresGrad_(requiresGrad);
     return this;
   }
@@ -335,6 +337,9 @@ export abstract class Module {
    * ```
    */
   train(mode = true): this {
+    if (typeof mode !== "boolean") {
+      throw new TypeError(`training mode is expected to be boolean, got ${shown(mode)}`);
+    }
     for (const [, m] of this.namedModules()) m.training = mode;
     return this;
   }
@@ -366,6 +371,7 @@ export abstract class Module {
    * ```
    */
   async to(device: Device): Promise<this> {
+    instanceOf(Device)("device", device);
     for (const p of this.parameters()) {
       if (p.device === device) continue;
       const moved = await p.detach().to(device);
@@ -392,6 +398,7 @@ export abstract class Module {
    * ```
    */
   zeroGrad(options: { setToNone?: boolean } = {}): void {
+    checkOptions("zeroGrad", options, { setToNone: boolean });
     for (const p of this.parameters()) {
       if (options.setToNone ?? true) p.grad = null;
       else p.grad?.zero_();
@@ -439,6 +446,15 @@ export abstract class Module {
    * ```
    */
   loadStateDict(state: Record<string, Tensor>, options: { strict?: boolean } = {}): LoadResult {
+    if (typeof state !== "object" || state === null || Array.isArray(state) || state instanceof Tensor) {
+      throw new TypeError(`Expected state_dict to be dict-like, got ${shown(state)}.`);
+    }
+    for (const [name, value] of Object.entries(state)) {
+      if (!(value instanceof Tensor)) {
+        throw new TypeError(`loadStateDict: state["${name}"] must be a Tensor, got ${shown(value)}`);
+      }
+    }
+    checkOptions("loadStateDict", options, { strict: boolean });
     const strict = options.strict ?? true;
     const targets = new Map(Object.entries(this.stateDict()));
     const missingKeys = [...targets.keys()].filter((k) => !(k in state));

@@ -15,6 +15,7 @@ import type { Tensor } from "../tensor/tensor.ts";
 import { scaledDotProductAttention } from "./attention.ts";
 import { dropout } from "./dropout.ts";
 import { linear } from "./functional.ts";
+import { checkTensors, OPTION_SPECS } from "./functional_checks.ts";
 import { constant_, xavierUniform_ } from "./init.ts";
 import { Linear } from "./linear.ts";
 import { Module } from "./module.ts";
@@ -183,6 +184,8 @@ export class MultiheadAttention extends Module {
     value: Tensor,
     options: MultiheadAttentionForwardOptions = {},
   ): [Tensor, Tensor | null] {
+    checkTensors("MultiheadAttention.forward", { query, key, value });
+    checkOptions("MultiheadAttention.forward", options, OPTION_SPECS.multiheadAttentionForward);
     const { keyPaddingMask = null, needWeights = true, attnMask = null, averageAttnWeights = true } = options;
     const isCausal = options.isCausal ?? false;
     checkMaskDtype(keyPaddingMask, "key_padding_mask");

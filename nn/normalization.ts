@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { boolean, checkOptions, nullable, number } from "../tensor/validation.ts";
+import { boolean, checkOptions, integer, nullable, number, oneOrMany } from "../tensor/validation.ts";
 import { fusedOp } from "../autograd/function.ts";
 import { getDefaultDevice } from "../backends/device.ts";
 import * as ir from "../backends/kernel_ir.ts";
@@ -18,6 +18,7 @@ import { cachedKernel, runKernel, runKernelInto } from "../tensor/elementwise.ts
 import { sum } from "../tensor/reduce.ts";
 import { empty, numel, sameShape } from "../tensor/shape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
+import { checkTensors, OPTION_SPECS } from "./functional_checks.ts";
 import { Module } from "./module.ts";
 import { Parameter } from "./parameter.ts";
 
@@ -248,6 +249,9 @@ export function layerNorm(
   normalizedShape: number | readonly number[],
   options: LayerNormOptions = {},
 ): Tensor {
+  checkTensors("layerNorm", { input });
+  oneOrMany(integer(0))("normalizedShape", normalizedShape);
+  checkOptions("layerNorm", options, OPTION_SPECS.layerNorm);
   const { weight = null, bias = null, eps = 1e-5 } = options;
   return normalize(LAYER, input, normalized(normalizedShape), weight, bias, eps);
 }
@@ -281,6 +285,9 @@ export function rmsNorm(
   normalizedShape: number | readonly number[],
   options: RMSNormOptions = {},
 ): Tensor {
+  checkTensors("rmsNorm", { input });
+  oneOrMany(integer(0))("normalizedShape", normalizedShape);
+  checkOptions("rmsNorm", options, OPTION_SPECS.rmsNorm);
   const { weight = null, eps = null } = options;
   return normalize(RMS, input, normalized(normalizedShape), weight, null, eps ?? finfoEps(input.dtype));
 }

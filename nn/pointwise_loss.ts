@@ -14,7 +14,9 @@ import { isFloating } from "../tensor/dtype.ts";
 import { cachedKernel, runKernel } from "../tensor/elementwise.ts";
 import { sumTo } from "../tensor/reduce.ts";
 import type { Tensor } from "../tensor/tensor.ts";
+import { checkOptions } from "../tensor/validation.ts";
 import { checkReduction, type Reduction, warnOnBroadcast } from "./functional.ts";
+import { checkTensors, OPTION_SPECS } from "./functional_checks.ts";
 
 /** The operands of a loss kernel by name; `param` is the loss's runtime scalar (beta, delta; 0 where unused). */
 export interface LossOperands {
@@ -151,6 +153,8 @@ const L1: LossKernel = {
  * ```
  */
 export function l1Loss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+  checkTensors("l1Loss", { input, target });
+  checkOptions("l1Loss", options, OPTION_SPECS.reduction);
   const reduction = options.reduction ?? "mean";
   checkReduction(reduction);
   warnOnBroadcast(input, target);
@@ -203,6 +207,8 @@ export function smoothL1Loss(
   target: Tensor,
   options: { reduction?: Reduction; beta?: number } = {},
 ): Tensor {
+  checkTensors("smoothL1Loss", { input, target });
+  checkOptions("smoothL1Loss", options, OPTION_SPECS.smoothL1);
   const { reduction = "mean", beta = 1 } = options;
   checkReduction(reduction);
   if (!(beta >= 0)) throw new RangeError("smooth_l1_loss does not support negative values for beta.");
@@ -233,6 +239,8 @@ export function huberLoss(
   target: Tensor,
   options: { reduction?: Reduction; delta?: number } = {},
 ): Tensor {
+  checkTensors("huberLoss", { input, target });
+  checkOptions("huberLoss", options, OPTION_SPECS.huber);
   const { reduction = "mean", delta = 1 } = options;
   checkReduction(reduction);
   if (!(delta > 0)) throw new RangeError("huber_loss does not support non-positive values for delta.");
@@ -297,6 +305,8 @@ let warnedMean = false;
  * ```
  */
 export function klDiv(input: Tensor, target: Tensor, options: KLDivOptions = {}): Tensor {
+  checkTensors("klDiv", { input, target });
+  checkOptions("klDiv", options, OPTION_SPECS.klDiv);
   const { reduction = "mean", logTarget = false } = options;
   checkKLDivReduction(reduction);
   if (reduction === "mean" && !warnedMean) {

@@ -11,6 +11,7 @@ import { noGrad } from "../autograd/node.ts";
 import { tensor } from "../tensor/creation.ts";
 import { gatherInRange } from "../tensor/indexing.ts";
 import type { Tensor } from "../tensor/tensor.ts";
+import { checkTensors } from "./functional_checks.ts";
 import { Module } from "./module.ts";
 import { type Pair, pair, unfoldWindows, windowCount, type Windows, windowTaps } from "./unfold.ts";
 
@@ -148,6 +149,7 @@ function batched(input: Tensor, pool: (x: Tensor) => Tensor): Tensor {
  * ```
  */
 export function maxPool2d(input: Tensor, kernelSize: Pair, options: MaxPool2dOptions = {}): Tensor {
+  checkTensors("maxPool2d", { input });
   return batched(input, (x) => {
     const w = poolWindows(x, kernelSize, options, "maxPool2d");
     const [n, c] = x.shape;
@@ -186,6 +188,7 @@ function divisors(w: Windows, countIncludePad: boolean): Float32Array {
  * ```
  */
 export function avgPool2d(input: Tensor, kernelSize: Pair, options: AvgPool2dOptions = {}): Tensor {
+  checkTensors("avgPool2d", { input });
   const { countIncludePad = true, divisorOverride = null } = options;
   if (divisorOverride === 0) throw new RangeError("divisor must be not zero");
   return batched(input, (x) => {

@@ -46,6 +46,10 @@ export interface LSTMOptions extends RNNBaseOptions {
   projSize?: number;
 }
 
+function onlyLSTM(): void {
+  throw new TypeError("proj_size argument is only supported for LSTM, not RNN or GRU");
+}
+
 function checkSize(name: string, n: unknown): void {
   if (typeof n !== "number" || !Number.isInteger(n)) {
     throw new TypeError(`${name} should be of type int, got: ${typeof n === "number" ? n : typeof n}`);
@@ -103,8 +107,9 @@ export abstract class RNNBase extends Module {
       dropout: anything,
       bidirectional: boolean,
       generator: instanceOf(Generator),
-      nonlinearity: anything,
-      projSize: anything,
+      // Each layer knows only its own options: nonlinearity is RNN's, projSize LSTM's (PyTorch's words for it).
+      ...(mode === "RNN_TANH" || mode === "RNN_RELU" ? { nonlinearity: anything } : {}),
+      projSize: mode === "LSTM" ? anything : onlyLSTM,
     });
     checkSize("input_size", inputSize);
     checkSize("hidden_size", hiddenSize);

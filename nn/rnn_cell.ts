@@ -69,7 +69,7 @@ export abstract class RNNCellBase extends Module {
     checkOptions(new.target.name, options, {
       bias: boolean,
       generator: instanceOf(Generator),
-      nonlinearity: anything,
+      ...(mode === "RNN_TANH" || mode === "RNN_RELU" ? { nonlinearity: anything } : {}),
     });
     const bias = options.bias ?? true;
     this.#cell = cellFor(mode, bias);

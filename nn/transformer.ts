@@ -20,6 +20,7 @@ import { empty } from "../tensor/shape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { gelu } from "./activation.ts";
 import { ModuleList } from "./container.ts";
+import { checkTensors, OPTION_SPECS } from "./functional_checks.ts";
 import { Dropout } from "./dropout.ts";
 import { Linear } from "./linear.ts";
 import { Module } from "./module.ts";
@@ -130,6 +131,8 @@ export class TransformerEncoderLayer extends Module {
 
   /** The layer applied to `src` ([S, N, E], or [N, S, E] batch first, or [S, E] unbatched). */
   forward(src: Tensor, options: TransformerEncoderLayerForwardOptions = {}): Tensor {
+    checkTensors("TransformerEncoderLayer.forward", { src });
+    checkOptions("TransformerEncoderLayer.forward", options, OPTION_SPECS.encoderLayerForward);
     const { srcMask = null, srcKeyPaddingMask = null, isCausal = false } = options;
     const attend = (x: Tensor): Tensor => {
       const [y] = this.self_attn.forward(x, x, x, {
@@ -223,6 +226,8 @@ export class TransformerEncoder extends Module {
 
   /** `src` through every layer with the same masks, then the final norm. */
   forward(src: Tensor, options: TransformerEncoderForwardOptions = {}): Tensor {
+    checkTensors("TransformerEncoder.forward", { src });
+    checkOptions("TransformerEncoder.forward", options, OPTION_SPECS.encoderForward);
     const { mask = null, srcKeyPaddingMask = null, isCausal = false } = options;
     let x = src;
     for (const layer of this.layers) x = layer.forward(x, { srcMask: mask, srcKeyPaddingMask, isCausal });

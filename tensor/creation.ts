@@ -11,6 +11,7 @@ import { Storage } from "./memory.ts";
 import { defaultGenerator, type Generator } from "./random.ts";
 import { numel } from "./shape.ts";
 import { Tensor } from "./tensor.ts";
+import { number, shown } from "./validation.ts";
 
 /** Where and how a new tensor is made. */
 export interface TensorOptions {
@@ -132,6 +133,9 @@ export function tensor(
  */
 export function full(shape: readonly number[], value: number | boolean, options: TensorOptions = {}): Tensor {
   checkShape(shape);
+  if (typeof value !== "number" && typeof value !== "boolean") {
+    throw new TypeError(`full(): fill_value must be a number or a boolean, got ${shown(value)}`);
+  }
   const dtype = options.dtype ?? (typeof value === "boolean" ? "bool" : "float32");
   const values = hostArray(dtype, numel(shape)).fill(Number(value));
   return fromValues(values, shape, dtype, options);
@@ -204,6 +208,9 @@ export function onesLike(t: Tensor, options: TensorOptions = {}): Tensor {
  */
 export function arange(start: number, end?: number, step = 1, options: TensorOptions = {}): Tensor {
   if (end === undefined) [start, end] = [0, start];
+  number("start", start);
+  number("end", end);
+  number("step", step);
   if (step === 0) throw new RangeError("arange(): step must be nonzero");
   if (!Number.isFinite(start) || !Number.isFinite(end) || !Number.isFinite(step)) {
     throw new RangeError(`arange(): unsupported range: ${start} -> ${end} with step ${step}`);

@@ -9,6 +9,7 @@ import { noGrad, record } from "../autograd/node.ts";
 import { copyInto } from "./elementwise.ts";
 import { Storage } from "./memory.ts";
 import { Tensor } from "./tensor.ts";
+import { arrayOf, integer, shown } from "./validation.ts";
 
 /** The number of elements of a shape. */
 export function numel(shape: readonly number[]): number {
@@ -44,8 +45,12 @@ export function isContiguous(t: Tensor): boolean {
   return true;
 }
 
-/** `dim` as a non-negative index into `rank` dimensions, with PyTorch's error when out of range. */
+/**
+ * `dim` as a non-negative index into `rank` dimensions, with PyTorch's error when out of range (a TypeError when it
+ * is not a number: a string "1" would otherwise read as in range).
+ */
 export function normalizeDim(dim: number, rank: number): number {
+  if (typeof dim !== "number") throw new TypeError(`Invalid dim: expected an integer, got ${shown(dim)}`);
   const r = Math.max(rank, 1);
   if (!Number.isInteger(dim) || dim < -r || dim >= r) {
     throw new RangeError(
@@ -80,6 +85,7 @@ export function broadcastStrides(t: Tensor, shape: readonly number[]): number[] 
 }
 
 function inferShape(shape: readonly number[], size: number): number[] {
+  arrayOf(integer(-1))("shape", shape);
   const out = [...shape];
   const free = out.indexOf(-1);
   if (out.lastIndexOf(-1) !== free) {

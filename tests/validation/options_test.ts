@@ -24,10 +24,15 @@ import { assertEquals } from "../../deps.ts";
 import { testOnDevices } from "../helpers.ts";
 import { COMPOSITE_SCHEDULER_ROWS } from "./composite_scheduler_rows.ts";
 import { DATA_CLIP_ROWS } from "./data_clip_rows.ts";
+import { DATASET_ROWS } from "./dataset_rows.ts";
 import { FUNCTIONAL_ROWS } from "./functional_rows.ts";
 import { LAYER_ROWS } from "./layer_rows.ts";
 import { LOSS_ROWS } from "./loss_rows.ts";
+import { MODULE_ROWS } from "./module_rows.ts";
+import { NN_FUNCTIONAL_ROWS } from "./nn_functional_rows.ts";
+import { NN_TABLE_ROWS } from "./nn_table_rows.ts";
 import { OPTIMIZER_ROWS } from "./optimizer_rows.ts";
+import { RNN_ROWS } from "./rnn_rows.ts";
 import type { Context, Row } from "./row.ts";
 import { SCALER_CHECKPOINT_ROWS } from "./scaler_checkpoint_rows.ts";
 import { SCHEDULER_ROWS } from "./scheduler_rows.ts";
@@ -37,9 +42,14 @@ const ROWS: readonly Row[] = [
   ...SCHEDULER_ROWS,
   ...COMPOSITE_SCHEDULER_ROWS,
   ...LAYER_ROWS,
+  ...RNN_ROWS,
   ...FUNCTIONAL_ROWS,
+  ...NN_FUNCTIONAL_ROWS,
+  ...NN_TABLE_ROWS,
   ...LOSS_ROWS,
+  ...MODULE_ROWS,
   ...DATA_CLIP_ROWS,
+  ...DATASET_ROWS,
   ...SCALER_CHECKPOINT_ROWS,
 ];
 

@@ -51,3 +51,6 @@ export const row = (
   error: Row["error"],
   message: string,
 ): Row => ({ name, call, error, message });
+
+/** `value` typed as whatever the call takes: a bad value TypeScript would refuse, as plain JavaScript passes it. */
+export const bad = <T>(value: unknown): T => value as T;
