@@ -183,10 +183,28 @@ export interface NarrowedGradient {
 
 /**
  * The gradient of `x` from those of views narrowed from it (the pieces of a split): zeros with each piece's
- * gradient written in its place (through a view in the piece's shape, or after a reshape of the piece where no
- * view can), the pieces of one shape in one kernel.
+ * gradient written in its place. Pieces that overlap (two views of one region, or views along different
+ * dimensions) cannot be written together: each layer holds pieces along one dimension that are pairwise disjoint,
+ * and the layers' gradients are summed (a split has one layer).
  */
 export function narrowGradient(x: Tensor, pieces: readonly NarrowedGradient[]): Tensor {
+  const layers: NarrowedGradient[][] = [];
+  for (const piece of pieces) {
+    const layer = layers.find((l) =>
+      l[0].dim === piece.dim &&
+      l.every((q) => q.start + q.size <= piece.start || piece.start + piece.size <= q.start)
+    );
+    if (layer === undefined) layers.push([piece]);
+    else layer.push(piece);
+  }
+  return layers.map((layer) => writtenTogether(x, layer)).reduce((a, b) => ew.add(a, b));
+}
+
+/**
+ * Zeros shaped as `x` with each of the disjoint `pieces`' gradients written in its place (through a view in the
+ * piece's shape, or after a reshape of the piece where no view can), the pieces of one shape in one kernel.
+ */
+function writtenTogether(x: Tensor, pieces: readonly NarrowedGradient[]): Tensor {
   const full = zerosShaped(x);
   const places = pieces.map(({ dim, start, size }) => narrow(full, dim, start, size));
   const through = pieces.map(({ g }, i) => viewStrides(places[i], g.shape) !== null);

@@ -167,3 +167,35 @@ testOnDevices("backward() keeps only the new leaf gradients alive", (dev) => {
   assertEquals(after.liveTensors - before.liveTensors, 1);
   assertEquals(after.liveBytes - before.liveBytes, 400);
 });
+
+testOnDevices(
+  "overlapping narrows and narrows along two dimensions of one tensor sum their gradients, as indexSelect's views do",
+  async (dev) => {
+    // The same views taken twice: by narrow (whose pieces' gradients are written together where they are
+    // disjoint) and by indexSelect (whose gradient is a scatter-add); both must give x the same gradient.
+    const values = Float32Array.from({ length: 20 }, (_, i) => (i % 7) - 3);
+    const weights = Float32Array.from({ length: 12 }, (_, i) => (i % 5) + 1);
+    const run = (take: (x: Tensor, dim: number, start: number, size: number) => Tensor): Tensor => {
+      const x = tensor(values, { shape: [4, 5], device: dev, requiresGrad: true });
+      const w = tensor(weights, { shape: [3, 4], device: dev });
+      const a = take(x, 0, 0, 3); // rows 0-2
+      const b = take(x, 0, 1, 3); // rows 1-3, overlapping a
+      const c = take(x, 1, 1, 4); // columns 1-4, along the other dimension
+      a.mul(b).narrow(1, 0, 4).mul(w).sum().add(c.mul(c).sum()).backward();
+      return gradOf(x);
+    };
+    const byIndex = (x: Tensor, dim: number, start: number, size: number): Tensor =>
+      x.indexSelect(
+        dim,
+        tensor(Array.from({ length: size }, (_, i) => start + i), { dtype: "int32", device: dev }),
+      );
+    const reference = run(byIndex);
+    const expected = { shape: reference.shape, data: await reference.data() };
+    await assertTensorClose(
+      run((x, dim, start, size) => x.narrow(dim, start, size)),
+      expected,
+      TOLERANCE.op,
+      "x.grad",
+    );
+  },
+);
