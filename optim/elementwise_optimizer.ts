@@ -10,40 +10,29 @@
  * @module
  */
 import { evaluateOnHost } from "../backends/kernel_eval.ts";
-import * as ir from "../backends/kernel_ir.ts";
+import type * as ir from "../backends/kernel_ir.ts";
 import { zeros } from "../tensor/creation.ts";
 import { keep } from "../tensor/memory.ts";
-import { copyInto, runKernelInto } from "../tensor/elementwise.ts";
-import type { DType } from "../tensor/dtype.ts";
-import { type NamedKernel, namedKernel, runNamedKernel } from "../tensor/named_kernel.ts";
+import { copyInto } from "../tensor/elementwise.ts";
+import { runNamedKernel } from "../tensor/named_kernel.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { deviceStep, withNothingFound } from "./device_step.ts";
 import { type PackedRange, packParams, type ParamPack } from "./param_pack.ts";
 import { Optimizer } from "./optimizer.ts";
 import type { ParamGroup, State } from "./state_dict.ts";
+import {
+  type DevicePlan,
+  devicePlan,
+  type HostPlan,
+  hostPlan,
+  type RuleSpec,
+  type Structure,
+  structureKey,
+  type UpdateResult,
+  type UpdateTerms,
+} from "./update_kernels.ts";
 
-/** The compile-time choices of an update rule: all that its kernel may read of a group (flags and modes). */
-export type Structure = Readonly<Record<string, boolean | string>>;
-
-/** What an update rule reads: the parameter, its gradient, state tensors and scalars, as kernel expressions. */
-export interface UpdateTerms<T extends string, S extends string> {
-  /** The parameter. */
-  param: ir.Expr;
-  /** Its gradient, in the gradient's dtype (cast it to the parameter's). */
-  grad: ir.Expr;
-  /** The state tensors the structure uses, by name. */
-  state: Partial<Record<T, ir.Expr>>;
-  /** The scalars and step factors by name, in the parameter's dtype. */
-  scalars: Record<S, ir.Expr>;
-}
-
-/** What an update rule writes: the new parameter and the new value of each state tensor it uses. */
-export interface UpdateResult<T extends string> {
-  /** The new parameter. */
-  param: ir.Expr;
-  /** The new state tensors, by name. */
-  state: Partial<Record<T, ir.Expr>>;
-}
+export type { Structure, UpdateResult, UpdateTerms } from "./update_kernels.ts";
 
 /** What a rule's scalars may depend on besides the group: whether this step created the state tensors. */
 export interface StepContext {
@@ -208,41 +197,32 @@ export abstract class ElementwiseOptimizer<
     } else this.#onHost(x, states, fresh, group, structure);
   }
 
+  /** What the kernels are built from: the class's rule and step factors, under a name unique to the class. */
+  get #spec(): RuleSpec<K, T, S, C> {
+    return {
+      id: classId(this.constructor),
+      countsSteps: this.countsSteps,
+      stepFactors: (structure, scalars, step) => this.stepFactors(structure, scalars, step),
+      rule: (structure, x) => this.rule(structure, x),
+    };
+  }
+
   /** The rule in one fused kernel, with the step count on the host: the step factors computed there in float64. */
   #onHost(x: PackedRange, states: State[], fresh: boolean, group: ParamGroup<O>, structure: K): void {
     const scalars: Record<string, number> = this.scalars(group, { fresh });
     const { param, grad, state: tensors } = x;
-    const plan = cached(this.#hostPlans, `${structureKey(structure)}:${param.dtype}:${grad.dtype}`, () => {
-      const names = Object.keys(scalars) as S[];
-      const factors: Record<string, ir.Expr> = this.countsSteps
-        ? this.stepFactors(structure, placeholders(names), ir.input(0, "float32"))
-        : {};
-      const stateNames = Object.keys(tensors);
-      const kernel = namedKernel(
-        `${classId(this.constructor)}:host:${JSON.stringify(structure)}`,
-        { param: param.dtype, grad: grad.dtype, ...dtypes(tensors) },
-        floats([...names, ...Object.keys(factors)]),
-        (x, s) => flatten(this.rule(structure, terms(x, s, stateNames as T[]))),
-      );
-      // The kernel's operands by name, as positions in [param, ...state] (the names are the base's own).
-      const written = kernel.outputs.map((n) => (n === "param" ? 0 : 1 + stateNames.indexOf(n)));
-      return { kernel, factors: Object.entries(factors), stateNames, written };
-    });
+    const plan = cached(
+      this.#hostPlans,
+      `${structureKey(structure)}:${param.dtype}:${grad.dtype}`,
+      () => hostPlan(this.#spec, structure, Object.keys(scalars) as S[], x),
+    );
     if (this.countsSteps) {
       const step = (states[0].step as number) + 1;
       for (const state of states) state.step = step;
       const values = Object.values(scalars);
       for (const [name, e] of plan.factors) scalars[name] = evaluateOnHost(e, [step], values);
     }
-    const operands = [param];
-    for (const n of plan.stateNames) operands.push(tensors[n]);
-    const { kernel, written } = plan;
-    runKernelInto(
-      kernel.kernel,
-      [param, grad, ...operands.slice(1)],
-      written.map((i) => operands[i]),
-      kernel.scalars.map((n) => scalars[n]),
-    );
+    runNamedKernel(plan.kernel, { param, grad, ...tensors }, { param, ...tensors }, scalars);
   }
 
   /**
@@ -260,40 +240,10 @@ export abstract class ElementwiseOptimizer<
   ): void {
     const scalars: Record<string, number> = this.scalars(group, { fresh });
     const { param, grad, state: tensors } = x;
-    const found = foundInf.dtype;
     const plan = cached(
       this.#devicePlans,
-      `${structureKey(structure)}:${param.dtype}:${grad.dtype}:${found}`,
-      () => {
-        const names = Object.keys(scalars) as S[];
-        const id = `${classId(this.constructor)}:${JSON.stringify(structure)}`;
-        const factorNames = this.countsSteps
-          ? Object.keys(this.stepFactors(structure, placeholders(names), ir.input(0, "float32")))
-          : [];
-        const counter = this.countsSteps
-          ? namedKernel(`${id}:count`, { step: "int32", found }, floats(names), (x, s) => ({
-            step: ir.add(x.step, ir.where(x.found, ir.constant(0, "int32"), ir.constant(1, "int32"))),
-            ...this.stepFactors(structure, s, ir.add(ir.cast(x.step, "float32"), 1)),
-          }))
-          : undefined;
-        const inputs: Record<string, DType> = {
-          param: param.dtype,
-          grad: grad.dtype,
-          ...dtypes(tensors),
-          ...floats(factorNames),
-          found,
-        };
-        const kernel = namedKernel(`${id}:device`, inputs, floats(names), (x, s) => {
-          const factors = Object.fromEntries(factorNames.map((n) => [n, x[n]]));
-          const next = flatten(
-            this.rule(structure, terms(x, { ...s, ...factors }, Object.keys(tensors) as T[])),
-          );
-          return Object.fromEntries(
-            Object.entries(next).map(([name, e]) => [name, ir.where(x.found, x[name], e)]),
-          );
-        });
-        return { kernel, counter, factorNames };
-      },
+      `${structureKey(structure)}:${param.dtype}:${grad.dtype}:${foundInf.dtype}`,
+      () => devicePlan(this.#spec, structure, Object.keys(scalars) as S[], x, foundInf.dtype),
     );
     let factors: Record<string, Tensor> = {};
     if (plan.counter !== undefined) {
@@ -345,75 +295,9 @@ export abstract class ElementwiseOptimizer<
   }
 }
 
-/** The host path's kernel of one structure and dtypes, and its step factors. */
-interface HostPlan {
-  kernel: NamedKernel<string, string, string>;
-  /** The state tensors' names, in the kernel's input order after param and grad. */
-  stateNames: string[];
-  /** Per kernel output, its tensor's position in [param, ...state]. */
-  written: number[];
-  /** The step factors as expressions of the count (input 0) and the scalars, evaluated on the host. */
-  factors: [string, ir.Expr][];
-}
-
-/** The device path's kernels of one structure and dtypes. */
-interface DevicePlan {
-  kernel: NamedKernel<string, string, string>;
-  /** The kernel that advances the device count and writes the step factors (none without a count). */
-  counter: NamedKernel<string, string, string> | undefined;
-  factorNames: string[];
-}
-
-/** A short key of `structure`'s values (its names come in one order per optimizer): 1/0 for flags, else the mode. */
-function structureKey(structure: Structure): string {
-  let key = "";
-  for (const name in structure) {
-    const value = structure[name];
-    key += value === true ? "1" : value === false ? "0" : `(${value})`;
-  }
-  return key;
-}
-
 /** The value cached in `map` under `key`, made by `make` on first use. */
 function cached<V>(map: Map<string, V>, key: string, make: () => V): V {
   let value = map.get(key);
   if (value === undefined) map.set(key, value = make());
   return value;
-}
-
-/** Float32 for each of `names`: the dtype of every scalar and step factor. */
-function floats(names: readonly string[]): Record<string, DType> {
-  return Object.fromEntries(names.map((n) => [n, "float32" as DType]));
-}
-
-/** Scalar expressions standing for the host values of `names`, in order, for {@link evaluateOnHost}. */
-function placeholders<S extends string>(names: readonly S[]): Record<S, ir.Expr> {
-  return Object.fromEntries(names.map((n, i) => [n, ir.scalar(i, "float32")])) as Record<S, ir.Expr>;
-}
-
-function dtypes(tensors: Record<string, Tensor>): Record<string, DType> {
-  return Object.fromEntries(Object.entries(tensors).map(([n, t]) => [n, t.dtype]));
-}
-
-/** The terms of a rule from a kernel's named operands: scalars cast to the parameter's dtype. */
-function terms<T extends string, S extends string>(
-  x: Record<string, ir.Expr>,
-  scalars: Record<string, ir.Expr>,
-  stateNames: readonly T[],
-): UpdateTerms<T, S> {
-  const t = x.param.dtype;
-  return {
-    param: x.param,
-    grad: x.grad,
-    state: Object.fromEntries(stateNames.map((n) => [n, x[n]])) as Partial<Record<T, ir.Expr>>,
-    scalars: Object.fromEntries(Object.entries(scalars).map(([n, e]) => [n, ir.cast(e, t)])) as Record<
-      S,
-      ir.Expr
-    >,
-  };
-}
-
-/** A rule's result as a kernel's named outputs: `param` and each state tensor. */
-function flatten<T extends string>(result: UpdateResult<T>): Record<string, ir.Expr> {
-  return { param: result.param, ...result.state } as Record<string, ir.Expr>;
 }
