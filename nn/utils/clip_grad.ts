@@ -50,11 +50,6 @@ function listOf(tensors: TensorOrTensors): Tensor[] {
   return list;
 }
 
-/** Throws a TypeError or RangeError naming a bad `getTotalNorm`/`clipGradNorm` option. */
-function checkNormOptions(options: TotalNormOptions): void {
-  checkOptions("clipGradNorm", options, { normType: number, errorIfNonfinite: boolean });
-}
-
 function gradsOf(params: readonly Tensor[]): Tensor[] {
   return params.flatMap((p) => (p.grad === null ? [] : [p.grad]));
 }
@@ -131,10 +126,12 @@ export function getTotalNorm(
 export function getTotalNorm(tensors: TensorOrTensors, options?: TotalNormOptions): Tensor | Promise<Tensor>;
 export function getTotalNorm(
   tensors: TensorOrTensors,
-  { normType = 2, errorIfNonfinite = false }: TotalNormOptions = {},
+  options: TotalNormOptions = {},
 ): Tensor | Promise<Tensor> {
   const list = listOf(tensors);
-  checkNormOptions({ normType, errorIfNonfinite });
+  // The record as given, so that an unknown option is refused too (clipGradNorm passes its own through).
+  checkOptions("clipGradNorm", options, { normType: number, errorIfNonfinite: boolean });
+  const { normType = 2, errorIfNonfinite = false } = options;
   const total = list.length === 0 ? zeros([]) : noGrad(() =>
     tidy(() => {
       // The 2-norm of float32 tensors: the square root of all their squares' sum, in few kernels (foreach.ts).
@@ -253,7 +250,6 @@ export function clipGradNorm(
   const list = listOf(params);
   // A negative maxNorm would flip every gradient (PyTorch lets it): refused, as NaN is, before anything is run.
   atLeast(0)("maxNorm", maxNorm);
-  checkNormOptions(options);
   const total = getTotalNorm(gradsOf(list), options);
   if (total instanceof Promise) {
     return total.then((norm) => {

@@ -136,6 +136,12 @@ export const DATA_CLIP_ROWS: Row[] = [
     "Invalid normType",
   ),
   row(
+    "getTotalNorm norm_type 2",
+    (c) => getTotalNorm(c.params, { norm_type: 2 } as never),
+    TypeError,
+    "clipGradNorm: unexpected option norm_type",
+  ),
+  row(
     "clipGradsWithNorm maxNorm -1",
     (c) => clipGradsWithNorm(c.params, -1, c.params[0]),
     RangeError,
