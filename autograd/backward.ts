@@ -92,6 +92,9 @@ function propagate(
 ): Map<Tensor, Tensor> {
   const nodeGrads = new Map<unknown, Tensor>();
   const finalGrads = new Map<unknown, Tensor>();
+  /** Where `t`'s gradient is summed: by its node for a computed tensor, by the tensor itself for a leaf. */
+  const slotOf = (t: Tensor): { map: Map<unknown, Tensor>; key: unknown } =>
+    t.gradFn === null ? { map: finalGrads, key: t } : { map: nodeGrads, key: t.gradFn };
   // The gradients of views narrowed from one tensor (a split's pieces) wait here until every one has arrived, and
   // then make that tensor's gradient together: one kernel writes them all, and no sum of zero-padded pieces.
   const narrowed = new Map<unknown, { input: Tensor; pieces: NarrowedGradient[] }>();
@@ -105,11 +108,11 @@ function propagate(
         sameShape(first.g.shape, input.shape.map((s, d) => (d === first.dim ? first.size : s)))
       ? rules.narrow(first.g, [input], input, first, [true], () => null)[0]!
       : narrowGradient(input, pieces);
-    add(input.gradFn === null ? finalGrads : nodeGrads, key, g);
+    add(slotOf(input).map, key, g);
   };
   const defer = (node: Node, g: Tensor): void => {
     const [input] = node.inputs;
-    const key = input.gradFn ?? input;
+    const { key } = slotOf(input);
     const { dim, start } = node.args as { dim: number; start: number };
     const pending = narrowed.get(key) ?? { input, pieces: [] };
     pending.pieces.push({ dim, start, size: node.output!.shape[dim], g });
@@ -129,26 +132,22 @@ function propagate(
       consumers.get(below) === 1 && !node.inputs[0].retainsGrad && below.inputs[0].requiresGrad;
     return through ? below : null;
   };
-  add(root.gradFn === null ? finalGrads : nodeGrads, root.gradFn ?? root, seed);
+  const rootSlot = slotOf(root);
+  add(rootSlot.map, rootSlot.key, seed);
   for (const node of order) {
     settle(node);
     const g = nodeGrads.get(node);
     const output = node.output!;
+    if (g !== undefined && output.retainsGrad) add(finalGrads, output, g);
     const below = g === undefined ? null : narrowBelow(node);
-    if (g !== undefined && below !== null) {
-      if (output.retainsGrad) add(finalGrads, output, g);
-      defer(below, g);
-    } else if (g !== undefined && node.op === "narrow" && node.inputs[0].requiresGrad) {
-      if (output.retainsGrad) add(finalGrads, output, g);
-      defer(node, g);
-    } else if (g !== undefined) {
-      if (output.retainsGrad) add(finalGrads, output, g);
+    if (g !== undefined && below !== null) defer(below, g);
+    else if (g !== undefined && node.op === "narrow" && node.inputs[0].requiresGrad) defer(node, g);
+    else if (g !== undefined) {
       const needed = node.inputs.map((t) => t.requiresGrad);
       const takeAccumulated = (i: number): Tensor | null => {
         const input = node.inputs[i];
         if (!needed[i] || node.inputs.indexOf(input) !== node.inputs.lastIndexOf(input)) return null;
-        const key = input.gradFn ?? input;
-        const map = input.gradFn === null ? finalGrads : nodeGrads;
+        const { map, key } = slotOf(input);
         const prior = map.get(key);
         if (prior === undefined) return null;
         map.delete(key);
@@ -175,7 +174,8 @@ function propagate(
         // A gradient takes its input's dtype (a float16 product added to a float32 residual under autocast gets
         // a float32 gradient from the add), as PyTorch's engine casts it.
         const typed = gi.dtype === input.dtype ? gi : cast(gi, input.dtype);
-        add(input.gradFn === null ? finalGrads : nodeGrads, input.gradFn ?? input, typed);
+        const { map, key } = slotOf(input);
+        add(map, key, typed);
       });
     }
     if (!retainGraph) {
