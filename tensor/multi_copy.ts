@@ -39,18 +39,35 @@ function copiesKernel(from: DType, to: DType, count: number): ir.Kernel {
  * ```
  */
 export function copyAllInto(destinations: readonly Tensor[], sources: readonly Tensor[]): void {
-  const runs = new Map<string, number[][]>();
-  destinations.forEach((d, i) => {
-    const key = `${d.shape}|${d.dtype}|${sources[i].dtype}`;
-    const chunks = runs.get(key) ?? [];
-    if (chunks.length === 0 || chunks[chunks.length - 1].length === PER_KERNEL) chunks.push([]);
-    chunks[chunks.length - 1].push(i);
-    runs.set(key, chunks);
-  });
-  for (const chunk of [...runs.values()].flat()) {
+  const pairs = destinations.map((_, i) => i);
+  const keyOf = (i: number): string =>
+    `${destinations[i].shape}|${destinations[i].dtype}|${sources[i].dtype}`;
+  for (const chunk of chunksBy(pairs, keyOf, PER_KERNEL)) {
     const kernel = copiesKernel(sources[chunk[0]].dtype, destinations[chunk[0]].dtype, chunk.length);
     runKernelInto(kernel, chunk.map((i) => sources[i]), chunk.map((i) => destinations[i]));
   }
+}
+
+/**
+ * `items` grouped by `keyOf` (groups in the order their first item comes), each group cut into chunks of at most
+ * `size`: the operands of one kernel over many tensors of one kind, within a shader's storage buffers.
+ *
+ * @example
+ * ```ts
+ * import { chunksBy } from "./multi_copy.ts";
+ * chunksBy([1, 2, 3, 10, 4], (n) => (n < 5 ? "small" : "large"), 2); // [[1, 2], [3, 4], [10]]
+ * ```
+ */
+export function chunksBy<T>(items: readonly T[], keyOf: (item: T) => string | number, size: number): T[][] {
+  const groups = new Map<string | number, T[][]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const chunks = groups.get(key) ?? [];
+    if (chunks.length === 0 || chunks[chunks.length - 1].length === size) chunks.push([]);
+    chunks[chunks.length - 1].push(item);
+    groups.set(key, chunks);
+  }
+  return [...groups.values()].flat();
 }
 
 /**

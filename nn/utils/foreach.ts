@@ -7,6 +7,7 @@
  */
 import * as ir from "../../backends/kernel_ir.ts";
 import { cachedKernel, runKernelInto } from "../../tensor/elementwise.ts";
+import { chunksBy } from "../../tensor/multi_copy.ts";
 import { sum } from "../../tensor/reduce.ts";
 import { zeros } from "../../tensor/creation.ts";
 import { empty, isContiguous, narrow, reshape } from "../../tensor/shape.ts";
@@ -18,17 +19,9 @@ import type { Tensor } from "../../tensor/tensor.ts";
  */
 const PER_KERNEL = 6;
 
-/** `tensors` (none empty) in groups of one element count, each at most {@link PER_KERNEL} long. */
+/** `tensors` but the empty ones, in groups of one element count, each at most {@link PER_KERNEL} long. */
 function groups(tensors: readonly Tensor[]): Tensor[][] {
-  const byCount = new Map<number, Tensor[][]>();
-  for (const t of tensors) {
-    if (t.numel === 0) continue;
-    const chunks = byCount.get(t.numel) ?? [];
-    if (chunks.length === 0 || chunks[chunks.length - 1].length === PER_KERNEL) chunks.push([]);
-    chunks[chunks.length - 1].push(t);
-    byCount.set(t.numel, chunks);
-  }
-  return [...byCount.values()].flat();
+  return chunksBy(tensors.filter((t) => t.numel > 0), (t) => t.numel, PER_KERNEL);
 }
 
 const flat = (t: Tensor): Tensor => reshape(t, [t.numel]);
